@@ -1,0 +1,3 @@
+from qmarchive.cli import cli
+
+cli(prog_name="qmarchive")

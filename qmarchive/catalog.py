@@ -1,0 +1,232 @@
+"""The archive catalog: ``catalog.csv`` read and validated into typed entries.
+
+Every problem is reported with its row (as a spreadsheet shows it: the header is row 1) and column, all
+at once, so an archivist can fix the file in one go. A missing catalog is an empty catalog: single PDFs
+can still be ingested without one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+from qmarchive.errors import CatalogError, CatalogErrors
+
+DOC_TYPES = ("ihek", "abschlussplan", "broschuere", "sonstiges")
+COLUMNS = (
+    "id",
+    "title",
+    "doc_type",
+    "area",
+    "period_start",
+    "period_end",
+    "published",
+    "publisher",
+    "file",
+    "source_url",
+    "landing_url",
+    "sha256",
+    "license",
+    "notes",
+)
+REQUIRED_COLUMNS = ("id", "title", "doc_type")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_PUBLISHED = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+_YEARS = range(1900, 2101)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One catalogued document. ``file`` is relative to the archive directory (POSIX separators)."""
+
+    id: str
+    title: str
+    doc_type: str
+    file: str
+    area: str | None = None
+    period_start: int | None = None
+    period_end: int | None = None
+    published: str | None = None
+    publisher: str | None = None
+    source_url: str | None = None
+    landing_url: str | None = None
+    sha256: str | None = None
+    license: str | None = None
+    notes: str | None = None
+    row: int | None = None
+
+    def path(self, archive: Path) -> Path:
+        return archive / self.file
+
+
+def slugify(name: str) -> str:
+    """A lowercase ASCII id from a file name: ``IHEK 2019-2021 final`` → ``ihek-2019-2021-final``."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION)).encode("ascii", "ignore").decode()
+    )
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "dokument"
+
+
+def default_file(entry_id: str) -> str:
+    """Where a catalogued PDF lives when the catalog names no file."""
+    return f"pdf/{entry_id}.pdf"
+
+
+def read_catalog(path: Path) -> list[CatalogEntry]:
+    """Read and validate a catalog; raise :class:`CatalogErrors` listing every invalid cell."""
+    if not path.exists():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(path, f"not UTF-8 text (byte {exc.start}); save the catalog as UTF-8 CSV") from exc
+    except OSError as exc:
+        raise CatalogError(path, f"cannot read the catalog ({exc.strerror or exc})") from exc
+
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    if not rows:
+        return []
+    header = [name.strip() for name in rows[0]]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise CatalogError(path, f"missing column(s): {', '.join(missing)}", row=1)
+
+    errors: list[CatalogError] = []
+    entries: list[CatalogEntry] = []
+    for row_number, values in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            errors.append(CatalogError(path, f"{len(values)} cells but the header has {len(header)}", row=row_number))
+            continue
+        cells = {name: value.strip() for name, value in zip(header, values)}
+        try:
+            entries.append(_entry(cells, path, row_number))
+        except CatalogErrors as exc:
+            errors.extend(exc.errors)
+    errors.extend(_duplicates(entries, path))
+    if errors:
+        raise CatalogErrors(errors)
+    return entries
+
+
+def _delimiter(text: str) -> str:
+    """Comma by default; semicolon when the header uses it, as German spreadsheet programs save CSV."""
+    first_line = text.split("\n", 1)[0]
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
+    errors: list[CatalogError] = []
+
+    def fail(column: str, message: str) -> None:
+        errors.append(CatalogError(path, message, row=row, column=column))
+
+    entry_id = cells.get("id", "")
+    if not entry_id:
+        fail("id", "empty id")
+    elif not _SLUG.match(entry_id):
+        fail("id", f"'{entry_id}' is not a valid id (lowercase letters, digits and single hyphens, e.g. ihek-2019-2021)")
+    if not cells.get("title"):
+        fail("title", "empty title")
+    doc_type = cells.get("doc_type", "")
+    if doc_type not in DOC_TYPES:
+        fail("doc_type", f"unknown document type '{doc_type}' (one of: {', '.join(DOC_TYPES)})")
+
+    years = {}
+    for column in ("period_start", "period_end"):
+        value = cells.get(column, "")
+        if value and not (value.isdigit() and int(value) in _YEARS):
+            fail(column, f"'{value}' is not a year (four digits, e.g. 2019)")
+        years[column] = int(value) if value.isdigit() else None
+    start, end = years["period_start"], years["period_end"]
+    if start and end and end < start:
+        fail("period_end", f"period ends ({end}) before it starts ({start})")
+
+    published = cells.get("published", "")
+    if published and not _valid_date(published):
+        fail("published", f"'{published}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+    file = cells.get("file", "") or (default_file(entry_id) if _SLUG.match(entry_id) else "")
+    problem = _file_problem(file)
+    if problem:
+        fail("file", problem)
+
+    for column in ("source_url", "landing_url"):
+        url = cells.get(column, "")
+        parsed = urlparse(url)
+        if url and not (parsed.scheme in ("http", "https") and parsed.netloc):
+            fail(column, f"'{url}' is not an http(s) URL")
+
+    sha256 = cells.get("sha256", "").lower()
+    if sha256 and not _SHA256.match(sha256):
+        fail("sha256", "not a SHA-256 checksum (64 hexadecimal digits)")
+
+    if errors:
+        raise CatalogErrors(errors)
+    return CatalogEntry(
+        id=entry_id,
+        title=cells["title"],
+        doc_type=doc_type,
+        file=str(PurePosixPath(file)),
+        area=cells.get("area") or None,
+        period_start=start,
+        period_end=end or start,
+        published=published or None,
+        publisher=cells.get("publisher") or None,
+        source_url=cells.get("source_url") or None,
+        landing_url=cells.get("landing_url") or None,
+        sha256=sha256 or None,
+        license=cells.get("license") or None,
+        notes=cells.get("notes") or None,
+        row=row,
+    )
+
+
+def _valid_date(value: str) -> bool:
+    if not _PUBLISHED.match(value):
+        return False
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True
+
+
+def _file_problem(file: str) -> str | None:
+    """Why a catalog path is unacceptable: it must stay inside the archive directory and name a PDF."""
+    if not file:
+        return "empty file path"
+    posix = PurePosixPath(file.replace("\\", "/"))
+    if posix.is_absolute() or re.match(r"^[A-Za-z]:", file):
+        return f"'{file}' is an absolute path; give it relative to the archive directory"
+    if ".." in posix.parts:
+        return f"'{file}' leaves the archive directory"
+    if posix.suffix.lower() != ".pdf":
+        return f"'{file}' does not name a .pdf file"
+    return None
+
+
+def _duplicates(entries: list[CatalogEntry], path: Path) -> list[CatalogError]:
+    errors = []
+    for attribute in ("id", "file"):
+        first_row: dict[str, int | None] = {}
+        for entry in entries:
+            value = getattr(entry, attribute)
+            key = value.casefold() if attribute == "file" else value
+            if key in first_row:
+                errors.append(
+                    CatalogError(path, f"duplicate {attribute} '{value}' (first in row {first_row[key]})", row=entry.row, column=attribute)
+                )
+            else:
+                first_row[key] = entry.row
+    return errors

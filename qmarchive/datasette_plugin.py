@@ -1,0 +1,44 @@
+"""The Datasette plugin: SQL functions and cell rendering for the qmarchive database.
+
+Registered through the ``datasette`` entry point. Everything taken from document text is HTML-escaped;
+search snippets may carry ``<mark>`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from markupsafe import Markup, escape
+
+from qmarchive.fts import fts_query
+
+DATABASE = "qmarchive"
+SNIPPET_COLUMN = "textauszug"
+PAGE_ID_COLUMN = "seiten_id"
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn, database) -> None:
+    conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
+    if database == DATABASE:
+        # The table search box (?_search=) quotes input with escape_fts, which fails on a stray '"'.
+        # Runs last, so this safe version replaces Datasette's for this database only.
+        conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    if database != DATABASE or not isinstance(value, str):
+        return None
+    if column == SNIPPET_COLUMN:
+        return marked_snippet(value)
+    if column == PAGE_ID_COLUMN:
+        url = datasette.urls.row(DATABASE, "pages", tilde_encode(value))
+        return Markup('<a href="{}">{}</a>').format(url, value)
+    return None
+
+
+def marked_snippet(snippet: str) -> Markup:
+    """Escape a snippet completely, then let only its ``<mark>``/``</mark>`` tags through."""
+    html = str(escape(snippet))
+    return Markup(html.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))

@@ -1,0 +1,75 @@
+"""The exceptions qmarchive raises.
+
+Every expected failure is a :class:`QmarchiveError`; its message names the file (and row, column or
+page) and says what to do. The CLI turns these into clean messages; anything else is a bug and is
+allowed to raise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class QmarchiveError(Exception):
+    """Base class of all expected qmarchive failures."""
+
+
+class ConfigError(QmarchiveError):
+    """A path or setting is unusable (missing archive directory, unwritable index, …)."""
+
+
+class CatalogError(QmarchiveError):
+    """The catalog cannot be read, or one of its rows is invalid."""
+
+    def __init__(self, path: Path | str, message: str, *, row: int | None = None, column: str | None = None):
+        self.path = Path(path)
+        self.row = row
+        self.column = column
+        self.reason = message
+        where = str(path)
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {message}")
+
+
+class CatalogErrors(QmarchiveError):
+    """Several invalid catalog rows, reported together so they can be fixed in one go."""
+
+    def __init__(self, errors: list[CatalogError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class ExtractionError(QmarchiveError):
+    """A PDF could not be read. Subclasses say why; ``error_class`` goes into the ingest log."""
+
+    error_class = "extraction"
+
+    def __init__(self, path: Path | str, message: str):
+        self.path = Path(path)
+        self.reason = message
+        super().__init__(f"{path}: {message}")
+
+
+class NotAPdfError(ExtractionError):
+    """The file is empty or is not a PDF at all."""
+
+    error_class = "not-a-pdf"
+
+
+class EncryptedPdfError(ExtractionError):
+    """The PDF needs a password that was not given (or the given one is wrong)."""
+
+    error_class = "encrypted"
+
+
+class DamagedPdfError(ExtractionError):
+    """The PDF is damaged beyond what the readers can repair."""
+
+    error_class = "damaged"
+
+
+class StoreError(QmarchiveError):
+    """The database cannot be opened or written."""

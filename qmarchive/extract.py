@@ -1,0 +1,274 @@
+"""One PDF in, its structure and normalised page text out. Pure: no database, no catalog.
+
+pypdf reads the structure (metadata, outline, page labels, encryption). Page text comes from PDFium
+(pypdfium2) by default: on real German PDFs it keeps the spaces of justified text and the umlauts that
+pypdf's text extraction loses. pypdf can be chosen instead and takes over when PDFium cannot open a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import pypdf
+import pypdfium2 as pdfium
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
+
+from qmarchive import textnorm
+from qmarchive.errors import DamagedPdfError, EncryptedPdfError, ExtractionError, NotAPdfError
+
+Extractor = Literal["pdfium", "pypdf"]
+EXTRACTORS: tuple[Extractor, ...] = ("pdfium", "pypdf")
+
+# Raise when the text pipeline changes, so that unchanged files are extracted again.
+TEXT_PIPELINE_VERSION = 1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Section:
+    """An outline entry with the physical pages (1-based, inclusive) it covers."""
+
+    title: str
+    level: int
+    first_page: int
+    last_page: int
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    label: str
+    text: str
+    running_text: str
+    has_text_layer: bool
+    section: str | None
+
+
+@dataclass
+class ExtractedDocument:
+    page_count: int
+    metadata: dict[str, str | None]
+    encrypted: bool
+    sections: list[Section]
+    pages: list[Page]
+    extractor: str
+    extractor_version: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def extraction_version(extractor: Extractor) -> str:
+    """What decides whether stored text is current: the extractor and the text pipeline version."""
+    return f"{extractor}/{TEXT_PIPELINE_VERSION}"
+
+
+def extract(path: Path, *, extractor: Extractor = "pdfium", password: str | None = None) -> ExtractedDocument:
+    """Read one PDF completely or raise an :class:`ExtractionError` subclass naming the file."""
+    path = Path(path)
+    _check_header(path)
+    try:
+        reader = _open_reader(path, password)
+        structure = _read_structure(reader, path)
+        notes: list[str] = []
+        raw_texts, used = _page_texts(path, reader, extractor, password, notes)
+    except ExtractionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the PDF libraries raise anything on hostile input
+        raise DamagedPdfError(path, f"damaged PDF that could not be read ({type(exc).__name__}: {exc})") from exc
+
+    normalised = textnorm.normalise_pages(raw_texts)
+    sections = structure.sections
+    pages = [
+        Page(
+            number=n,
+            label=structure.labels[n - 1],
+            text=page.body,
+            running_text=page.running,
+            has_text_layer=bool(raw.strip()),
+            section=_innermost_section(sections, n),
+        )
+        for n, (raw, page) in enumerate(zip(raw_texts, normalised), start=1)
+    ]
+    return ExtractedDocument(
+        page_count=len(pages),
+        metadata=structure.metadata,
+        encrypted=reader.is_encrypted,
+        sections=sections,
+        pages=pages,
+        extractor=used,
+        extractor_version=_library_version(used),
+        warnings=notes,
+    )
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+    except OSError as exc:
+        raise ExtractionError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    if not head:
+        raise NotAPdfError(path, "empty file (0 bytes)")
+    if b"%PDF-" not in head:
+        raise NotAPdfError(path, "not a PDF (no %PDF- header in the first 1024 bytes)")
+
+
+def _open_reader(path: Path, password: str | None) -> pypdf.PdfReader:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = pypdf.PdfReader(path, strict=False)
+    except PdfReadError as exc:
+        raise DamagedPdfError(path, f"damaged PDF beyond repair ({exc})") from exc
+    if reader.is_encrypted:
+        try:
+            result = reader.decrypt(password or "")
+        except (FileNotDecryptedError, NotImplementedError, DependencyError) as exc:
+            raise EncryptedPdfError(path, f"encrypted PDF that cannot be decrypted here ({exc})") from exc
+        if not result:
+            what = "the given password is wrong" if password else "it needs a password (use --password)"
+            raise EncryptedPdfError(path, f"encrypted PDF: {what}")
+    return reader
+
+
+@dataclass(frozen=True)
+class _Structure:
+    metadata: dict[str, str | None]
+    labels: list[str]
+    sections: list[Section]
+
+
+def _read_structure(reader: pypdf.PdfReader, path: Path) -> _Structure:
+    page_count = len(reader.pages)
+    if page_count == 0:
+        raise DamagedPdfError(path, "PDF has no pages")
+    return _Structure(
+        metadata=_metadata(reader),
+        labels=_labels(reader, page_count),
+        sections=_sections(reader, page_count),
+    )
+
+
+def _metadata(reader: pypdf.PdfReader) -> dict[str, str | None]:
+    try:
+        info = reader.metadata
+    except PyPdfError:
+        info = None
+    if info is None:
+        return dict.fromkeys(("title", "author", "subject", "keywords", "creator", "producer", "created", "modified"))
+
+    def text(key: str) -> str | None:
+        value = info.get(key)
+        value = str(value).strip() if value is not None else ""
+        return textnorm.clean_characters(value) or None
+
+    def date(attr: str) -> str | None:
+        try:
+            value: datetime | None = getattr(info, attr)
+        except (ValueError, TypeError, PyPdfError):
+            return None
+        return value.isoformat() if value else None
+
+    return {
+        "title": text("/Title"),
+        "author": text("/Author"),
+        "subject": text("/Subject"),
+        "keywords": text("/Keywords"),
+        "creator": text("/Creator"),
+        "producer": text("/Producer"),
+        "created": date("creation_date"),
+        "modified": date("modification_date"),
+    }
+
+
+def _labels(reader: pypdf.PdfReader, page_count: int) -> list[str]:
+    """Printed page labels ("iii", "12"); physical numbers where the PDF defines none or bad ones."""
+    try:
+        labels = list(reader.page_labels)
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, RecursionError):
+        labels = []
+    if len(labels) != page_count:
+        return [str(n) for n in range(1, page_count + 1)]
+    return [label.strip() or str(n) for n, label in enumerate(labels, start=1)]
+
+
+def _sections(reader: pypdf.PdfReader, page_count: int) -> list[Section]:
+    """Flatten the outline; each entry runs until the next entry of the same or a higher level."""
+    try:
+        flat = list(_walk_outline(reader, reader.outline, 0, set()))
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, RecursionError):
+        return []
+    sections = []
+    for i, (title, level, first) in enumerate(flat):
+        following = [f for (_, lvl, f) in flat[i + 1 :] if lvl <= level]
+        last = max(first, following[0] - 1) if following else page_count
+        sections.append(Section(title=title, level=level, first_page=first, last_page=last))
+    return sections
+
+
+def _walk_outline(reader: pypdf.PdfReader, items: list, level: int, seen: set[int]):
+    for item in items:
+        if isinstance(item, list):
+            yield from _walk_outline(reader, item, level + 1, seen)
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        page_index = reader.get_destination_page_number(item)
+        title = textnorm.clean_characters(str(item.title or "")).strip()
+        if page_index is not None and page_index >= 0 and title:
+            yield title, level, page_index + 1
+
+
+def _innermost_section(sections: list[Section], page: int) -> str | None:
+    """The deepest (then latest) outline entry covering the page."""
+    covering = [s for s in sections if s.first_page <= page <= s.last_page]
+    if not covering:
+        return None
+    return max(covering, key=lambda s: (s.level, s.first_page)).title
+
+
+def _page_texts(
+    path: Path, reader: pypdf.PdfReader, extractor: Extractor, password: str | None, notes: list[str]
+) -> tuple[list[str], str]:
+    if extractor == "pdfium":
+        try:
+            return _pdfium_texts(path, password), "pdfium"
+        except pdfium.PdfiumError as exc:
+            notes.append(f"PDFium could not open the file ({exc}); text extracted with pypdf instead")
+            log.warning("%s: PDFium failed (%s), falling back to pypdf", path, exc)
+    return _pypdf_texts(reader), "pypdf"
+
+
+def _pdfium_texts(path: Path, password: str | None) -> list[str]:
+    document = pdfium.PdfDocument(path, password=password)
+    try:
+        texts = []
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            try:
+                texts.append(textpage.get_text_range())
+            finally:
+                textpage.close()
+                page.close()
+        return texts
+    finally:
+        document.close()
+
+
+def _pypdf_texts(reader: pypdf.PdfReader) -> list[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [page.extract_text() or "" for page in reader.pages]
+
+
+def _library_version(extractor: str) -> str:
+    if extractor == "pdfium":
+        return f"pypdfium2 {pdfium.PYPDFIUM_INFO.version} (PDFium {pdfium.PDFIUM_INFO.build})"
+    return f"pypdf {pypdf.__version__}"

@@ -1,0 +1,274 @@
+"""Catalog + PDFs → extraction → database, one whole document at a time.
+
+A batch is lenient: a file that fails is logged with its reason and the batch goes on. A file whose
+SHA-256 and extraction version match what is stored is skipped as unchanged, so re-running an
+interrupted ingest only does the work that is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from qmarchive import store
+from qmarchive.catalog import CatalogEntry, read_catalog, slugify
+from qmarchive.errors import ExtractionError, QmarchiveError
+from qmarchive.extract import ExtractedDocument, Extractor, extract, extraction_version
+from qmarchive.paths import Paths
+
+Status = Literal["ingested", "unchanged", "failed", "missing"]
+CATALOG_COLUMNS = (
+    "area", "title", "doc_type", "period_start", "period_end", "published", "publisher",
+    "license", "notes", "source_url", "landing_url",
+)  # fmt: skip
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to ingest, with its catalog entry (made up from the file name if it has none)."""
+
+    entry: CatalogEntry
+    path: Path
+    catalogued: bool
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file: str
+    document_id: str | None
+    status: Status
+    pages: int = 0
+    seconds: float = 0.0
+    sha256: str | None = None
+    error_class: str | None = None
+    message: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class IngestSummary:
+    run_id: int
+    results: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: self.count(status) for status in ("ingested", "unchanged", "failed", "missing")}
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+
+def plan(paths: Paths, files: Sequence[Path] = ()) -> list[Job]:
+    """The jobs for a run: every catalog entry, or just the given files (catalogued or not)."""
+    entries = read_catalog(paths.catalog)
+    if not files:
+        return [Job(entry, entry.path(paths.archive), catalogued=True) for entry in entries]
+    by_path = {entry.path(paths.archive).resolve(): entry for entry in entries}
+    by_id = {entry.id: entry for entry in entries}
+    jobs: list[Job] = []
+    for file in files:
+        resolved = Path(file).resolve()
+        if resolved in by_path:
+            jobs.append(Job(by_path[resolved], resolved, catalogued=True))
+            continue
+        entry = _uncatalogued_entry(resolved, paths.archive)
+        problem = None
+        if entry.id in by_id:
+            problem = (
+                f"its id '{entry.id}' (from the file name) belongs to catalog row {by_id[entry.id].row}, "
+                "which names another file; rename the file or add it to the catalog"
+            )
+        elif any(job.entry.id == entry.id for job in jobs):
+            problem = f"another file given has the same id '{entry.id}'; rename one of them"
+        jobs.append(Job(entry, resolved, catalogued=False, problem=problem))
+    return jobs
+
+
+def _uncatalogued_entry(path: Path, archive: Path) -> CatalogEntry:
+    """An entry for a PDF outside the catalog: id from the file name, type and years guessed from it."""
+    slug = slugify(path.stem)
+    years = sorted(int(y) for y in _YEAR.findall(path.stem))
+    doc_type = next(
+        (t for key, t in (("ihek", "ihek"), ("abschlussplan", "abschlussplan"), ("brosch", "broschuere")) if key in slug),
+        "sonstiges",
+    )
+    try:
+        file = path.relative_to(archive.resolve()).as_posix()
+    except ValueError:
+        file = str(path)
+    return CatalogEntry(
+        id=slug,
+        title="",
+        doc_type=doc_type,
+        file=file,
+        period_start=years[0] if years else None,
+        period_end=years[-1] if years else None,
+    )
+
+
+def run(
+    db: Database,
+    paths: Paths,
+    jobs: Sequence[Job],
+    *,
+    extractor: Extractor = "pdfium",
+    password: str | None = None,
+    fail_fast: bool = False,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> IngestSummary:
+    """Ingest the jobs one by one, logging each result; ``on_result`` drives progress display."""
+    summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor))
+    try:
+        for job in jobs:
+            result = _ingest_one(db, job, extractor, password)
+            summary.results.append(result)
+            store.log_result(db, summary.run_id, _log_row(result))
+            if on_result:
+                on_result(result)
+            if fail_fast and result.status == "failed":
+                break
+    finally:
+        store.finish_run(db, summary.run_id, summary.counts)
+    return summary
+
+
+def _ingest_one(db: Database, job: Job, extractor: Extractor, password: str | None) -> FileResult:
+    started = time.perf_counter()
+    base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
+    if job.problem:
+        return replace(base, error_class="catalog", message=f"{job.path}: {job.problem}")
+    if not job.path.is_file():
+        if job.catalogued:
+            return replace(base, status="missing", message=f"{job.path}: not in the archive yet")
+        return replace(base, error_class="not-found", message=f"{job.path}: no such file")
+    try:
+        sha256, size = file_digest(job.path)
+    except OSError as exc:
+        return replace(base, error_class="unreadable", message=f"{job.path}: cannot read ({exc.strerror or exc})")
+    base = replace(base, sha256=sha256)
+    if job.entry.sha256 and job.entry.sha256 != sha256:
+        return replace(
+            base,
+            error_class="checksum",
+            message=f"{job.path}: SHA-256 {sha256[:12]}… differs from the catalog's {job.entry.sha256[:12]}…; "
+            "the file has changed or is the wrong one",
+        )
+
+    if store.stored_version(db, job.entry.id) == (sha256, extraction_version(extractor)):
+        if job.catalogued:
+            store.update_document(db, job.entry.id, _catalog_values(job.entry))
+        return replace(base, status="unchanged", seconds=time.perf_counter() - started)
+
+    try:
+        document = extract(job.path, extractor=extractor, password=password)
+        record = _document_record(job, document, sha256, size, extractor)
+        store.write_document(db, record, _page_rows(job.entry.id, document), _section_rows(job.entry.id, document))
+    except ExtractionError as exc:
+        return replace(base, error_class=exc.error_class, message=str(exc), seconds=time.perf_counter() - started)
+    except QmarchiveError as exc:
+        return replace(base, error_class="store", message=str(exc), seconds=time.perf_counter() - started)
+    return replace(
+        base,
+        status="ingested",
+        pages=document.page_count,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(document.warnings),
+    )
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _catalog_values(entry: CatalogEntry) -> dict[str, Any]:
+    return {column: getattr(entry, column) for column in CATALOG_COLUMNS}
+
+
+def _document_record(job: Job, document: ExtractedDocument, sha256: str, size: int, extractor: Extractor) -> dict[str, Any]:
+    meta = document.metadata
+    values = _catalog_values(job.entry)
+    values["title"] = job.entry.title or meta["title"] or job.path.stem
+    return {
+        "id": job.entry.id,
+        **values,
+        "catalogued": int(job.catalogued),
+        "file": job.entry.file,
+        "sha256": sha256,
+        "bytes": size,
+        "page_count": document.page_count,
+        "pages_without_text": sum(1 for p in document.pages if not p.has_text_layer),
+        **{f"pdf_{key}": value for key, value in meta.items()},
+        "pdf_encrypted": int(document.encrypted),
+        "extractor": document.extractor,
+        "extractor_version": document.extractor_version,
+        "extraction_version": extraction_version(extractor),
+        "ingested_at": store.now(),
+    }
+
+
+def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{document_id}/{page.number}",
+            "document_id": document_id,
+            "page_number": page.number,
+            "page_label": page.label,
+            "section": page.section,
+            "text": page.text,
+            "running_text": page.running_text,
+            "chars": len(page.text),
+            "text_sha256": hashlib.sha256(page.text.encode("utf-8")).hexdigest(),
+            "has_text_layer": int(page.has_text_layer),
+        }
+        for page in document.pages
+    ]
+
+
+def _section_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:
+    return [
+        {
+            "document_id": document_id,
+            "position": position,
+            "title": section.title,
+            "level": section.level,
+            "first_page": section.first_page,
+            "last_page": section.last_page,
+        }
+        for position, section in enumerate(document.sections, start=1)
+    ]
+
+
+def _log_row(result: FileResult) -> dict[str, Any]:
+    message = result.message
+    if result.warnings:
+        message = "; ".join(filter(None, [message, *result.warnings]))
+    return {
+        "document_id": result.document_id,
+        "file": result.file,
+        "sha256": result.sha256,
+        "status": result.status,
+        "error_class": result.error_class,
+        "message": message,
+        "pages": result.pages,
+        "seconds": round(result.seconds, 3),
+    }

@@ -1,0 +1,140 @@
+"""The database schema, as named migrations that run whenever the database is opened for writing.
+
+Never edit an applied migration: add a new one. Everything in the database is derived from the archive
+(PDFs and catalog) and can be rebuilt with ``qmarchive ingest`` into an empty index directory.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("qmarchive")
+
+# unicode61 with remove_diacritics 2 lets "offentlich" find "öffentlich"; the trigram index finds
+# substrings inside compounds ("sanierung" in "Spielplatzsanierung").
+FTS_INDEXES = {
+    "pages_fts": "unicode61 remove_diacritics 2",
+    "pages_trigram": "trigram",
+}
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            area TEXT,
+            title TEXT NOT NULL,
+            doc_type TEXT NOT NULL,
+            period_start INTEGER,
+            period_end INTEGER,
+            published TEXT,
+            publisher TEXT,
+            license TEXT,
+            notes TEXT,
+            source_url TEXT,
+            landing_url TEXT,
+            catalogued INTEGER NOT NULL,
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            page_count INTEGER NOT NULL,
+            pages_without_text INTEGER NOT NULL,
+            pdf_title TEXT,
+            pdf_author TEXT,
+            pdf_subject TEXT,
+            pdf_keywords TEXT,
+            pdf_creator TEXT,
+            pdf_producer TEXT,
+            pdf_created TEXT,
+            pdf_modified TEXT,
+            pdf_encrypted INTEGER NOT NULL,
+            extractor TEXT NOT NULL,
+            extractor_version TEXT NOT NULL,
+            extraction_version TEXT NOT NULL,
+            ingested_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE pages (
+            id TEXT PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            page_number INTEGER NOT NULL,
+            page_label TEXT NOT NULL,
+            section TEXT,
+            text TEXT NOT NULL,
+            running_text TEXT NOT NULL,
+            chars INTEGER NOT NULL,
+            text_sha256 TEXT NOT NULL,
+            has_text_layer INTEGER NOT NULL,
+            UNIQUE (document_id, page_number)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            first_page INTEGER NOT NULL,
+            last_page INTEGER NOT NULL,
+            UNIQUE (document_id, position)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE ingest_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            archive TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            ingested INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            missing INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE ingest_log (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES ingest_runs(id),
+            document_id TEXT,
+            file TEXT NOT NULL,
+            sha256 TEXT,
+            status TEXT NOT NULL,
+            error_class TEXT,
+            message TEXT,
+            pages INTEGER,
+            seconds REAL,
+            logged_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_sections_document ON sections(document_id)")
+    db.execute("CREATE INDEX idx_ingest_log_run ON ingest_log(run_id)")
+    for name, tokenizer in FTS_INDEXES.items():
+        _create_page_fts(db, name, tokenizer)
+
+
+def _create_page_fts(db: Database, name: str, tokenizer: str) -> None:
+    """An external-content FTS5 index over ``pages.text``, kept in step by triggers."""
+    db.execute(
+        f"CREATE VIRTUAL TABLE {name} USING fts5("
+        f"text, content='pages', content_rowid='rowid', tokenize='{tokenizer}')"
+    )
+    remove_old = f"INSERT INTO {name}({name}, rowid, text) VALUES ('delete', old.rowid, old.text);"
+    add_new = f"INSERT INTO {name}(rowid, text) VALUES (new.rowid, new.text);"
+    db.execute(f"CREATE TRIGGER {name}_ai AFTER INSERT ON pages BEGIN {add_new} END")
+    db.execute(f"CREATE TRIGGER {name}_ad AFTER DELETE ON pages BEGIN {remove_old} END")
+    db.execute(f"CREATE TRIGGER {name}_au AFTER UPDATE ON pages BEGIN {remove_old} {add_new} END")

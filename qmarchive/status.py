@@ -1,0 +1,29 @@
+"""What the archive and its database hold: the report behind ``qmarchive status``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qmarchive import store
+from qmarchive.catalog import read_catalog
+from qmarchive.paths import Paths
+
+
+def report(paths: Paths) -> dict[str, Any]:
+    """Counts from the database (if built) and the catalog entries whose PDFs are not in the archive."""
+    entries = read_catalog(paths.catalog)
+    missing = [
+        {"id": entry.id, "file": entry.file} for entry in entries if not entry.path(paths.archive).is_file()
+    ]
+    if paths.database.exists():
+        counts = store.summary(store.open_database(paths.database))
+    else:
+        counts = {"documents": 0, "pages": 0, "pages_without_text": 0, "document_ids": [], "last_run": None}
+    return {
+        "archive": str(paths.archive),
+        "database": str(paths.database),
+        "database_exists": paths.database.exists(),
+        "catalog_entries": len(entries),
+        "missing_files": missing,
+        **counts,
+    }

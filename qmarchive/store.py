@@ -1,0 +1,105 @@
+"""The SQLite database: opening (with migrations), writing whole documents atomically, and read queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from qmarchive.errors import StoreError
+from qmarchive.migrations import migrations
+
+
+def now() -> str:
+    """UTC timestamp as stored in the database."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_database(path: Path) -> Database:
+    """Open (creating if needed) the database and bring its schema up to date."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        # Rollback journal, not WAL: the file is served immutable, and must be complete on its own.
+        db.execute("PRAGMA journal_mode=DELETE")
+        migrations.apply(db)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        raise StoreError(f"{path}: cannot open the database ({exc})") from exc
+    return db
+
+
+def open_existing(path: Path) -> Database:
+    """Open a database that must already exist, e.g. for status or serving."""
+    if not path.exists():
+        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
+    return open_database(path)
+
+
+def write_document(db: Database, document: dict[str, Any], pages: Iterable[dict[str, Any]], sections: Iterable[dict[str, Any]]) -> None:
+    """Replace a document with all its pages and sections in one transaction: all of it or nothing."""
+    with db.atomic():
+        db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
+        db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
+        db["documents"].upsert(document, pk="id")
+        db["pages"].insert_all(pages)
+        db["sections"].insert_all(sections)
+
+
+def stored_version(db: Database, document_id: str) -> tuple[str, str] | None:
+    """(sha256, extraction_version) of a stored document, or None if it is not stored."""
+    row = db.execute(
+        "SELECT sha256, extraction_version FROM documents WHERE id = ?", [document_id]
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def update_document(db: Database, document_id: str, values: dict[str, Any]) -> None:
+    """Update catalog fields of a stored document without touching its pages."""
+    with db.atomic():
+        db["documents"].update(document_id, values)
+
+
+def start_run(db: Database, archive: Path, extractor: str) -> int:
+    with db.atomic():
+        return db["ingest_runs"].insert(
+            {"started_at": now(), "archive": str(archive), "extractor": extractor}
+        ).last_pk
+
+
+def log_result(db: Database, run_id: int, entry: dict[str, Any]) -> None:
+    with db.atomic():
+        db["ingest_log"].insert({"run_id": run_id, "logged_at": now(), **entry})
+
+
+def finish_run(db: Database, run_id: int, counts: dict[str, int]) -> None:
+    with db.atomic():
+        db["ingest_runs"].update(run_id, {"finished_at": now(), **counts})
+
+
+def summary(db: Database) -> dict[str, Any]:
+    """Counts for ``status``: documents, pages, pages without text, and the last ingest run."""
+    documents, pages = db.execute(
+        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages)"
+    ).fetchone()
+    without_text = db.execute("SELECT count(*) FROM pages WHERE has_text_layer = 0").fetchone()[0]
+    last = list(db.query("SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1"))
+    last_run = last[0] if last else None
+    if last_run:
+        last_run["failures"] = list(
+            db.query(
+                "SELECT file, document_id, error_class, message FROM ingest_log "
+                "WHERE run_id = ? AND status = 'failed' ORDER BY id",
+                [last_run["id"]],
+            )
+        )
+    return {
+        "documents": documents,
+        "pages": pages,
+        "pages_without_text": without_text,
+        "document_ids": [row[0] for row in db.execute("SELECT id FROM documents ORDER BY id")],
+        "last_run": last_run,
+    }

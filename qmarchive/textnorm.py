@@ -1,0 +1,195 @@
+"""German text normalisation for text extracted from PDFs.
+
+Each extractor has its own quirks: PDFium marks a hyphen it removed at a line end with U+FFFE and ends
+lines with ``\\r\\n``; pypdf leaves glyph names such as ``/f_i`` and splits accents from their letters
+(``F¨ur``). What comes out of here is the same clean NFC text whichever extractor ran, with running
+headers and footers kept apart from the body so they do not pollute search.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Spacing accents that some PDFs draw as separate glyphs before their letter, mapped to the
+# combining mark they stand for.
+_SPACING_ACCENTS = {
+    "\u00a8": "\u0308",  # ¨ diaeresis
+    "\u00b4": "\u0301",  # ´ acute
+    "\u02c6": "\u0302",  # ˆ circumflex
+    "\u02dc": "\u0303",  # ˜ tilde
+    "\u02c7": "\u030c",  # ˇ caron
+    "\u00b8": "\u0327",  # ¸ cedilla
+}
+_LOOSE_ACCENT = re.compile("([" + "".join(_SPACING_ACCENTS) + r"]) ?([A-Za-z])")
+# Ligature glyph names that pypdf leaves in the text when a font has no usable ToUnicode map.
+_GLYPH_NAME = re.compile(r"/(?:uni([0-9A-Fa-f]{4})|(f_f_[il]|f_[fiklbhjt]|s_t|c_t))")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffd\u200b-\u200d\u2060]")
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+_PDFIUM_HYPHEN = "\ufffe"
+_SOFT_HYPHEN = "\u00ad"
+
+_WORD_CHARS = r"[^\W\d_]"
+# A word broken at a line end: "Bewoh-\nnerschaft". The left part ends in a letter or digit.
+_LINE_END_HYPHEN = re.compile(r"(\w+)-[ \t]*\n[ \t]*(" + _WORD_CHARS + r"[\w]*|\d\w*)")
+_INLINE_COMPOUND = re.compile(r"(\w+)-(\w+)")
+# After "Kinder-" at a line end, these continue an elliptic coordination: "Kinder- und Jugendarbeit".
+_COORDINATORS = frozenset({"und", "oder", "bzw", "sowie", "als", "bis", "wie", "noch", "u"})
+
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[-–—\s]*(?:seite|s\.|page)?\s*"
+    r"(?:\d{1,4}|(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    r"(?:\s*(?:/|von|of)\s*\d{1,4})?[-–—\s]*$",
+    re.IGNORECASE,
+)
+# Lines near the page edges that recur on this share of the pages with text are running headers/footers.
+RUNNING_LINE_SHARE = 0.3
+RUNNING_LINE_MIN_PAGES = 3
+_EDGE_LINES = 2
+
+
+@dataclass(frozen=True)
+class PageText:
+    """A page's normalised body text and, apart from it, its running headers and footers."""
+
+    body: str
+    running: str
+
+
+def clean_characters(text: str) -> str:
+    """Character-level clean-up shared by all extractors; line structure is kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LOOSE_ACCENT.sub(lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], text)
+    text = _GLYPH_NAME.sub(_glyph_name_text, text)
+    # PDFium has already joined a hyphenated line end; restore the break so one rule decides for both.
+    text = text.replace(_PDFIUM_HYPHEN, "-\n")
+    text = text.replace(_SOFT_HYPHEN + "\n", "-\n").replace(_SOFT_HYPHEN, "")
+    text = _CONTROL.sub("", text.replace("\t", " "))
+    text = _fold_presentation_forms(text)
+    text = _PRIVATE_USE.sub(_private_use_bullet, text)
+    return unicodedata.normalize("NFC", text)
+
+
+def _glyph_name_text(match: re.Match[str]) -> str:
+    if match.group(1):
+        return chr(int(match.group(1), 16))
+    return match.group(2).replace("_", "")
+
+
+def _private_use_bullet(match: re.Match[str]) -> str:
+    """Private-use glyphs are almost always list bullets from symbol fonts."""
+    return "•"
+
+
+def _fold_presentation_forms(text: str) -> str:
+    """NFKC just for characters that are typography, not content: ligatures, odd spaces, full-width forms.
+
+    Superscripts and fractions (m², ½) stay as printed; search folds them separately.
+    """
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if _is_presentation_form(ch) else ch for ch in text
+    )
+
+
+def _is_presentation_form(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0xFB00 <= code <= 0xFB06  # Latin ligatures ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ
+        or 0xFF01 <= code <= 0xFF5E  # full-width ASCII
+        or (unicodedata.category(ch) == "Zs" and ch != " ")  # no-break, thin, figure spaces …
+    )
+
+
+def search_form(text: str) -> str:
+    """The form used for matching: NFKC (m² → m2, ½ → 1⁄2) and case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def hyphenated_compounds(texts: Iterable[str]) -> set[str]:
+    """Compounds written with a hyphen inside a line ("Kita-Ausbau"), lower-cased.
+
+    A document's own spelling is the best guide whether a word broken at a hyphen keeps it.
+    """
+    found: set[str] = set()
+    for text in texts:
+        for line in text.split("\n"):
+            found.update(m.group(0).casefold() for m in _INLINE_COMPOUND.finditer(line))
+    return found
+
+
+def dehyphenate(text: str, keep_hyphen: set[str] | frozenset[str] = frozenset()) -> str:
+    """Join words broken across lines.
+
+    "Bewoh-\\nnerschaft" → "Bewohnerschaft"; the hyphen stays before a capital or digit ("KOMA-Script",
+    "U3-Betreuung"), in elliptic coordinations ("Kinder- und Jugendarbeit") and for compounds the
+    document also writes with a hyphen inside a line (``keep_hyphen``).
+    """
+
+    def join(match: re.Match[str]) -> str:
+        left, right = match.group(1), match.group(2)
+        if right.casefold() in _COORDINATORS:
+            return f"{left}- {right}"
+        if not right[0].islower() or left[-1].isdigit():
+            return f"{left}-{right}"
+        if f"{left}-{right}".casefold() in keep_hyphen:
+            return f"{left}-{right}"
+        return left + right
+
+    return _LINE_END_HYPHEN.sub(join, text)
+
+
+def tidy_whitespace(text: str) -> str:
+    """Collapse runs of spaces, trim lines, keep at most one blank line between paragraphs."""
+    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.casefold()).strip()
+
+
+def _edge_lines(lines: Sequence[str]) -> list[int]:
+    """Indexes of the first and last few non-empty lines of a page."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
+
+
+def split_running_lines(pages: Sequence[str]) -> list[PageText]:
+    """Separate running headers/footers from body text across a whole document.
+
+    A line at a page's top or bottom is running text when it is a bare page number ("12", "- 3 -",
+    "Seite 4 von 20", "xii") or when, with digits masked, it recurs at the edges of enough pages.
+    """
+    page_lines = [text.split("\n") for text in pages]
+    counts: Counter[str] = Counter()
+    for lines in page_lines:
+        counts.update({_line_key(lines[i]) for i in _edge_lines(lines)})
+    pages_with_text = sum(1 for text in pages if text.strip())
+    threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
+
+    result = []
+    for lines in page_lines:
+        running_idx = {
+            i
+            for i in _edge_lines(lines)
+            if _PAGE_NUMBER_LINE.match(lines[i].strip()) or counts[_line_key(lines[i])] >= threshold
+        }
+        body = "\n".join(line for i, line in enumerate(lines) if i not in running_idx)
+        running = "\n".join(lines[i].strip() for i in sorted(running_idx))
+        result.append(PageText(body=body, running=running))
+    return result
+
+
+def normalise_pages(raw_pages: Sequence[str]) -> list[PageText]:
+    """The whole pipeline for one document's pages, in the order the steps depend on each other."""
+    cleaned = [clean_characters(text) for text in raw_pages]
+    split = split_running_lines(cleaned)
+    keep = hyphenated_compounds(page.body for page in split)
+    return [
+        PageText(body=tidy_whitespace(dehyphenate(page.body, keep)), running=tidy_whitespace(page.running))
+        for page in split
+    ]
