@@ -155,8 +155,8 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
     if published and not _valid_date(published):
         fail("published", f"'{published}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
 
-    file = cells.get("file", "") or (default_file(entry_id) if _SLUG.match(entry_id) else "")
-    problem = _file_problem(file)
+    file = cells.get("file", "") or default_file(entry_id)
+    problem = _file_problem(file) if cells.get("file") else None
     if problem:
         fail("file", problem)
 
@@ -204,8 +204,6 @@ def _valid_date(value: str) -> bool:
 
 def _file_problem(file: str) -> str | None:
     """Why a catalog path is unacceptable: it must stay inside the archive directory and name a PDF."""
-    if not file:
-        return "empty file path"
     posix = PurePosixPath(file.replace("\\", "/"))
     if posix.is_absolute() or re.match(r"^[A-Za-z]:", file):
         return f"'{file}' is an absolute path; give it relative to the archive directory"

@@ -127,13 +127,23 @@ def _open_reader(path: Path, password: str | None) -> pypdf.PdfReader:
         raise DamagedPdfError(path, f"damaged PDF beyond repair ({exc})") from exc
     if reader.is_encrypted:
         try:
-            result = reader.decrypt(password or "")
+            decrypted = any(reader.decrypt(candidate) for candidate in _password_encodings(password or ""))
         except (FileNotDecryptedError, NotImplementedError, DependencyError) as exc:
             raise EncryptedPdfError(path, f"encrypted PDF that cannot be decrypted here ({exc})") from exc
-        if not result:
+        if not decrypted:
             what = "the given password is wrong" if password else "it needs a password (use --password)"
             raise EncryptedPdfError(path, f"encrypted PDF: {what}")
     return reader
+
+
+def _password_encodings(password: str) -> list[str | bytes]:
+    """The standard says PDFDocEncoding (older) or UTF-8 (AES-256); writers differ, so try each."""
+    candidates: list[str | bytes] = [password, password.encode("utf-8")]
+    try:
+        candidates.append(password.encode("latin-1"))
+    except UnicodeEncodeError:
+        pass
+    return candidates
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ CATALOG_COLUMNS = (
     "area", "title", "doc_type", "period_start", "period_end", "published", "publisher",
     "license", "notes", "source_url", "landing_url",
 )  # fmt: skip
+_PLACEHOLDER_TITLES = {"untitled", "unbenannt", "ohne titel", "titel", "title", "dokument1", "document1"}
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
@@ -207,7 +208,7 @@ def _catalog_values(entry: CatalogEntry) -> dict[str, Any]:
 def _document_record(job: Job, document: ExtractedDocument, sha256: str, size: int, extractor: Extractor) -> dict[str, Any]:
     meta = document.metadata
     values = _catalog_values(job.entry)
-    values["title"] = job.entry.title or meta["title"] or job.path.stem
+    values["title"] = job.entry.title or _usable_title(meta["title"]) or job.path.stem
     return {
         "id": job.entry.id,
         **values,
@@ -224,6 +225,16 @@ def _document_record(job: Job, document: ExtractedDocument, sha256: str, size: i
         "extraction_version": extraction_version(extractor),
         "ingested_at": store.now(),
     }
+
+
+def _usable_title(title: str | None) -> str | None:
+    """A PDF's own title, unless it is a placeholder or a word processor's file name."""
+    if not title:
+        return None
+    title = re.sub(r"^Microsoft (Word|PowerPoint) - ", "", title).strip()
+    if title.casefold() in _PLACEHOLDER_TITLES or re.search(r"\.(docx?|odt|indd|pptx?)$", title, re.I):
+        return None
+    return title
 
 
 def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 # Spacing accents that some PDFs draw as separate glyphs before their letter, mapped to the
@@ -29,12 +29,14 @@ _LOOSE_ACCENT = re.compile("([" + "".join(_SPACING_ACCENTS) + r"]) ?([A-Za-z])")
 _GLYPH_NAME = re.compile(r"/(?:uni([0-9A-Fa-f]{4})|(f_f_[il]|f_[fiklbhjt]|s_t|c_t))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffd\u200b-\u200d\u2060]")
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
-_PDFIUM_HYPHEN = "\ufffe"
+# PDFium replaces a hyphen it found at a line end by U+FFFE and joins the lines; it is kept as the
+# marker of a line-end hyphen (soft hyphens at line ends become it too) until dehyphenate() decides.
+LINE_END_HYPHEN = "\ufffe"
 _SOFT_HYPHEN = "\u00ad"
 
 _WORD_CHARS = r"[^\W\d_]"
-# A word broken at a line end: "Bewoh-\nnerschaft". The left part ends in a letter or digit.
-_LINE_END_HYPHEN = re.compile(r"(\w+)-[ \t]*\n[ \t]*(" + _WORD_CHARS + r"[\w]*|\d\w*)")
+# A word broken at a line end: "Bewoh-\nnerschaft" or PDFium's "Bewoh\ufffenerschaft".
+_BROKEN_WORD = re.compile(r"(\w+)(?:-[ \t]*\n|\ufffe\n?)[ \t]*(" + _WORD_CHARS + r"\w*|\d\w*)")
 _INLINE_COMPOUND = re.compile(r"(\w+)-(\w+)")
 # After "Kinder-" at a line end, these continue an elliptic coordination: "Kinder- und Jugendarbeit".
 _COORDINATORS = frozenset({"und", "oder", "bzw", "sowie", "als", "bis", "wie", "noch", "u"})
@@ -64,9 +66,7 @@ def clean_characters(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _LOOSE_ACCENT.sub(lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], text)
     text = _GLYPH_NAME.sub(_glyph_name_text, text)
-    # PDFium has already joined a hyphenated line end; restore the break so one rule decides for both.
-    text = text.replace(_PDFIUM_HYPHEN, "-\n")
-    text = text.replace(_SOFT_HYPHEN + "\n", "-\n").replace(_SOFT_HYPHEN, "")
+    text = text.replace(_SOFT_HYPHEN + "\n", LINE_END_HYPHEN).replace(_SOFT_HYPHEN, "")
     text = _CONTROL.sub("", text.replace("\t", " "))
     text = _fold_presentation_forms(text)
     text = _PRIVATE_USE.sub(_private_use_bullet, text)
@@ -138,7 +138,7 @@ def dehyphenate(text: str, keep_hyphen: set[str] | frozenset[str] = frozenset())
             return f"{left}-{right}"
         return left + right
 
-    return _LINE_END_HYPHEN.sub(join, text)
+    return _BROKEN_WORD.sub(join, text).replace(LINE_END_HYPHEN, "-")
 
 
 def tidy_whitespace(text: str) -> str:
@@ -152,10 +152,16 @@ def _line_key(line: str) -> str:
     return re.sub(r"\d+", "#", line.casefold()).strip()
 
 
-def _edge_lines(lines: Sequence[str]) -> list[int]:
-    """Indexes of the first and last few non-empty lines of a page."""
+def _edge_lines(lines: Sequence[str], is_running: Callable[[str], bool]) -> set[int]:
+    """Indexes of running lines: runs of qualifying lines from the top and from the bottom of a page."""
     filled = [i for i, line in enumerate(lines) if line.strip()]
-    return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
+    found: set[int] = set()
+    for ordered in (filled[:_EDGE_LINES], filled[::-1][:_EDGE_LINES]):
+        for i in ordered:
+            if not is_running(lines[i]):
+                break
+            found.add(i)
+    return found
 
 
 def split_running_lines(pages: Sequence[str]) -> list[PageText]:
@@ -167,17 +173,16 @@ def split_running_lines(pages: Sequence[str]) -> list[PageText]:
     page_lines = [text.split("\n") for text in pages]
     counts: Counter[str] = Counter()
     for lines in page_lines:
-        counts.update({_line_key(lines[i]) for i in _edge_lines(lines)})
+        counts.update({_line_key(lines[i]) for i in _edge_lines(lines, lambda line: True)})
     pages_with_text = sum(1 for text in pages if text.strip())
     threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
 
+    def is_running(line: str) -> bool:
+        return bool(_PAGE_NUMBER_LINE.match(line.strip())) or counts[_line_key(line)] >= threshold
+
     result = []
     for lines in page_lines:
-        running_idx = {
-            i
-            for i in _edge_lines(lines)
-            if _PAGE_NUMBER_LINE.match(lines[i].strip()) or counts[_line_key(lines[i])] >= threshold
-        }
+        running_idx = _edge_lines(lines, is_running)
         body = "\n".join(line for i, line in enumerate(lines) if i not in running_idx)
         running = "\n".join(lines[i].strip() for i in sorted(running_idx))
         result.append(PageText(body=body, running=running))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pdfmaker import Spec, make_pdf, running_pages
+from qmarchive.catalog import COLUMNS
+from qmarchive.paths import Paths
+
+BODIES = [
+    ["Einleitung", "Die Bewoh-", "nerschaft der Hellersdorfer Promenade hat viele Ideen."],
+    ["Öffentlicher Raum", "Die Spielplatzsanierung an der Straße wird ﬁnanziert.", "Bewohner:innen und Bewohner*innen beteiligen sich."],
+    ["Bildung, Ausbildung, Jugend", "Kinder- und Jugendarbeit im Stadtteilzentrum.", "Die Kita-", "Ausbau-Pläne"],
+    ["Beteiligung", "Der Quartiersrat tagt im Stadtteilbüro.", "<script>alert('x')</script> steht im Text."],
+]
+
+
+def write_catalog(archive: Path, rows: list[dict[str, str]]) -> Path:
+    archive.mkdir(parents=True, exist_ok=True)
+    path = archive / "catalog.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({column: row.get(column, "") for column in COLUMNS})
+    return path
+
+
+def ihek_spec(**changes) -> Spec:
+    spec = Spec(
+        pages=running_pages(BODIES),
+        outline=[("Einleitung", 0, 0), ("Handlungsfelder", 0, 1), ("Bildung", 1, 2), ("Beteiligung", 1, 3)],
+        title="IHEK 2019–2021",
+    )
+    for name, value in changes.items():
+        setattr(spec, name, value)
+    return spec
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths(archive=tmp_path / "archive", index=tmp_path / "index")
+
+
+@pytest.fixture
+def archive(paths: Paths) -> Paths:
+    """An archive with two catalogued documents present and one whose PDF is missing."""
+    pdf_dir = paths.archive / "pdf"
+    pdf_dir.mkdir(parents=True)
+    make_pdf(pdf_dir / "ihek-2019-2021.pdf", ihek_spec())
+    make_pdf(pdf_dir / "ihek-2012.pdf", ihek_spec(pages=running_pages(BODIES[:2]), title="IHEK 2012"))
+    write_catalog(
+        paths.archive,
+        [
+            {"id": "ihek-2019-2021", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019", "period_end": "2021",
+             "area": "Hellersdorfer Promenade", "publisher": "Bezirksamt Marzahn-Hellersdorf", "file": "pdf/ihek-2019-2021.pdf"},
+            {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "period_start": "2012", "file": "pdf/ihek-2012.pdf"},
+            {"id": "ihek-2010", "title": "IHEK 2010", "doc_type": "ihek", "period_start": "2010"},
+        ],
+    )
+    return paths

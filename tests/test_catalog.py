@@ -1,0 +1,103 @@
+from pathlib import Path
+
+import pytest
+
+from conftest import write_catalog
+from qmarchive.catalog import read_catalog, slugify
+from qmarchive.errors import CatalogError, CatalogErrors
+
+
+def test_reads_typed_entries(tmp_path: Path) -> None:
+    write_catalog(tmp_path, [{"id": "ihek-2019-2021", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019",
+                              "period_end": "2021", "published": "2019-03", "file": "pdf/x.pdf", "sha256": "A" * 64}])
+    [entry] = read_catalog(tmp_path / "catalog.csv")
+    assert (entry.id, entry.period_start, entry.period_end, entry.published, entry.file) == (
+        "ihek-2019-2021", 2019, 2021, "2019-03", "pdf/x.pdf")
+    assert entry.sha256 == "a" * 64
+    assert entry.row == 2
+
+
+def test_defaults_file_path_and_single_year_period(tmp_path: Path) -> None:
+    write_catalog(tmp_path, [{"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "period_start": "2012"}])
+    [entry] = read_catalog(tmp_path / "catalog.csv")
+    assert entry.file == "pdf/ihek-2012.pdf"
+    assert entry.period_end == 2012
+
+
+def test_missing_catalog_is_empty(tmp_path: Path) -> None:
+    assert read_catalog(tmp_path / "catalog.csv") == []
+
+
+def test_excel_csv_with_bom_and_semicolons(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.csv"
+    path.write_bytes("\ufeffid;title;doc_type\nihek-2011;IHEK 2011, Fortschreibung;ihek\n".encode())
+    [entry] = read_catalog(path)
+    assert entry.title == "IHEK 2011, Fortschreibung"
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "reason"),
+    [
+        ({"id": "IHEK 2019"}, "id", "is not a valid id"),
+        ({"doc_type": "plan"}, "doc_type", "unknown document type 'plan'"),
+        ({"period_start": "19"}, "period_start", "'19' is not a year"),
+        ({"period_start": "2021", "period_end": "2019"}, "period_end", "period ends (2019) before it starts (2021)"),
+        ({"published": "2019-13-01"}, "published", "is not a date"),
+        ({"file": "../secret.pdf"}, "file", "leaves the archive directory"),
+        ({"file": "/etc/passwd.pdf"}, "file", "is an absolute path"),
+        ({"file": "pdf/x.docx"}, "file", "does not name a .pdf file"),
+        ({"source_url": "ftp://example.org/x.pdf"}, "source_url", "is not an http(s) URL"),
+        ({"sha256": "abc"}, "sha256", "not a SHA-256 checksum"),
+        ({"title": ""}, "title", "empty title"),
+    ],
+)
+def test_invalid_cells_name_row_and_column(tmp_path: Path, cells: dict, column: str, reason: str) -> None:
+    row = {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", **cells}
+    write_catalog(tmp_path, [{"id": "ihek-2011", "title": "IHEK 2011", "doc_type": "ihek"}, row])
+    with pytest.raises(CatalogErrors) as info:
+        read_catalog(tmp_path / "catalog.csv")
+    [error] = info.value.errors
+    assert (error.row, error.column) == (3, column)
+    assert reason in str(error)
+    assert str(error).startswith(f"{tmp_path / 'catalog.csv'}, row 3, column '{column}': ")
+
+
+def test_reports_all_errors_and_duplicates_at_once(tmp_path: Path) -> None:
+    write_catalog(tmp_path, [
+        {"id": "ihek-2012", "title": "A", "doc_type": "ihek", "file": "pdf/a.pdf"},
+        {"id": "ihek-2012", "title": "B", "doc_type": "ihek", "file": "pdf/A.pdf"},
+        {"id": "x", "title": "C", "doc_type": "nope"},
+    ])
+    with pytest.raises(CatalogErrors) as info:
+        read_catalog(tmp_path / "catalog.csv")
+    messages = [str(e).split(": ", 1)[1] for e in info.value.errors]
+    assert messages == [
+        "unknown document type 'nope' (one of: ihek, abschlussplan, broschuere, sonstiges)",
+        "duplicate id 'ihek-2012' (first in row 2)",
+        "duplicate file 'pdf/A.pdf' (first in row 2)",
+    ]
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    (tmp_path / "catalog.csv").write_text("id,title\nx,y\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"row 1: missing column\(s\): doc_type"):
+        read_catalog(tmp_path / "catalog.csv")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "catalog.csv").write_bytes("id,title,doc_type\nx,Stra\xdfe,ihek\n".encode("latin-1"))
+    with pytest.raises(CatalogError, match="not UTF-8"):
+        read_catalog(tmp_path / "catalog.csv")
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("IHEK 2019-2021 final", "ihek-2019-2021-final"),
+        ("Abschlussplan_Hellersdorfer Promenade (barrierefrei)", "abschlussplan-hellersdorfer-promenade-barrierefrei"),
+        ("Broschüre Größe", "broschuere-groesse"),
+        ("___", "dokument"),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert slugify(name) == slug

@@ -1,0 +1,83 @@
+import pytest
+
+from qmarchive.textnorm import PageText, clean_characters, dehyphenate, normalise_pages, search_form, split_running_lines
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("F¨ur die Gr¨unfl¨ache", "Für die Grünfläche"),  # pypdf: loose accents before their letter
+        ("F ¨ur", "F ür"),
+        ("Caf´e", "Café"),
+        ("Be/f_inanzierung und /uniFB02ach", "Befinanzierung und ﬂach".replace("ﬂ", "fl")),  # pypdf glyph names
+        ("ﬁnanziert, Einﬂuss, ﬀ", "finanziert, Einfluss, ff"),  # ligatures
+        ("Zeile\r\nZeile\rZeile", "Zeile\nZeile\nZeile"),  # PDFium line ends
+        ("a\x00b\x07c\ufeffd\u200be", "abcde"),  # control and invisible characters
+        ("Stadt\u00adteil", "Stadtteil"),  # soft hyphen inside a line
+        ("100\u00a0m² und 5\u202f%", "100 m² und 5 %"),  # odd spaces folded, superscript kept
+        ("\uf0b7 Punkt", "• Punkt"),  # private-use bullet
+        ("u\u0308ber", "über"),  # NFC
+    ],
+)
+def test_clean_characters(raw: str, clean: str) -> None:
+    assert clean_characters(raw) == clean
+
+
+def test_soft_hyphen_at_line_end_becomes_the_line_end_hyphen_marker() -> None:
+    assert clean_characters("Stadt\u00ad\nteil") == "Stadt\ufffeteil"
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("Die Bewoh-\nnerschaft zieht", "Die Bewohnerschaft zieht"),
+        ("mit KOMA-\nScript gesetzt", "mit KOMA-Script gesetzt"),
+        ("die Kinder-\nund Jugendarbeit", "die Kinder- und Jugendarbeit"),
+        ("Bildungs-\noder Kulturarbeit", "Bildungs- oder Kulturarbeit"),
+        ("die U3-\nBetreuung", "die U3-Betreuung"),
+        ("von 2019-\n2021", "von 2019-2021"),
+        ("Klimaanpassungs-\n  maßnahmen", "Klimaanpassungsmaßnahmen"),
+        ("kein Bindestrich -\nhier", "kein Bindestrich -\nhier"),
+        ("PDFium: Bewoh\ufffenerschaft, KOMA\ufffeScript, Kinder\ufffeund", "PDFium: Bewohnerschaft, KOMA-Script, Kinder- und"),
+        ("Rest\ufffe", "Rest-"),
+    ],
+)
+def test_dehyphenate(text: str, joined: str) -> None:
+    assert dehyphenate(text) == joined
+
+
+def test_dehyphenate_keeps_compounds_the_document_writes_with_hyphen() -> None:
+    assert dehyphenate("das Kita-\nausbau-Programm", keep_hyphen={"kita-ausbau"}) == "das Kita-ausbau-Programm"
+    assert dehyphenate("das Kita-\nausbau-Programm") == "das Kitaausbau-Programm"
+
+
+WORDS = ["Spielplatz", "Nachbarschaft", "Grünfläche", "Quartiersrat", "Stadtteilbüro", "Kita"]
+
+
+def test_running_headers_and_page_numbers_are_kept_apart() -> None:
+    pages = [f"IHEK 2019–2021 · Hellersdorfer Promenade\nÜber {w}\nmehr zu {w}\n{n}" for n, w in enumerate(WORDS[:5], 1)]
+    pages.append("")
+    split = split_running_lines(pages)
+    assert split[0] == PageText(body="Über Spielplatz\nmehr zu Spielplatz", running="IHEK 2019–2021 · Hellersdorfer Promenade\n1")
+    assert split[-1] == PageText(body="", running="")
+
+
+def test_only_lines_at_the_page_edges_are_running_text() -> None:
+    pages = [f"Kopf\n{w} oben\nWiederholt\nWiederholt\n{w} unten\nSeite {n} von 6" for n, w in enumerate(WORDS, 1)]
+    split = split_running_lines(pages)
+    assert split[0].body == "Spielplatz oben\nWiederholt\nWiederholt\nSpielplatz unten"
+    assert split[0].running == "Kopf\nSeite 1 von 6"
+
+
+def test_short_documents_only_lose_bare_page_numbers() -> None:
+    split = split_running_lines(["Titel\nText\n- 1 -", "Titel\nText\nii"])
+    assert [p.body for p in split] == ["Titel\nText", "Titel\nText"]
+
+
+def test_normalise_pages_is_the_whole_pipeline() -> None:
+    raw = [f"Kopfzeile\r\nDie Bewoh\ufffenerschaft  am {w}\r\n\r\n\r\n\r\nEnde {w}\r\n{n}" for n, w in enumerate(WORDS[:3], 1)]
+    assert normalise_pages(raw)[0] == PageText(body="Die Bewohnerschaft am Spielplatz\n\nEnde Spielplatz", running="Kopfzeile\n1")
+
+
+def test_search_form_folds_compatibility_characters() -> None:
+    assert search_form("Fläche 100 m² CO₂ STRASSE") == "fläche 100 m2 co2 strasse"
