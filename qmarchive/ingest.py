@@ -180,7 +180,7 @@ def _ingest_one(db: Database, job: Job, extractor: Extractor, password: str | No
     except ExtractionError as exc:
         return replace(base, error_class=exc.error_class, message=str(exc), seconds=time.perf_counter() - started)
     except QmarchiveError as exc:
-        return replace(base, error_class="store", message=str(exc), seconds=time.perf_counter() - started)
+        return replace(base, error_class="store", message=f"{job.path}: {exc}", seconds=time.perf_counter() - started)
     return replace(
         base,
         status="ingested",

@@ -41,12 +41,15 @@ def open_existing(path: Path) -> Database:
 
 def write_document(db: Database, document: dict[str, Any], pages: Iterable[dict[str, Any]], sections: Iterable[dict[str, Any]]) -> None:
     """Replace a document with all its pages and sections in one transaction: all of it or nothing."""
-    with db.atomic():
-        db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
-        db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
-        db["documents"].upsert(document, pk="id")
-        db["pages"].insert_all(pages)
-        db["sections"].insert_all(sections)
+    try:
+        with db.atomic():
+            db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
+            db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
+            db["documents"].upsert(document, pk="id")
+            db["pages"].insert_all(pages)
+            db["sections"].insert_all(sections)
+    except sqlite3.Error as exc:
+        raise StoreError(f"document '{document['id']}' was not stored, the previous version is kept ({exc})") from exc
 
 
 def stored_version(db: Database, document_id: str) -> tuple[str, str] | None:

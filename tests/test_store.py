@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from qmarchive import store
+from qmarchive.errors import StoreError
+
+
+def document(doc_id: str = "ihek-2012", **values) -> dict:
+    return {
+        "id": doc_id, "title": "IHEK 2012", "doc_type": "ihek", "catalogued": 1, "file": "pdf/x.pdf", "sha256": "a" * 64,
+        "bytes": 1, "page_count": 2, "pages_without_text": 0, "pdf_encrypted": 0, "extractor": "pdfium",
+        "extractor_version": "x", "extraction_version": "pdfium/1", "ingested_at": store.now(), **values,
+    }
+
+
+def page(doc_id: str, number: int, text: str) -> dict:
+    return {
+        "id": f"{doc_id}/{number}", "document_id": doc_id, "page_number": number, "page_label": str(number),
+        "text": text, "running_text": "", "chars": len(text), "text_sha256": "0", "has_text_layer": 1,
+    }
+
+
+def fts_ids(db, word: str) -> list[str]:
+    return [r["id"] for r in db.query("select p.id from pages_fts join pages p on p.rowid = pages_fts.rowid where pages_fts match ? order by p.id", [word])]
+
+
+def test_open_applies_migrations_once(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "qmarchive.db"
+    store.open_database(path)
+    db = store.open_database(path)
+    assert {"documents", "pages", "sections", "ingest_runs", "ingest_log", "pages_fts", "pages_trigram"} <= set(db.table_names())
+    assert [r["name"] for r in db.query("select name from _sqlite_migrations")] == ["m001_initial"]
+    assert db.execute("pragma journal_mode").fetchone()[0] == "delete"
+
+
+def test_replacing_a_document_keeps_both_indexes_in_step(tmp_path: Path) -> None:
+    db = store.open_database(tmp_path / "q.db")
+    store.write_document(db, document(), [page("ihek-2012", 1, "Spielplatzsanierung"), page("ihek-2012", 2, "Öffentlicher Raum")], [])
+    assert fts_ids(db, "offentlicher") == ["ihek-2012/2"]
+    trigram = [r[0] for r in db.execute("select rowid from pages_trigram where pages_trigram match 'sanierung'")]
+    assert len(trigram) == 1
+    store.write_document(db, document(page_count=1), [page("ihek-2012", 1, "Grünfläche")], [])
+    assert fts_ids(db, "offentlicher") == []
+    assert fts_ids(db, "grunflache") == ["ihek-2012/1"]
+    assert db.execute("select count(*) from pages_trigram where pages_trigram match 'sanierung'").fetchone()[0] == 0
+    db.execute("insert into pages_fts(pages_fts) values('integrity-check')")
+    db.execute("insert into pages_trigram(pages_trigram) values('integrity-check')")
+
+
+def test_a_failed_write_leaves_the_stored_version_whole(tmp_path: Path) -> None:
+    db = store.open_database(tmp_path / "q.db")
+    store.write_document(db, document(), [page("ihek-2012", 1, "alt eins"), page("ihek-2012", 2, "alt zwei")], [])
+    broken = [page("ihek-2012", 1, "neu eins"), page("ihek-2012", 1, "doppelt")]
+    with pytest.raises(StoreError, match="document 'ihek-2012' was not stored, the previous version is kept"):
+        store.write_document(db, document(sha256="b" * 64), broken, [])
+    assert [r["text"] for r in db.query("select text from pages order by page_number")] == ["alt eins", "alt zwei"]
+    assert db["documents"].get("ihek-2012")["sha256"] == "a" * 64
+    assert fts_ids(db, "alt") == ["ihek-2012/1", "ihek-2012/2"]
