@@ -46,7 +46,7 @@ class QmarchiveGroup(click.Group):
 @click.version_option(__version__, prog_name="qmarchive")
 @click.pass_context
 def cli(ctx: click.Context, archive: Path, index: Path) -> None:
-    """Searchable, citable archive of the Quartiersmanagement planning documents (IHEK)."""
+    """Searchable, citable archive of Quartiersmanagement planning documents (IHEK)."""
     ctx.obj = Paths(archive=archive, index=index)
 
 
@@ -120,7 +120,11 @@ class _NoProgress:
 @click.option("--json", "as_json", is_flag=True, help="Output as JSON.")
 @click.pass_obj
 def status_command(paths: Paths, as_json: bool) -> None:
-    """What the archive and the database hold: documents, pages, missing files, last ingest run."""
+    """Show what the archive and the database hold.
+
+    Documents, pages (and how many have no text layer), catalogued files not yet in the archive, and
+    the last ingest run with its failures.
+    """
     report = status.report(paths)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -148,7 +152,11 @@ def status_command(paths: Paths, as_json: bool) -> None:
 @click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=int, help="Port to listen on.")
 @click.pass_obj
 def serve_command(paths: Paths, host: str, port: int) -> None:
-    """Serve the database with Datasette (read-only) at http://HOST:PORT/."""
+    """Serve the database with Datasette.
+
+    The database is opened immutable (read-only) at http://HOST:PORT/ with the archive's metadata,
+    facets, full-text search and the canned query "suche".
+    """
     serve.serve(paths.database, host, port)
 
 
@@ -158,7 +166,11 @@ def serve_command(paths: Paths, host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only ingest the sample archive; do not start the server.")
 @click.pass_obj
 def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
-    """Ingest the bundled sample archive (ARCHIVE/samples) into INDEX/samples and serve it."""
+    """Ingest the sample archive and serve it.
+
+    The bundled sample archive (ARCHIVE/samples) goes into a database of its own (INDEX/samples), so
+    samples never mix with real documents.
+    """
     samples = paths.samples()
     if not samples.catalog.is_file():
         raise click.ClickException(f"{samples.catalog}: no sample archive here; run from the project directory")

@@ -101,3 +101,12 @@ def test_not_utf8(tmp_path: Path) -> None:
 )
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
+
+
+def test_the_real_catalog_lists_the_documents_of_the_archive() -> None:
+    entries = read_catalog(Path(__file__).resolve().parents[1] / "archive" / "catalog.csv")
+    ids = {entry.id for entry in entries}
+    assert {"abschlussplan-2024", "abschlussplan-2024-barrierefrei", "ihek-2022-2024", "ihek-2019-2021", "ihek-2017-2018",
+            "ihek-2015-2016", "ihek-2013-2014", "ihek-2012", "ihek-2011", "ihek-2010", "ihk-2006",
+            "broschuere-sozialer-zusammenhalt"} <= ids
+    assert all(entry.file.startswith("pdf/") for entry in entries)

@@ -1,0 +1,33 @@
+"""The README stays true: its CLI reference matches --help, and CI runs its test command."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(.+?)\n```", README)
+
+
+def test_cli_reference_matches_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "--diff", str(ROOT / "README.md")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, "README.md is out of date; run: cog -r README.md\n" + result.stdout + result.stderr
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    run_demo, run_tests = readme_commands()[:2]
+    assert run_demo.endswith("qmarchive demo")
+    assert run_tests.endswith("python -m pytest")
+    assert README.index(run_tests) < README.index("## ")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert readme_commands()[1] in ci.splitlines()

@@ -1,0 +1,60 @@
+"""`qmarchive serve` as users start it: a real process answering real HTTP."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from qmarchive.cli import cli
+from qmarchive.paths import Paths
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(archive: Paths):
+    CliRunner().invoke(cli, ["--archive", str(archive.archive), "--index", str(archive.index), "ingest"])
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qmarchive", "--index", str(archive.index), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{base}/-/versions.json", timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"server did not start: {process.stderr.read().decode()}")
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_serve_answers_searches_over_http(server: str) -> None:
+    home = httpx.get(server + "/")
+    assert home.status_code == 200
+    assert "Archiv Quartiersmanagement Hellersdorfer Promenade" in home.text
+    hits = httpx.get(server + "/qmarchive/suche.json", params={"q": "Bewohner:innen", "_shape": "array"}).json()
+    assert sorted(hit["seiten_id"] for hit in hits) == ["ihek-2012/2", "ihek-2019-2021/2"]
+    plugins = httpx.get(server + "/-/plugins.json").json()
+    assert "qmarchive" in [plugin["name"] for plugin in plugins]
+
+
+def test_serve_without_database_is_a_clean_error(paths: Paths) -> None:
+    result = CliRunner().invoke(cli, ["--index", str(paths.index), "serve"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {paths.database}: no database yet; run 'qmarchive ingest' first\n"
