@@ -103,3 +103,11 @@ async def test_database_is_served_read_only(ds) -> None:
     response = await ds.client.get("/qmarchive.json", params={"sql": "delete from pages"})
     assert response.status_code == 400
     assert (await ds.client.get("/qmarchive/pages.json?_size=0")).json()["filtered_table_rows_count"] == 6
+
+
+async def test_stylesheet_keeps_line_breaks_of_page_texts(ds) -> None:
+    html = (await ds.client.get("/qmarchive/pages/ihek-2019-2021~2F4")).text
+    assert "/-/static-plugins/qmarchive/qmarchive.css" in html
+    css = await ds.client.get("/-/static-plugins/qmarchive/qmarchive.css")
+    assert css.status_code == 200
+    assert "white-space: pre-line" in css.text

@@ -27,6 +27,13 @@ def prepare_connection(conn, database) -> None:
 
 
 @hookimpl
+def extra_css_urls(database, datasette):
+    if database == DATABASE:
+        return [datasette.urls.static_plugins("qmarchive", "qmarchive.css")]
+    return []
+
+
+@hookimpl
 def render_cell(value, column, table, database, datasette):
     if database != DATABASE or not isinstance(value, str):
         return None
