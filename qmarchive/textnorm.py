@@ -34,6 +34,7 @@ _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 LINE_END_HYPHEN = "\ufffe"
 _SOFT_HYPHEN = "\u00ad"
 
+_SWALLOWED_LINE = re.compile(LINE_END_HYPHEN + r"([^\n]*)$", re.MULTILINE)
 _WORD_CHARS = r"[^\W\d_]"
 # A word broken at a line end: "Bewoh-\nnerschaft" or PDFium's "Bewoh\ufffenerschaft".
 _BROKEN_WORD = re.compile(r"(\w+)(?:-[ \t]*\n|\ufffe\n?)[ \t]*(" + _WORD_CHARS + r"\w*|\d\w*)")
@@ -51,6 +52,7 @@ _PAGE_NUMBER_LINE = re.compile(
 RUNNING_LINE_SHARE = 0.3
 RUNNING_LINE_MIN_PAGES = 3
 _EDGE_LINES = 2
+_HEADER_PREFIX_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,16 @@ def clean_characters(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\t", " "))
     text = _fold_presentation_forms(text)
     text = _PRIVATE_USE.sub(_private_use_bullet, text)
+    text = _SWALLOWED_LINE.sub(_restore_page_number_line, text)
     return unicodedata.normalize("NFC", text)
+
+
+def _restore_page_number_line(match: re.Match[str]) -> str:
+    """PDFium joins a page's last hyphenated line with the footer ("Jugendar\ufffe6"): split them again."""
+    rest = match.group(1)
+    if _PAGE_NUMBER_LINE.match(rest):
+        return LINE_END_HYPHEN + "\n" + rest
+    return match.group(0)
 
 
 def _glyph_name_text(match: re.Match[str]) -> str:
@@ -148,8 +159,10 @@ def tidy_whitespace(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _line_key(line: str) -> str:
-    return re.sub(r"\d+", "#", line.casefold()).strip()
+def _line_keys(line: str) -> set[str]:
+    """The line with digits masked, and its first words: headers often end in the chapter's title."""
+    words = re.sub(r"\d+", "#", line.casefold()).split()
+    return {" ".join(words), " ".join(words[:_HEADER_PREFIX_WORDS]) + " …"}
 
 
 def _edge_lines(lines: Sequence[str], is_running: Callable[[str], bool]) -> set[int]:
@@ -168,17 +181,18 @@ def split_running_lines(pages: Sequence[str]) -> list[PageText]:
     """Separate running headers/footers from body text across a whole document.
 
     A line at a page's top or bottom is running text when it is a bare page number ("12", "- 3 -",
-    "Seite 4 von 20", "xii") or when, with digits masked, it recurs at the edges of enough pages.
+    "Seite 4 von 20", "xii") or when, with digits masked, it or its first words recur at the edges of
+    enough pages.
     """
     page_lines = [text.split("\n") for text in pages]
     counts: Counter[str] = Counter()
     for lines in page_lines:
-        counts.update({_line_key(lines[i]) for i in _edge_lines(lines, lambda line: True)})
+        counts.update(set().union(*(_line_keys(lines[i]) for i in _edge_lines(lines, lambda line: True))))
     pages_with_text = sum(1 for text in pages if text.strip())
     threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
 
     def is_running(line: str) -> bool:
-        return bool(_PAGE_NUMBER_LINE.match(line.strip())) or counts[_line_key(line)] >= threshold
+        return bool(_PAGE_NUMBER_LINE.match(line.strip())) or max(counts[k] for k in _line_keys(line)) >= threshold
 
     result = []
     for lines in page_lines:

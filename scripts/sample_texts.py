@@ -488,6 +488,17 @@ GENERIC: dict[str, list[str]] = {
         "Bei einem Kiezspaziergang im {monat} {jahr} wurden diese Beobachtungen {ort} anschaulich bestätigt.",
         "Auch die Fachämter des Bezirks sehen in diesem Bereich einen besonderen Schwerpunkt.",
         "Die Erfahrungen der vergangenen Förderjahre zeigen, dass kleine Schritte oft die größte Wirkung entfalten.",
+        "Rückmeldungen aus den Sprechstunden im Stadtteilbüro zeichnen ein ähnliches Bild.",
+        "Die Zahlen des Monitorings Soziale Stadtentwicklung bestätigen, dass das Gebiet weiterhin besondere Unterstützung braucht.",
+        "{Partner} berichtet von einer steigenden Zahl an Anfragen.",
+        "Besonders in den Abendstunden und am Wochenende fehlen passende Angebote.",
+        "Viele {bew} wünschen sich mehr Informationen in einfacher Sprache.",
+        "Die Nachfrage übersteigt an vielen Stellen das vorhandene Angebot.",
+        "Ein Teil der Angebote ist nur befristet finanziert und damit unsicher.",
+        "Auffällig ist, dass sich die Situation {ort} deutlich von der in anderen Teilen des Gebiets unterscheidet.",
+        "Die Fluktuation in einzelnen Häusern ist hoch, was den Aufbau stabiler Nachbarschaften erschwert.",
+        "{Zeit} ist das Interesse an gemeinsamen Aktionen spürbar gewachsen.",
+        "Die kurzen Wege im Quartier sind ein Vorteil, den viele {bew} ausdrücklich hervorheben.",
     ],
     "bedarf": [
         "Daraus ergibt sich ein deutlicher Handlungsbedarf, der über die Möglichkeiten einzelner Einrichtungen hinausgeht.",
@@ -501,6 +512,14 @@ GENERIC: dict[str, list[str]] = {
         "Dabei ist auf gute Erreichbarkeit und eine verständliche Ansprache zu achten.",
         "Ohne zusätzliche Mittel aus dem Programm lassen sich diese Aufgaben kaum bewältigen.",
         "Beim Thema „{thema}“ kommt es vor allem auf verlässliche Ansprechpersonen an.",
+        "Vorhandene Angebote sollten besser bekannt gemacht und untereinander verknüpft werden.",
+        "Es braucht verlässliche Ansprechpersonen, die auch nach Projektende erreichbar bleiben.",
+        "Neue Angebote sollten gemeinsam mit den künftigen Nutzerinnen und Nutzern entwickelt werden.",
+        "Gerade für Menschen mit wenig Zeit sind kurze und flexible Formate wichtig.",
+        "Die Räume der Einrichtungen sollten stärker gemeinsam genutzt werden.",
+        "Mehrsprachigkeit und einfache Sprache sind bei allen Angeboten mitzudenken.",
+        "Die Wirkung der Projekte soll regelmäßig überprüft und im Quartiersrat besprochen werden.",
+        "Dabei sollen die Stärken des Quartiers – Grün, kurze Wege und engagierte Einrichtungen – gezielt genutzt werden.",
     ],
     "ziel_intro": [
         "Für das Handlungsfeld „{feld}“ werden für den Zeitraum {periode} die folgenden Ziele formuliert:",
@@ -516,6 +535,12 @@ GENERIC: dict[str, list[str]] = {
         "Der Quartiersrat hat dem Projekt {zeit_kurz} zugestimmt.",
         "Die Ergebnisse werden in der Stadtteilzeitung und auf der Internetseite dokumentiert.",
         "{Partner} unterstützt das Vorhaben mit Räumen und Personal.",
+        "Geplant sind regelmäßige Treffen, bei denen Zwischenergebnisse gemeinsam ausgewertet werden.",
+        "Die Angebote sind kostenfrei und stehen allen Interessierten offen.",
+        "Zur Halbzeit ist eine Auswertung mit den Beteiligten vorgesehen.",
+        "Ein Teil der Aktivitäten findet {ort} statt.",
+        "Auf Wunsch der {bew} wurden die Zeiten an die Bedürfnisse berufstätiger Eltern angepasst.",
+        "Ehrenamtliche bringen sich mit eigenen Ideen in die Umsetzung ein.",
     ],
     "beteiligung": [
         "{Methode} fand {ort} statt und brachte zahlreiche Anregungen.",
@@ -526,6 +551,12 @@ GENERIC: dict[str, list[str]] = {
         "Die Aktionsfondsjury tagt mehrmals im Jahr und entscheidet über Anträge bis zu einer Höhe von 1.500 Euro.",
         "Neben den Gremien spielen informelle Gespräche {ort} eine wichtige Rolle.",
         "{Zeit} wurden die Beteiligungsformate stärker auf Familien mit kleinen Kindern ausgerichtet.",
+        "Die Einladungen zu den Sitzungen werden im Schaukasten vor dem Stadtteilbüro ausgehängt.",
+        "{Methode} {ort} zeigte, dass viele {bew} gern mitreden, wenn die Wege kurz sind.",
+        "In der Aktionsfondsjury entscheiden ehrenamtliche Mitglieder über kleine Anträge aus der Nachbarschaft.",
+        "Für Kinder und Jugendliche wurden eigene Beteiligungsformate mit spielerischen Methoden entwickelt.",
+        "Die Protokolle der Quartiersratssitzungen sind im Stadtteilbüro einsehbar.",
+        "Dolmetschende unterstützen bei Bedarf die Verständigung in den Veranstaltungen.",
     ],
     "allgemein": [
         "Das Quartiersmanagement versteht sich dabei als Vermittler zwischen den {bew_dat}, der Verwaltung und den Trägern.",
@@ -538,6 +569,17 @@ GENERIC: dict[str, list[str]] = {
         "Mit den Mitteln aus dem Programm konnten zahlreiche Vorhaben angestoßen werden, die ohne Förderung nicht zustande gekommen wären.",
         "Wichtig bleibt, die Angebote auch für Menschen zu öffnen, die bisher wenig erreicht werden.",
         "Der Blick von außen, etwa durch Fachgespräche mit anderen Quartiersmanagements, hat neue Impulse gegeben.",
+        "Entscheidend für den Erfolg ist die Verlässlichkeit der Angebote über mehrere Jahre.",
+        "Viele Ideen entstehen im Alltag, beim Gespräch auf der Straße oder im Treppenhaus.",
+        "{Partner} ist dabei ein wichtiger Ankerpunkt im Quartier.",
+        "Die Zusammenarbeit mit den Fachämtern ist konstruktiv, braucht aber einen langen Atem.",
+        "Kleine, sichtbare Erfolge stärken das Vertrauen in die gemeinsame Arbeit.",
+        "Nicht alle Vorhaben ließen sich wie geplant umsetzen; die Gründe wurden offen besprochen.",
+        "Das QM-Team ist im Stadtteilbüro persönlich, telefonisch und per E-Mail erreichbar.",
+        "Die Projekte ergänzen die Regelangebote des Bezirks, ersetzen sie aber nicht.",
+        "Viele {akt} engagieren sich über ihre eigentlichen Aufgaben hinaus für das Quartier.",
+        "Die Rückmeldungen aus der Nachbarschaft fließen laufend in die Planung ein.",
+        "Dabei spielt die Verbindung zwischen der Helle Mitte und den Wohngebieten eine besondere Rolle.",
     ],
 }
 
@@ -584,6 +626,7 @@ SLOT_POOLS: dict[str, list[str]] = {
         "eine Ideenwerkstatt für Kinder", "ein Beteiligungsstand auf dem Wochenmarkt",
     ],
     "zahl": ["mehr als 200", "rund 350", "über 400", "knapp 150", "etwa 250"],
+    "thema": ["Zusammenleben", "Nachbarschaft", "Wohnumfeld", "Mitwirkung", "Angebote für Familien"],
 }
 
 LEITBILD = (
@@ -642,7 +685,8 @@ DOC_TEXTS: dict[str, dict] = {
             "Stadt verfolgt werden. Es wird jährlich gemeinsam mit dem Quartiersrat fortgeschrieben.",
         ],
         "extra": {
-            "nachbarschaft": "In der Kastanienallee hat sich eine monatliche Mieterbeiratssprechstunde etabliert, in "
+            "nachbarschaft": "In der Kastanienallee hat sich seit dem letzten Herbst eine monatliche "
+                             "Mieterbeiratssprechstunde etabliert, in "
                              "der Anliegen zu Hausordnung, Reparaturen und Hofgestaltung gesammelt und gebündelt an "
                              "die Wohnungsbaugesellschaft weitergegeben werden. Ein Hofflohmarkt im Mai brachte "
                              "erstmals mehrere Hausgemeinschaften zusammen.",
@@ -662,7 +706,8 @@ DOC_TEXTS: dict[str, dict] = {
             "Handlungsfeldern, die für alle Berliner Quartiersmanagement-Gebiete gelten.",
         ],
         "extra": {
-            "arbeit": "Um Leerstände gezielt vermitteln zu können, wird ein Ladenleerstandskataster aufgebaut, das "
+            "arbeit": "Um leerstehende Läden gezielt vermitteln zu können, wird derzeit ein "
+                      "Ladenleerstandskataster aufgebaut, das "
                       "Größe, Zustand und Mietkonditionen der freien Gewerbeflächen an der Promenade erfasst.",
             "bildung": "Ein neues Angebot sind Hausaufgabenpatenschaften, bei denen Studierende der nahen Hochschule "
                        "einzelne Kinder über ein Schuljahr begleiten.",
@@ -681,7 +726,8 @@ DOC_TEXTS: dict[str, dict] = {
             "des Programms finanziert.",
         ],
         "extra": {
-            "nachbarschaft": "Eine Fahrradselbsthilfewerkstatt im Keller eines Wohnhauses hat sich zu einem "
+            "nachbarschaft": "Eine kleine, von Ehrenamtlichen betriebene und sehr gut besuchte "
+                             "Fahrradselbsthilfewerkstatt im Keller eines Wohnhauses hat sich zu einem "
                              "beliebten Treffpunkt entwickelt. Beim Kiezflohmarkt im Herbst kamen über hundert "
                              "Stände zusammen; der Einfluss der Nachbarschaft auf die Planung war groß.",
             "raum": "Die Spielplatzsanierung an der Kastanienallee ist vollständig finanziert und beginnt im "
@@ -720,8 +766,8 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "klima": "Mit den Hitzeschutzpatenschaften erproben Nachbar:innen eine einfache Form gegenseitiger "
-                     "Unterstützung an heißen Tagen. Ein Lastenradverleih im Stadtteilzentrum erleichtert den "
-                     "Transport von Gießwasser und Pflanzen.",
+                     "Unterstützung an heißen Tagen. Seit dem Sommer erleichtert ein Lastenradverleih im "
+                     "Stadtteilzentrum den Transport von Gießwasser und Pflanzen.",
             "gesundheit": "Der Bewegungsparcours soll so gestaltet werden, dass auch Menschen mit Rollator die "
                           "Geräte nutzen können.",
         },
@@ -739,7 +785,8 @@ DOC_TEXTS: dict[str, dict] = {
             "Ressourcen stehen nach dem Ende der Förderung zur Verfügung?",
         ],
         "extra": {
-            "klima": "Für die Höfe an der Kastanienallee wurde ein Konzept zur Regenwasserbewirtschaftung "
+            "klima": "Für die Höfe an der Kastanienallee wurde ein gemeinsames Konzept zur "
+                     "Regenwasserbewirtschaftung "
                      "erarbeitet, das die Wohnungsbaugesellschaft nach Ende der Förderung weiterführt.",
             "beteiligung": "Für jede Einrichtung wird eine schriftliche Verantwortungsübergabe vereinbart, die "
                            "Ansprechpersonen, Räume und Finanzierung festhält.",

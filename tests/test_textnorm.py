@@ -23,6 +23,13 @@ def test_clean_characters(raw: str, clean: str) -> None:
     assert clean_characters(raw) == clean
 
 
+def test_page_number_swallowed_by_a_hyphenated_last_line_is_split_off() -> None:
+    assert clean_characters("Kinder- und Jugendar\ufffe6") == "Kinder- und Jugendar\ufffe\n6"
+    assert clean_characters("U\ufffeBahnhof") == "U\ufffeBahnhof"
+    pages = normalise_pages([f"Kopf\nText {w} und Jugendar\ufffe{n}" for n, w in enumerate(WORDS, 1)])
+    assert pages[0] == PageText(body="Text Spielplatz und Jugendar-", running="Kopf\n1")
+
+
 def test_soft_hyphen_at_line_end_becomes_the_line_end_hyphen_marker() -> None:
     assert clean_characters("Stadt\u00ad\nteil") == "Stadt\ufffeteil"
 
