@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import time
@@ -11,7 +12,7 @@ from typing import Any, Iterator
 
 import click
 
-from qmarchive import __version__, ingest, serve, status, store
+from qmarchive import __version__, ingest, search, serve, status, store
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.paths import Paths
@@ -62,16 +63,22 @@ def cli(ctx: click.Context, archive: Path, index: Path) -> None:
 )
 @click.option("--password", help="Password for encrypted PDFs.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
+@click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file messages.")
 @click.pass_obj
-def ingest_command(paths: Paths, files: tuple[Path, ...], extractor: str, password: str | None, fail_fast: bool, quiet: bool) -> None:
+def ingest_command(
+    paths: Paths, files: tuple[Path, ...], extractor: str, password: str | None, fail_fast: bool, no_index: bool, quiet: bool
+) -> None:
     """Read PDFs into the database.
 
     Without FILES, every document in the catalog; catalogued files that are not in the archive yet are
     reported as missing, not as errors. FILES outside the catalog are ingested too, with an id made
-    from the file name. Unchanged files (same SHA-256) are skipped. Exits with 1 if any file failed.
+    from the file name. Unchanged files (same SHA-256) are skipped. The search index is updated
+    afterwards unless --no-index. Exits with 1 if any file failed.
     """
     exit_code = _ingest(paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet)
+    if not no_index:
+        _update_index(paths, rebuild=False, quiet=quiet)
     sys.exit(exit_code)
 
 
@@ -103,6 +110,25 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
     return 0 if summary.ok else 1
 
 
+def _update_index(paths: Paths, *, rebuild: bool, quiet: bool) -> None:
+    db = store.open_existing(paths.database)
+    pages = db["pages"].count
+    with _progress(pages, "Indexing", quiet) as bar:
+        act = search.rebuild if rebuild else search.update
+        report = act(db, paths.index, progress=bar.update)
+    if report.recovered_lock:
+        click.echo(f"Warning: {report.recovered_lock}", err=True)
+    if report.reason and not quiet:
+        click.echo(f"Search index rebuilt: {report.reason}.", err=True)
+    if report.action == "current":
+        click.echo(f"Search index up to date ({report.pages} pages).")
+    else:
+        click.echo(
+            f"Search index {report.action}: {report.added} pages indexed, {report.removed} removed, "
+            f"{report.pages} in all — {report.seconds:.1f} s"
+        )
+
+
 @contextmanager
 def _progress(length: int, label: str, quiet: bool) -> Iterator[Any]:
     """A progress bar on a terminal; a silent stand-in otherwise."""
@@ -116,6 +142,87 @@ def _progress(length: int, label: str, quiet: bool) -> Iterator[Any]:
 class _NoProgress:
     def update(self, n: int) -> None:
         pass
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Build the whole index anew (beside the old one, then switch).")
+@click.option("--if-needed", is_flag=True, help="Only build if there is no index or it was built by another version.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def index_command(paths: Paths, rebuild: bool, if_needed: bool, quiet: bool) -> None:
+    """Build or update the German search index (Whoosh) from the database.
+
+    Without options, only pages that changed since the last run are indexed again; an index built by
+    an older version is rebuilt. Readers keep using the old index until a rebuild is complete.
+    """
+    if if_needed and search.rebuild_reason(paths.index) is None:
+        click.echo("Search index is current; nothing to do.")
+        return
+    _update_index(paths, rebuild=rebuild, quiet=quiet)
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits to show.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
+@click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
+              help="whoosh: German stems, compounds, gendered forms; fts: exact words (SQLite FTS5).")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help=f"Restrict to a facet value ({', '.join(search.FACETS)}), e.g. --filter typ=ihek.")
+@click.option("--json", "as_json", is_flag=True, help="Hits as a JSON array.")
+@click.option("--csv", "as_csv", is_flag=True, help="Hits as CSV.")
+@click.pass_obj
+def search_command(paths: Paths, query: str, limit: int, page: int, engine: str, filters: tuple[str, ...],
+                   as_json: bool, as_csv: bool) -> None:
+    """Search the archive in German.
+
+    QUERY: words (all must occur), "phrases", OR/ODER, NOT/NICHT, prefix*, and field filters such as
+    jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, titel:…, abschnitt:….
+    """
+    db = store.open_existing(paths.database)
+    result = search.run(db, paths.index, query, engine=engine, filters=_parse_filters(filters), page=page, pagelen=limit)
+    if as_json:
+        click.echo(json.dumps([_hit_record(hit) for hit in result.hits], ensure_ascii=False, indent=2))
+    elif as_csv:
+        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=list(_hit_record(None)))
+        writer.writeheader()
+        writer.writerows(_hit_record(hit) for hit in result.hits)
+    else:
+        _print_hits(result)
+
+
+def _parse_filters(filters: tuple[str, ...]) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        if not sep or name not in search.FACETS:
+            raise click.BadParameter(f"'{item}': use FIELD=VALUE with FIELD one of {', '.join(search.FACETS)}")
+        parsed.setdefault(name, []).append(value)
+    return parsed
+
+
+def _hit_record(hit: search.Hit | None) -> dict[str, Any]:
+    fields = ("rank", "page_id", "document_id", "page_number", "page_label", "title", "period", "section", "score", "snippet")
+    record = {name: getattr(hit, name) if hit else None for name in fields}
+    record["snippet_text"] = search.snippet_text(hit.snippet) if hit else None
+    return record
+
+
+def _print_hits(result: search.SearchResult) -> None:
+    first = (result.page - 1) * result.pagelen + 1
+    shown = f"{first}–{first + len(result.hits) - 1} of " if result.hits else ""
+    click.echo(f"{shown}{result.total} pages ({result.engine}, {result.seconds * 1000:.0f} ms)", err=True)
+    if result.suggestion:
+        click.echo(f"Meinten Sie: {result.suggestion}", err=True)
+    for hit in result.hits:
+        click.echo(f"{hit.rank:>3}. {hit.title} ({hit.period}), S. {hit.page_label}  [{hit.page_id}]")
+        click.echo("     " + _terminal_snippet(hit.snippet))
+
+
+def _terminal_snippet(snippet: str) -> str:
+    marked = search.snippet_text(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))
+    text = " ".join(marked.split())
+    return text.replace("\x01", click.style("", bold=True, reset=False)).replace("\x02", click.style("", reset=True))
 
 
 @cli.command("status")
@@ -178,6 +285,7 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
         raise click.ClickException(f"{samples.catalog}: no sample archive here; run from the project directory")
     if _ingest(samples, quiet=False) != 0:
         raise click.ClickException("the sample archive did not ingest cleanly (see the messages above)")
+    _update_index(samples, rebuild=False, quiet=False)
     if not no_serve:
         click.echo(f"Serving the sample archive at http://{host}:{port}/ (Ctrl+C stops)")
         serve.serve(samples.database, host, port)

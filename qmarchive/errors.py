@@ -73,3 +73,7 @@ class DamagedPdfError(ExtractionError):
 
 class StoreError(QmarchiveError):
     """The database cannot be opened or written."""
+
+
+class SearchIndexError(QmarchiveError):
+    """The search index is missing, locked by another writer, or cannot be read."""

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import store
+from qmarchive import store, topics
 from qmarchive.catalog import CatalogEntry, read_catalog, slugify
 from qmarchive.errors import ExtractionError, QmarchiveError
 from qmarchive.extract import ExtractedDocument, Extractor, extract, extraction_version
@@ -59,6 +59,7 @@ class FileResult:
 class IngestSummary:
     run_id: int
     results: list[FileResult] = field(default_factory=list)
+    retagged: int = 0
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -130,9 +131,13 @@ def run(
     fail_fast: bool = False,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestSummary:
-    """Ingest the jobs one by one, logging each result; ``on_result`` drives progress display."""
+    """Ingest the jobs one by one, logging each result; ``on_result`` drives progress display.
+
+    Stored pages are tagged again first if the topics lexicon has changed since they were tagged.
+    """
     summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor))
     try:
+        summary.retagged = retag_if_needed(db)
         for job in jobs:
             result = _ingest_one(db, job, extractor, password)
             summary.results.append(result)
@@ -176,7 +181,13 @@ def _ingest_one(db: Database, job: Job, extractor: Extractor, password: str | No
     try:
         document = extract(job.path, extractor=extractor, password=password)
         record = _document_record(job, document, sha256, size, extractor)
-        store.write_document(db, record, _page_rows(job.entry.id, document), _section_rows(job.entry.id, document))
+        store.write_document(
+            db,
+            record,
+            _page_rows(job.entry.id, document),
+            _section_rows(job.entry.id, document),
+            _page_topic_rows(job.entry.id, document),
+        )
     except ExtractionError as exc:
         return replace(base, error_class=exc.error_class, message=str(exc), seconds=time.perf_counter() - started)
     except QmarchiveError as exc:
@@ -253,6 +264,34 @@ def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, 
         }
         for page in document.pages
     ]
+
+
+def _page_topic_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:
+    return [
+        {"page_id": f"{document_id}/{page.number}", "topic_id": topic_id}
+        for page in document.pages
+        for topic_id in topics.tag_page(page.text, page.section)
+    ]
+
+
+def retag_if_needed(db: Database) -> int:
+    """Tag every stored page again if its topics come from another lexicon version; returns pages tagged.
+
+    Topics are derived from the stored page text, so a new lexicon needs no new extraction: this also
+    fills ``page_topics`` in a database ingested before topics existed.
+    """
+    if store.topics_version(db) == topics.LEXICON_VERSION:
+        return 0
+    pages = store.page_texts(db)
+    store.replace_all_page_topics(
+        db,
+        [
+            {"page_id": page_id, "topic_id": topic_id}
+            for page_id, text, section in pages
+            for topic_id in topics.tag_page(text, section)
+        ],
+    )
+    return len(pages)
 
 
 def _section_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:

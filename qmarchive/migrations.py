@@ -138,3 +138,30 @@ def _create_page_fts(db: Database, name: str, tokenizer: str) -> None:
     db.execute(f"CREATE TRIGGER {name}_ai AFTER INSERT ON pages BEGIN {add_new} END")
     db.execute(f"CREATE TRIGGER {name}_ad AFTER DELETE ON pages BEGIN {remove_old} END")
     db.execute(f"CREATE TRIGGER {name}_au AFTER UPDATE ON pages BEGIN {remove_old} {add_new} END")
+
+
+@migrations()
+def m002_topics(db: Database) -> None:
+    """Fields of action (Handlungsfelder) and which pages treat them; filled from ``topics_lexicon.json``."""
+    db.execute(
+        """
+        CREATE TABLE topics (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            since INTEGER,
+            until INTEGER,
+            historical_names TEXT NOT NULL,
+            lexicon_version INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE page_topics (
+            page_id TEXT NOT NULL REFERENCES pages(id),
+            topic_id TEXT NOT NULL REFERENCES topics(id),
+            PRIMARY KEY (page_id, topic_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_page_topics_topic ON page_topics(topic_id)")

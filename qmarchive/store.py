@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from qmarchive import topics
 from qmarchive.errors import StoreError
 from qmarchive.migrations import migrations
 
@@ -39,17 +40,60 @@ def open_existing(path: Path) -> Database:
     return open_database(path)
 
 
-def write_document(db: Database, document: dict[str, Any], pages: Iterable[dict[str, Any]], sections: Iterable[dict[str, Any]]) -> None:
-    """Replace a document with all its pages and sections in one transaction: all of it or nothing."""
+def write_document(
+    db: Database,
+    document: dict[str, Any],
+    pages: Iterable[dict[str, Any]],
+    sections: Iterable[dict[str, Any]],
+    page_topics: Iterable[dict[str, Any]] = (),
+) -> None:
+    """Replace a document with all its pages, sections and page topics in one transaction: all of it or nothing."""
     try:
         with db.atomic():
+            db.execute(
+                "DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)",
+                [document["id"]],
+            )
             db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
             db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
             db["documents"].upsert(document, pk="id")
             db["pages"].insert_all(pages)
             db["sections"].insert_all(sections)
+            _write_topics(db)
+            db["page_topics"].insert_all(page_topics)
     except sqlite3.Error as exc:
         raise StoreError(f"document '{document['id']}' was not stored, the previous version is kept ({exc})") from exc
+
+
+def topics_version(db: Database) -> int | None:
+    """The lexicon version the stored page topics were computed with; None before the first tagging."""
+    row = db.execute("SELECT max(lexicon_version) FROM topics").fetchone()
+    return row[0] if row else None
+
+
+def page_texts(db: Database) -> list[tuple[str, str, str | None]]:
+    """(id, text, section) of every stored page, for recomputing what is derived from the text."""
+    return [tuple(row) for row in db.execute("SELECT id, text, section FROM pages ORDER BY rowid")]
+
+
+def replace_all_page_topics(db: Database, page_topics: Iterable[dict[str, Any]]) -> None:
+    """Replace the topics of every page at once, e.g. after the lexicon changed: all of it or nothing."""
+    try:
+        with db.atomic():
+            db.execute("DELETE FROM page_topics")
+            _write_topics(db)
+            db["page_topics"].insert_all(page_topics)
+    except sqlite3.Error as exc:
+        raise StoreError(f"page topics were not replaced, the previous ones are kept ({exc})") from exc
+
+
+def _write_topics(db: Database) -> None:
+    """The ``topics`` table as the lexicon has it now (callers hold the transaction)."""
+    rows = topics.topic_rows()
+    db.execute(
+        f"DELETE FROM topics WHERE id NOT IN ({', '.join('?' for _ in rows)})", [row["id"] for row in rows]
+    )
+    db["topics"].upsert_all(rows, pk="id")
 
 
 def stored_version(db: Database, document_id: str) -> tuple[str, str] | None:

@@ -4,9 +4,11 @@ import csv
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.catalog import COLUMNS
+from qmarchive.cli import cli
 from qmarchive.paths import Paths
 
 BODIES = [
@@ -44,8 +46,7 @@ def paths(tmp_path: Path) -> Paths:
     return Paths(archive=tmp_path / "archive", index=tmp_path / "index")
 
 
-@pytest.fixture
-def archive(paths: Paths) -> Paths:
+def make_archive(paths: Paths) -> Paths:
     """An archive with two catalogued documents present and one whose PDF is missing."""
     pdf_dir = paths.archive / "pdf"
     pdf_dir.mkdir(parents=True)
@@ -60,4 +61,23 @@ def archive(paths: Paths) -> Paths:
             {"id": "ihek-2010", "title": "IHEK 2010", "doc_type": "ihek", "period_start": "2010"},
         ],
     )
+    return paths
+
+
+def cli_args(paths: Paths, *args: str) -> list[str]:
+    return ["--archive", str(paths.archive), "--index", str(paths.index), *args]
+
+
+@pytest.fixture
+def archive(paths: Paths) -> Paths:
+    return make_archive(paths)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Paths:
+    """The test archive ingested and indexed once per module, for tests that only read."""
+    root = tmp_path_factory.mktemp("built")
+    paths = make_archive(Paths(archive=root / "archive", index=root / "index"))
+    result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
+    assert result.exit_code == 0, result.output
     return paths

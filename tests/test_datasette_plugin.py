@@ -1,18 +1,13 @@
 """The served archive through Datasette's own client: search box, canned query, escaping, metadata."""
 
 import pytest
-from click.testing import CliRunner
-
-from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 
 
 @pytest.fixture
-def ds(archive: Paths):
-    result = CliRunner().invoke(cli, ["--archive", str(archive.archive), "--index", str(archive.index), "ingest"])
-    assert result.exit_code == 0, result.output
-    return build_datasette(archive.database)
+def ds(built: Paths):
+    return build_datasette(built.database)
 
 
 async def search_ids(ds, query: str) -> list[str]:

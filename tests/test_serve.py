@@ -20,8 +20,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(archive: Paths):
-    CliRunner().invoke(cli, ["--archive", str(archive.archive), "--index", str(archive.index), "ingest"])
+def server(built: Paths):
+    archive = built
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "qmarchive", "--index", str(archive.index), "serve", "--port", str(port)],

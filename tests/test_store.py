@@ -30,7 +30,7 @@ def test_open_applies_migrations_once(tmp_path: Path) -> None:
     store.open_database(path)
     db = store.open_database(path)
     assert {"documents", "pages", "sections", "ingest_runs", "ingest_log", "pages_fts", "pages_trigram"} <= set(db.table_names())
-    assert [r["name"] for r in db.query("select name from _sqlite_migrations")] == ["m001_initial"]
+    assert [r["name"] for r in db.query("select name from _sqlite_migrations")] == ["m001_initial", "m002_topics"]
     assert db.execute("pragma journal_mode").fetchone()[0] == "delete"
 
 
@@ -57,3 +57,21 @@ def test_a_failed_write_leaves_the_stored_version_whole(tmp_path: Path) -> None:
     assert [r["text"] for r in db.query("select text from pages order by page_number")] == ["alt eins", "alt zwei"]
     assert db["documents"].get("ihek-2012")["sha256"] == "a" * 64
     assert fts_ids(db, "alt") == ["ihek-2012/1", "ihek-2012/2"]
+
+
+def test_page_topics_are_replaced_with_their_document_or_not_at_all(tmp_path: Path) -> None:
+    db = store.open_database(tmp_path / "q.db")
+    store.write_document(db, document(), [page("ihek-2012", 1, "a"), page("ihek-2012", 2, "b")], [],
+                         [{"page_id": "ihek-2012/1", "topic_id": "bildung"}, {"page_id": "ihek-2012/2", "topic_id": "klimaanpassung"}])
+    store.write_document(db, document("ihek-2010"), [page("ihek-2010", 1, "c")], [], [{"page_id": "ihek-2010/1", "topic_id": "bildung"}])
+    assert db["topics"].count == 7
+    broken = [page("ihek-2012", 1, "neu"), page("ihek-2012", 1, "doppelt")]
+    with pytest.raises(StoreError):
+        store.write_document(db, document(sha256="b" * 64), broken, [], [{"page_id": "ihek-2012/1", "topic_id": "oeffentlicher-raum"}])
+
+    def pairs() -> list[tuple]:
+        return [tuple(r) for r in db.execute("select page_id, topic_id from page_topics order by 1, 2")]
+
+    assert pairs() == [("ihek-2010/1", "bildung"), ("ihek-2012/1", "bildung"), ("ihek-2012/2", "klimaanpassung")]
+    store.write_document(db, document(page_count=1), [page("ihek-2012", 1, "neu")], [], [{"page_id": "ihek-2012/1", "topic_id": "oeffentlicher-raum"}])
+    assert pairs() == [("ihek-2010/1", "bildung"), ("ihek-2012/1", "oeffentlicher-raum")]

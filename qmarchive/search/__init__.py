@@ -1,0 +1,22 @@
+"""Search: the German Whoosh index (build, update, query) and the FTS5 alternative.
+
+Everything that knows Whoosh lives in this package; callers use only the names below.
+"""
+
+from qmarchive.search.lifecycle import IndexReport, rebuild, rebuild_reason, update
+from qmarchive.search.results import FACETS, Hit, SearchResult, snippet_text
+
+ENGINES = ("whoosh", "fts")
+
+__all__ = ["ENGINES", "FACETS", "Hit", "IndexReport", "SearchResult", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
+
+
+def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
+    """Search with the chosen engine; FTS5 ignores facet filters."""
+    if engine == "fts":
+        from qmarchive.search import fts5
+
+        return fts5.search(db, text, page=page, pagelen=pagelen)
+    from qmarchive.search import query
+
+    return query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)

@@ -1,0 +1,287 @@
+"""Building, updating and switching the Whoosh index; the write lock.
+
+The index is derived from the database and can be rebuilt at any time. Layout of ``INDEX/whoosh/``:
+``CURRENT`` names the generation readers use; a rebuild writes a new generation beside it and then
+replaces ``CURRENT`` atomically, so readers never see a half-built index. ``.lock`` is held (flock)
+by the one process writing; the kernel releases it when that process dies, and the PID left in it
+tells that the previous writer was killed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+
+from qmarchive import german
+from qmarchive.errors import SearchIndexError
+from qmarchive.search.schema import SCHEMA_VERSION, make_schema
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+LOCK = ".lock"
+MARKER = "qmarchive-index.json"
+WRITER_MEMORY_MB = 256
+
+Progress = Callable[[int], None]
+
+
+def whoosh_dir(index_dir: Path) -> Path:
+    return index_dir / "whoosh"
+
+
+def version() -> dict[str, int]:
+    """What an index must have been built with to be used as it is."""
+    return {"schema_version": SCHEMA_VERSION, "analyzer_version": german.ANALYZER_VERSION}
+
+
+@dataclass
+class IndexReport:
+    action: str  # "rebuilt", "updated", "current"
+    pages: int = 0
+    added: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    reason: str | None = None
+    recovered_lock: str | None = None
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = whoosh_dir(index_dir) / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    generation = whoosh_dir(index_dir) / name
+    return generation if name and (generation / MARKER).is_file() else None
+
+
+def read_marker(generation: Path) -> dict[str, Any]:
+    return json.loads((generation / MARKER).read_text(encoding="utf-8"))
+
+
+def rebuild_reason(index_dir: Path) -> str | None:
+    """Why the index cannot just be updated, or None."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return "no search index yet"
+    marker = read_marker(generation)
+    built = {key: marker.get(key) for key in version()}
+    if built != version():
+        return f"built with {built}, this version needs {version()}"
+    return None
+
+
+def open_current(index_dir: Path) -> FileIndex:
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise SearchIndexError(f"{whoosh_dir(index_dir)}: no search index yet; run 'qmarchive index'")
+    return whoosh_index.open_dir(str(generation))
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[str | None]:
+    """Hold the index's write lock; yields a message if a killed writer's lock was recovered."""
+    directory = whoosh_dir(index_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOCK
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise SearchIndexError(
+                f"{directory}: the search index is being written by process {holder}; wait for it to finish"
+            ) from None
+        handle.seek(0)
+        stale = handle.read().strip()
+        recovered = None
+        if stale:
+            recovered = f"{path}: recovered the lock left by process {stale}, which stopped without releasing it"
+            log.warning(recovered)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield recovered
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- what goes into the index -------------------------------------------------------------------
+
+_PAGES_SQL = """
+SELECT p.id, p.document_id, p.page_number, p.section, p.text, p.text_sha256,
+       d.title, d.doc_type, d.area, d.period_start, d.period_end,
+       (SELECT group_concat(topic_id, ' ') FROM page_topics t WHERE t.page_id = p.id) AS topics
+FROM pages p JOIN documents d ON d.id = p.document_id
+{where}
+ORDER BY p.document_id, p.page_number
+"""
+
+
+def _page_rows(db: Database, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    if ids is None:
+        yield from db.query(_PAGES_SQL.format(where=""))
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        where = f"WHERE p.id IN ({', '.join('?' * len(chunk))})"
+        yield from db.query(_PAGES_SQL.format(where=where), chunk)
+
+
+def _fingerprint(row: dict[str, Any]) -> str:
+    """Everything an index document is made of; a page whose fingerprint changed is indexed again."""
+    values = [row[k] for k in ("text_sha256", "title", "section", "doc_type", "area", "period_start", "period_end", "topics")]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _fingerprints(db: Database) -> dict[str, str]:
+    sql = _PAGES_SQL.format(where="").replace("p.text,", "")
+    return {row["id"]: _fingerprint(row) for row in db.query(sql)}
+
+
+def _years(row: dict[str, Any]) -> str:
+    start, end = row["period_start"], row["period_end"] or row["period_start"]
+    return " ".join(str(y) for y in range(start, end + 1)) if start else ""
+
+
+def _index_document(row: dict[str, Any]) -> dict[str, Any]:
+    text = row["text"] or ""
+    spelling = {german.fold(w) for w, _, _ in german.words(text) if len(w) > 2}
+    return {
+        "page_id": row["id"],
+        "fingerprint": _fingerprint(row),
+        "dokument": row["document_id"],
+        "seite": row["page_number"],
+        "typ": row["doc_type"],
+        "jahr": _years(row),
+        "gebiet": row["area"] or "",
+        "feld": row["topics"] or "",
+        "titel": row["title"] or "",
+        "abschnitt": row["section"] or "",
+        "text": text,
+        "woerter": " ".join(sorted(spelling)),
+    }
+
+
+def _splitter(db: Database) -> german.CompoundSplitter:
+    """Compound parts: common German words and the words the archive itself uses."""
+    found: set[str] = set()
+    for (text,) in db.execute("SELECT text FROM pages"):
+        found.update(german.fold(german.gender_neutral(w)) for w, _, _ in german.words(text))
+    return german.splitter_for(found)
+
+
+# --- build and update ----------------------------------------------------------------------------
+
+
+def rebuild(db: Database, index_dir: Path, progress: Progress | None = None) -> IndexReport:
+    """Build a complete new generation beside the current one, then switch readers to it."""
+    with write_lock(index_dir) as recovered:
+        report = _rebuild_locked(db, index_dir, progress)
+        report.recovered_lock = recovered
+        return report
+
+
+def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+    started = datetime.now(timezone.utc)
+    directory = whoosh_dir(index_dir)
+    previous = current_generation(index_dir)
+    _remove_generations(directory, keep={previous})
+    generation = directory / f"gen-{started.strftime('%Y%m%dT%H%M%S%f')}"
+    generation.mkdir()
+    ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
+    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    pages = 0
+    try:
+        for row in _page_rows(db):
+            writer.add_document(**_index_document(row))
+            pages += 1
+            if progress:
+                progress(1)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    marker = {**version(), "built_at": started.isoformat(timespec="seconds"), "pages": pages}
+    (generation / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    _switch(directory, generation)
+    _remove_generations(directory, keep={generation, previous})
+    seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    return IndexReport("rebuilt", pages=pages, added=pages, seconds=seconds)
+
+
+def _switch(directory: Path, generation: Path) -> None:
+    """Point CURRENT at the generation in one atomic rename."""
+    pointer = directory / CURRENT
+    temporary = directory / f"{CURRENT}.tmp"
+    temporary.write_text(generation.name, encoding="utf-8")
+    with open(temporary, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(temporary, pointer)
+
+
+def _remove_generations(directory: Path, keep: set[Path | None]) -> None:
+    """Drop generations nobody points to: older ones and those a killed build left half-written."""
+    for path in directory.glob("gen-*"):
+        if path not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def update(db: Database, index_dir: Path, progress: Progress | None = None) -> IndexReport:
+    """Bring the index in step with the database: only pages that changed are indexed again."""
+    with write_lock(index_dir) as recovered:
+        reason = rebuild_reason(index_dir)
+        if reason:
+            report = _rebuild_locked(db, index_dir, progress)
+            report.reason = reason
+        else:
+            report = _update_locked(db, index_dir, progress)
+        report.recovered_lock = recovered
+        return report
+
+
+def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+    started = datetime.now(timezone.utc)
+    ix = open_current(index_dir)
+    wanted = _fingerprints(db)
+    with ix.searcher() as searcher:
+        indexed = {fields["page_id"]: fields.get("fingerprint") for fields in searcher.all_stored_fields()}
+    removed = [page_id for page_id in indexed if page_id not in wanted]
+    changed = [page_id for page_id, fp in wanted.items() if indexed.get(page_id) != fp]
+    if removed or changed:
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        try:
+            for page_id in removed:
+                writer.delete_by_term("page_id", page_id)
+            for row in _page_rows(db, changed):
+                writer.update_document(**_index_document(row))
+                if progress:
+                    progress(1)
+            writer.commit(optimize=False)
+        except BaseException:
+            writer.cancel()
+            raise
+    seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    action = "updated" if removed or changed else "current"
+    return IndexReport(action, pages=len(wanted), added=len(changed), removed=len(removed), seconds=seconds)

@@ -1,0 +1,191 @@
+"""Queries against the Whoosh index: lenient parsing, BM25F ranking, `<mark>` snippets, facets, suggestions."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from sqlite_utils import Database
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.highlight import ContextFragmenter, Formatter, get_text, htmlescape
+from whoosh.qparser import AndGroup, MultifieldParser, OperatorsPlugin
+from whoosh.query.qcore import QueryError
+
+from qmarchive import german
+from qmarchive.search.lifecycle import open_current
+from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
+
+MAX_QUERY_CHARS = 500
+PHRASE_SLOP = 3
+PHRASE_BONUS = 2.0
+SEARCH_FIELDS = ["titel", "abschnitt", "text"]
+_MULTIVALUED = {"jahr", "feld"}
+# Field filters, operators and quoting are left to the parser; plain words get spelling suggestions.
+_PLAIN_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
+_PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
+_OPERATORS = {"AND", "OR", "NOT", "UND", "ODER", "NICHT", "ANDNOT", "ANDMAYBE"}
+
+
+class MarkFormatter(Formatter):
+    """Hits in ``<mark>``, everything else HTML-escaped."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return htmlescape(text, quote=False)
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{self._text(get_text(text, token, replace))}</mark>"
+
+
+def _parser(schema) -> MultifieldParser:
+    parser = MultifieldParser(SEARCH_FIELDS, schema, group=AndGroup)
+    # German operator words beside the English ones.
+    parser.replace_plugin(
+        OperatorsPlugin(
+            And=r"(?<=\s)(AND|UND)(?=\s)",
+            Or=r"(?<=\s)(OR|ODER)(?=\s)",
+            Not=r"(^|(?<=(\s|[()])))(NOT|NICHT)(?=\s)",
+        )
+    )
+    return parser
+
+
+def parse(schema, text: str) -> wq.Query:
+    """Never fails: what the parser cannot read is searched as plain words."""
+    text = text[:MAX_QUERY_CHARS]
+    try:
+        parsed = _parser(schema).parse(text)
+    except Exception:  # noqa: BLE001 - the parser raises many kinds of errors on odd input
+        parsed = None
+    if parsed is None or parsed is wq.NullQuery or _has_errors(parsed):
+        words = " ".join(w for w, _, _ in german.words(text))
+        parsed = _parser(schema).parse(words) if words else wq.NullQuery
+    parsed = _loosen_phrases(_fold_wildcards(_unphrase_keywords(schema, parsed)))
+    if _PLAIN_WORDS.match(text) and len(text.split()) > 1:
+        # Words that stand together as typed rank first: "Nachbarschaft und Beteiligung".
+        phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
+        phrase.boost = PHRASE_BONUS
+        parsed = wq.AndMaybe(parsed, phrase)
+    return parsed
+
+
+def _unphrase_keywords(schema, q: wq.Query) -> wq.Query:
+    """A quoted value in a field without positions (feld:"Nachbarschaft und Beteiligung") is its words."""
+    if isinstance(q, wq.Phrase) and q.fieldname not in SEARCH_FIELDS:
+        field = schema[q.fieldname]
+        text = " ".join(q.words)
+        if field.self_parsing():
+            return field.parse_query(q.fieldname, text, boost=q.boost)
+        return wq.And([wq.Term(q.fieldname, word, boost=q.boost) for word in q.words])
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _unphrase_keywords(schema, sub))
+
+
+def _loosen_phrases(q: wq.Query) -> wq.Query:
+    """Stopwords are not indexed, so "Einsamkeit im Alter" must allow a gap where "im" stood."""
+    if isinstance(q, wq.Phrase):
+        q = q.copy()
+        q.slop = max(q.slop, PHRASE_SLOP)
+        return q
+    if q.is_leaf():
+        return q
+    return q.apply(_loosen_phrases)
+
+
+def _has_errors(q: wq.Query) -> bool:
+    return bool(getattr(q, "error", None)) or any(getattr(leaf, "error", None) for leaf in q.leaves())
+
+
+def _fold_wildcards(q: wq.Query) -> wq.Query:
+    """Prefix and wildcard text is compared with stems: fold case and umlauts as the stemmer does."""
+    if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.fieldname in SEARCH_FIELDS:
+        q = q.copy()
+        q.text = german.fold(q.text).translate(str.maketrans("äöü", "aou"))
+        return q
+    if q.is_leaf():
+        return q
+    return q.apply(_fold_wildcards)
+
+
+def _filter_query(filters: dict[str, list[str]]) -> wq.Query | None:
+    clauses = [
+        wq.Or([wq.Term(field, value.lower() if field in ("feld", "gebiet") else value) for value in values])
+        for field, values in filters.items()
+        if values and field in FACETS
+    ]
+    return wq.And(clauses) if clauses else None
+
+
+def search(
+    db: Database,
+    index_dir: Path,
+    text: str,
+    *,
+    filters: dict[str, list[str]] | None = None,
+    page: int = 1,
+    pagelen: int = 10,
+) -> SearchResult:
+    started = time.perf_counter()
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    ix = open_current(index_dir)
+    q = parse(ix.schema, text)
+    facets = {name: sorting.FieldFacet(name, allow_overlap=name in _MULTIVALUED) for name in FACETS}
+    with ix.searcher() as searcher:
+
+        def run(q: wq.Query):
+            return searcher.search_page(
+                q, max(page, 1), pagelen=pagelen, filter=_filter_query(filters),
+                groupedby=facets, maptype=sorting.Count, terms=True,
+            )
+
+        try:
+            results = run(q)
+        except QueryError:
+            results = run(parse(ix.schema, " ".join(w for w, _, _ in german.words(text))))
+        inner = results.results
+        inner.formatter = MarkFormatter()
+        inner.fragmenter = ContextFragmenter(maxchars=240, surround=70)
+        rows = fetch_pages(db, [hit["page_id"] for hit in results])
+        hits = []
+        for hit in results:
+            row = rows.get(hit["page_id"])
+            if row is None:
+                continue
+            snippet = hit.highlights("text", text=row["text"], top=2) or plain_snippet(row["text"])
+            hits.append(Hit.from_row(row, snippet=snippet, score=hit.score, rank=hit.rank + 1))
+        facet_counts = {
+            name: sorted(inner.groups(name).items(), key=lambda item: (-item[1], str(item[0])))
+            for name in FACETS
+        }
+        total = results.total
+        suggestion = _suggest(searcher, text) if total < 3 else None
+    return SearchResult(
+        query=text, engine="whoosh", total=total, page=max(page, 1), pagelen=pagelen, hits=hits,
+        facets=facet_counts, filters=filters, suggestion=suggestion, seconds=time.perf_counter() - started,
+    )
+
+
+def _suggest(searcher, text: str) -> str | None:
+    """"Meinten Sie …?": unknown plain words replaced by the nearest word of the archive."""
+    reader = searcher.reader()
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(1)
+        folded = german.fold(word)
+        if word in _OPERATORS or folded in german.STOPWORDS or ("woerter", folded) in reader:
+            return word
+        for distance in (1, 2):
+            found = searcher.suggest("woerter", folded, limit=1, maxdist=distance, prefix=1)
+            if found:
+                changed = True
+                return found[0].capitalize() if word[0].isupper() else found[0]
+        return word
+
+    suggestion = _PLAIN_WORD.sub(replace, text[:MAX_QUERY_CHARS])
+    return suggestion if changed else None
