@@ -184,7 +184,7 @@ def search_command(paths: Paths, query: str, limit: int, page: int, engine: str,
     if as_json:
         click.echo(json.dumps([_hit_record(hit) for hit in result.hits], ensure_ascii=False, indent=2))
     elif as_csv:
-        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=list(_hit_record(None)))
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(_hit_record(None)))
         writer.writeheader()
         writer.writerows(_hit_record(hit) for hit in result.hits)
     else:

@@ -773,7 +773,7 @@ def scan_measures_table(title: str, rows: Sequence[Sequence[str]], signed: str, 
         row_h = px(30)
         for index, row in enumerate([[name for name, _ in columns]] + [list(r) for r in rows]):
             x = x0
-            for (name, col_w), text in zip(columns, row):
+            for (_, col_w), text in zip(columns, row):
                 draw.rectangle((x, y, x + px(col_w), y + row_h), outline=70, width=2)
                 font = bold if index == 0 else body
                 for j, line in enumerate(wrap_pil(draw, text, font, px(col_w - 8))[:2]):

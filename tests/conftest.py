@@ -19,6 +19,9 @@ BODIES = [
 ]
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def write_catalog(archive: Path, rows: list[dict[str, str]]) -> Path:
     archive.mkdir(parents=True, exist_ok=True)
     path = archive / "catalog.csv"
@@ -81,3 +84,13 @@ def built(tmp_path_factory) -> Paths:
     result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
     assert result.exit_code == 0, result.output
     return paths
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> Paths:
+    """The bundled sample archive as the README's first command builds it (ingested and indexed)."""
+    index = tmp_path_factory.mktemp("samples-index")
+    result = CliRunner().invoke(cli, ["--archive", str(ROOT / "archive"), "--index", str(index), "demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("7 ingested (174 pages), 0 unchanged, 0 failed, 0 missing")
+    return Paths(ROOT / "archive", index).samples()

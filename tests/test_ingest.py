@@ -4,11 +4,10 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from conftest import BODIES, ihek_spec, write_catalog
+from conftest import ihek_spec, write_catalog
 from pdfmaker import make_pdf, running_pages
 from qmarchive.cli import cli
 from qmarchive.paths import Paths

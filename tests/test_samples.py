@@ -4,26 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 
 from qmarchive.catalog import read_catalog
-from qmarchive.cli import cli
 from qmarchive.extract import extract
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "archive" / "samples"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Paths:
-    index = tmp_path_factory.mktemp("index")
-    result = CliRunner().invoke(cli, ["--archive", str(ROOT / "archive"), "--index", str(index), "demo", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("7 ingested (174 pages), 0 unchanged, 0 failed, 0 missing")
-    return Paths(ROOT / "archive", index).samples()
 
 
 def test_sample_archive_has_what_real_iheks_have() -> None:
@@ -34,8 +22,8 @@ def test_sample_archive_has_what_real_iheks_have() -> None:
     assert all(e.sha256 for e in entries)
 
 
-async def test_demo_ingests_and_serves_german_search(demo: Paths) -> None:
-    ds = build_datasette(demo.database)
+async def test_demo_ingests_and_serves_german_search(samples: Paths) -> None:
+    ds = build_datasette(samples.database)
     for query in ["Öffentlicher Raum", "Bewohner:innen", "Straße", "Klimaanpassungsmaßnahmen", "Mieterbeiratssprechstunde", "Einfluss"]:
         found = (await ds.client.get("/qmarchive/pages.json", params={"_search": query})).json()["filtered_table_rows_count"]
         assert found, query
@@ -44,8 +32,8 @@ async def test_demo_ingests_and_serves_german_search(demo: Paths) -> None:
         assert all("<mark>" in hit["textauszug"] for hit in hits)
 
 
-async def test_sample_pages_carry_labels_sections_and_text_flags(demo: Paths) -> None:
-    ds = build_datasette(demo.database)
+async def test_sample_pages_carry_labels_sections_and_text_flags(samples: Paths) -> None:
+    ds = build_datasette(samples.database)
 
     async def page(page_id: str) -> dict:
         return (await ds.client.get(f"/qmarchive/pages/{page_id.replace('/', '~2F')}.json", params={"_shape": "objects"})).json()["rows"][0]

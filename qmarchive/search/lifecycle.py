@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
+from whoosh.searching import Searcher
 
 from qmarchive import german
 from qmarchive.errors import SearchIndexError
@@ -91,6 +93,30 @@ def open_current(index_dir: Path) -> FileIndex:
     if generation is None:
         raise SearchIndexError(f"{whoosh_dir(index_dir)}: no search index yet; run 'qmarchive index'")
     return whoosh_index.open_dir(str(generation))
+
+
+_searchers = threading.local()
+
+
+def current_searcher(index_dir: Path) -> Searcher:
+    """A searcher on the current generation, kept per thread and refreshed when the index changes.
+
+    Opening an index reads its schema with the compound vocabulary, which is too slow to repeat on
+    every request of a server.
+    """
+    generation = current_generation(index_dir)
+    cache: dict[Path, Searcher] = getattr(_searchers, "by_generation", {})
+    searcher = cache.get(generation) if generation else None
+    if searcher is None:
+        searcher = open_current(index_dir).searcher()
+        for stale in cache.values():
+            stale.close()
+        cache = {}
+    else:
+        searcher = searcher.refresh()
+    cache[generation] = searcher
+    _searchers.by_generation = cache
+    return searcher
 
 
 @contextmanager

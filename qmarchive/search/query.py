@@ -14,7 +14,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, OperatorsPlugin
 from whoosh.query.qcore import QueryError
 
 from qmarchive import german
-from qmarchive.search.lifecycle import open_current
+from qmarchive.search.lifecycle import current_searcher
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
 
 MAX_QUERY_CHARS = 500
@@ -130,43 +130,46 @@ def search(
     pagelen: int = 10,
 ) -> SearchResult:
     started = time.perf_counter()
+    page = max(page, 1)
     filters = {k: v for k, v in (filters or {}).items() if v}
-    ix = open_current(index_dir)
-    q = parse(ix.schema, text)
+    searcher = current_searcher(index_dir)
+    try:
+        results = _run(searcher, parse(searcher.schema, text), filters, page, pagelen)
+    except QueryError:  # e.g. a phrase on a field without positions: search the plain words
+        plain = " ".join(w for w, _, _ in german.words(text))
+        results = _run(searcher, parse(searcher.schema, plain), filters, page, pagelen)
+    hits = _hits(db, results)
+    facets = {
+        name: sorted(results.results.groups(name).items(), key=lambda item: (-item[1], str(item[0])))
+        for name in FACETS
+    }
+    return SearchResult(
+        query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=hits,
+        facets=facets, filters=filters, suggestion=_suggest(searcher, text) if results.total < 3 else None,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _run(searcher, q: wq.Query, filters: dict[str, list[str]], page: int, pagelen: int):
     facets = {name: sorting.FieldFacet(name, allow_overlap=name in _MULTIVALUED) for name in FACETS}
-    with ix.searcher() as searcher:
+    results = searcher.search_page(
+        q, page, pagelen=pagelen, filter=_filter_query(filters), groupedby=facets, maptype=sorting.Count, terms=True
+    )
+    results.results.formatter = MarkFormatter()
+    results.results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
+    return results
 
-        def run(q: wq.Query):
-            return searcher.search_page(
-                q, max(page, 1), pagelen=pagelen, filter=_filter_query(filters),
-                groupedby=facets, maptype=sorting.Count, terms=True,
-            )
 
-        try:
-            results = run(q)
-        except QueryError:
-            results = run(parse(ix.schema, " ".join(w for w, _, _ in german.words(text))))
-        inner = results.results
-        inner.formatter = MarkFormatter()
-        inner.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-        rows = fetch_pages(db, [hit["page_id"] for hit in results])
-        hits = []
-        for hit in results:
-            row = rows.get(hit["page_id"])
-            if row is None:
-                continue
+def _hits(db: Database, results) -> list[Hit]:
+    """Hits with their pages' data from the database; snippets from the stored page text."""
+    rows = fetch_pages(db, [hit["page_id"] for hit in results])
+    hits = []
+    for hit in results:
+        row = rows.get(hit["page_id"])
+        if row is not None:
             snippet = hit.highlights("text", text=row["text"], top=2) or plain_snippet(row["text"])
             hits.append(Hit.from_row(row, snippet=snippet, score=hit.score, rank=hit.rank + 1))
-        facet_counts = {
-            name: sorted(inner.groups(name).items(), key=lambda item: (-item[1], str(item[0])))
-            for name in FACETS
-        }
-        total = results.total
-        suggestion = _suggest(searcher, text) if total < 3 else None
-    return SearchResult(
-        query=text, engine="whoosh", total=total, page=max(page, 1), pagelen=pagelen, hits=hits,
-        facets=facet_counts, filters=filters, suggestion=suggestion, seconds=time.perf_counter() - started,
-    )
+    return hits
 
 
 def _suggest(searcher, text: str) -> str | None:

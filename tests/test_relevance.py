@@ -1,0 +1,38 @@
+"""Search quality on the relevance set over the sample archive (scripts/relevance.py prints the details)."""
+
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from qmarchive.paths import Paths
+from qmarchive.relevance import evaluate, read_cases
+
+CASES = read_cases(Path(__file__).with_name("relevance.csv"))
+
+
+def test_relevance_set_is_well_formed(samples: Paths) -> None:
+    pages = {row[0] for row in Database(samples.database).execute("select id from pages")}
+    assert len(CASES) >= 40
+    for case in CASES:
+        assert 1 <= len(case.relevant) <= 10, case.query
+        assert case.relevant <= pages, case.query
+    assert {c.kind for c in CASES} >= {"stem", "plural", "gender", "compound-part", "compound-whole", "translit", "sz", "hyphen", "field"}
+
+
+@pytest.fixture(scope="module")
+def reports(samples: Paths) -> dict:
+    db = Database(samples.database)
+    return {engine: evaluate(db, samples.index, CASES, engine) for engine in ("whoosh", "fts")}
+
+
+def test_whoosh_finds_what_researchers_mean(reports: dict) -> None:
+    whoosh = reports["whoosh"]
+    assert whoosh.recall_at_k() >= 0.95, [(c.query, sorted(c.relevant - set(found))) for c, found in whoosh.misses]
+    assert whoosh.mrr() >= 0.9
+
+
+def test_whoosh_beats_exact_word_search(reports: dict) -> None:
+    assert reports["whoosh"].recall_at_k() > reports["fts"].recall_at_k() + 0.3
+    for kind in ("stem", "plural", "translit", "sz", "gender", "compound-part"):
+        assert reports["whoosh"].recall_at_k(kind) > reports["fts"].recall_at_k(kind), kind

@@ -1,0 +1,209 @@
+"""German search through the CLI and the library: the index's lifecycle and what queries find."""
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from conftest import cli_args, ihek_spec
+from pdfmaker import make_pdf, running_pages
+from qmarchive import search
+from qmarchive.cli import cli
+from qmarchive.paths import Paths
+from qmarchive.search import lifecycle
+
+
+def run(paths: Paths, *args: str):
+    return CliRunner().invoke(cli, cli_args(paths, *args))
+
+
+def ids(paths: Paths, query: str, **options) -> list[str]:
+    result = search.run(Database(paths.database), paths.index, query, pagelen=50, **options)
+    return sorted(hit.page_id for hit in result.hits)
+
+
+# -- what queries find (index built once for the module) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Sanierung", ["ihek-2012/2", "ihek-2019-2021/2"]),  # a part finds the compound
+        ("Spielplätze", ["ihek-2012/2", "ihek-2019-2021/2"]),  # plural finds the compound's part
+        ("Bewohner", ["ihek-2012/2", "ihek-2019-2021/2"]),  # gendered forms
+        ("Bewohnerinnen", ["ihek-2012/2", "ihek-2019-2021/2"]),
+        ("oeffentlicher Raum", ["ihek-2012/2", "ihek-2019-2021/2"]),  # transliteration
+        ("Strasse", ["ihek-2012/2", "ihek-2019-2021/2"]),  # ß/ss
+        ("Bewohnerschaft", ["ihek-2012/1", "ihek-2019-2021/1"]),  # joined across a line end
+        ("finanziert", ["ihek-2012/2", "ihek-2019-2021/2"]),  # ligature in the PDF
+        ('"Kinder- und Jugendarbeit"', ["ihek-2019-2021/3"]),
+        ("Quartiersrat ODER Kita", ["ihek-2019-2021/3", "ihek-2019-2021/4"]),
+        ("Quartiersrat NICHT Stadtteilbüro", []),
+        ("Stadtteil*", ["ihek-2019-2021/3", "ihek-2019-2021/4"]),
+        ("dokument:ihek-2012 Straße", ["ihek-2012/2"]),
+        ("jahr:2020 Straße", ["ihek-2019-2021/2"]),
+        ("typ:ihek jahr:[2010 TO 2013] Straße", ["ihek-2012/2"]),
+        ("abschnitt:Beteiligung", ["ihek-2019-2021/4"]),
+    ],
+)
+def test_german_queries(built: Paths, query: str, expected: list[str]) -> None:
+    assert ids(built, query) == expected
+
+
+def test_feld_accepts_historical_names(built: Paths) -> None:
+    assert ids(built, "feld:bildung") == ids(built, 'feld:"Bildung, Ausbildung, Jugend"') != []
+
+
+@pytest.mark.parametrize("query", ['"', "AND", "NOT OR (", "(((", ")", "jahr:", "feld:", "a^^2", "*", "?", "x" * 5000, 'feld:"a b"', "typ:[a TO"])
+def test_malformed_queries_never_error(built: Paths, query: str) -> None:
+    search.run(Database(built.database), built.index, query)
+
+
+def test_facets_filters_and_pages(built: Paths) -> None:
+    db = Database(built.database)
+    result = search.run(db, built.index, "Straße", pagelen=1)
+    assert result.total == 2 and result.pages == 2 and len(result.hits) == 1
+    assert dict(result.facets["dokument"]) == {"ihek-2012": 1, "ihek-2019-2021": 1}
+    assert dict(result.facets["jahr"]) == {"2012": 1, "2019": 1, "2020": 1, "2021": 1}
+    assert dict(result.facets["typ"]) == {"ihek": 2}
+    second = search.run(db, built.index, "Straße", pagelen=1, page=2)
+    assert {result.hits[0].page_id, second.hits[0].page_id} == {"ihek-2012/2", "ihek-2019-2021/2"}
+    narrowed = search.run(db, built.index, "Straße", filters={"jahr": ["2012"]})
+    assert [hit.page_id for hit in narrowed.hits] == ["ihek-2012/2"]
+
+
+def test_hits_carry_escaped_snippets_with_marks(built: Paths) -> None:
+    [hit] = search.run(Database(built.database), built.index, "alert").hits
+    assert hit.snippet.count("<mark>") == 1
+    assert "&lt;script&gt;<mark>alert</mark>('x')&lt;/script&gt; steht im Text" in hit.snippet
+    assert "<script>" not in hit.snippet
+    assert (hit.page_label, hit.title, hit.period, hit.section) == ("4", "IHEK 2019–2021", "2019–2021", "Beteiligung")
+
+
+def test_meinten_sie(built: Paths) -> None:
+    result = search.run(Database(built.database), built.index, "Quartiersrad")
+    assert result.total == 0
+    assert result.suggestion == "Quartiersrat"
+    assert search.run(Database(built.database), built.index, "Quartiersrat").suggestion is None
+
+
+def test_search_command_formats(built: Paths) -> None:
+    text = run(built, "search", "Straße")
+    assert text.exit_code == 0
+    assert "ihek-2019-2021/2" in text.stdout and "2 pages (whoosh," in text.stderr
+    hits = json.loads(run(built, "search", "Straße", "--json").stdout)
+    assert {"page_id", "document_id", "page_number", "page_label", "title", "snippet", "score"} <= set(hits[0])
+    lines = run(built, "search", "Straße", "--csv").stdout.splitlines()
+    assert lines[0] == "rank,page_id,document_id,page_number,page_label,title,period,section,score,snippet,snippet_text"
+    assert len(lines) > 2
+    fts = json.loads(run(built, "search", "Straße", "--engine", "fts", "--json").stdout)
+    assert sorted(hit["page_id"] for hit in fts) == ["ihek-2012/2", "ihek-2019-2021/2"]
+    assert "<mark>Straße</mark>" in fts[0]["snippet"]
+    narrowed = json.loads(run(built, "search", "Straße", "--filter", "dokument=ihek-2012", "--json").stdout)
+    assert [hit["page_id"] for hit in narrowed] == ["ihek-2012/2"]
+    bad = run(built, "search", "Straße", "--filter", "nope")
+    assert bad.exit_code == 2 and "use FIELD=VALUE" in bad.stderr
+
+
+# -- the index's lifecycle ---------------------------------------------------------------------------
+
+
+def test_ingest_keeps_the_index_current(archive: Paths) -> None:
+    first = run(archive, "ingest")
+    assert "Search index rebuilt: 6 pages indexed, 0 removed, 6 in all" in first.stdout
+    assert run(archive, "index").stdout.startswith("Search index up to date (6 pages).")
+    make_pdf(archive.archive / "pdf/ihek-2012.pdf", ihek_spec(pages=running_pages([["Neuer Text über Gießkannen"]])))
+    again = run(archive, "ingest")
+    assert "Search index updated: 1 pages indexed, 1 removed, 5 in all" in again.stdout
+    assert ids(archive, "Gießkanne") == ["ihek-2012/1"]
+    assert ids(archive, "Straße") == ["ihek-2019-2021/2"]
+
+
+def test_ingest_no_index_and_index_if_needed(archive: Paths) -> None:
+    run(archive, "ingest", "--no-index")
+    assert not (archive.index / "whoosh").exists()
+    assert "rebuilt: 6 pages indexed" in run(archive, "index", "--if-needed").stdout
+    assert run(archive, "index", "--if-needed").stdout == "Search index is current; nothing to do.\n"
+
+
+def test_search_without_index_is_a_clean_error(archive: Paths) -> None:
+    run(archive, "ingest", "--no-index")
+    result = run(archive, "search", "Straße")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {archive.index / 'whoosh'}: no search index yet; run 'qmarchive index'\n"
+
+
+def test_rebuild_switches_readers_only_when_complete(archive: Paths) -> None:
+    run(archive, "ingest")
+    old = lifecycle.current_generation(archive.index)
+    with lifecycle.open_current(archive.index).searcher() as reader:
+        result = run(archive, "index", "--rebuild")
+        assert "Search index rebuilt: 6 pages indexed" in result.stdout
+        new = lifecycle.current_generation(archive.index)
+        assert new != old and old.exists()  # the previous generation stays for readers still on it
+        assert reader.doc_count() == 6
+    run(archive, "index", "--rebuild")
+    assert not old.exists()  # …until the next switch
+
+
+def test_an_index_from_another_analyzer_version_is_rebuilt(archive: Paths) -> None:
+    run(archive, "ingest")
+    marker = lifecycle.current_generation(archive.index) / lifecycle.MARKER
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "analyzer_version": 0}))
+    assert search.rebuild_reason(archive.index).startswith("built with {'schema_version': 1, 'analyzer_version': 0}")
+    result = run(archive, "index", "--if-needed")
+    assert "Search index rebuilt: built with" in result.stderr
+    assert search.rebuild_reason(archive.index) is None
+
+
+def test_a_half_built_generation_is_never_used_and_cleaned_up(archive: Paths) -> None:
+    run(archive, "ingest")
+    current = lifecycle.current_generation(archive.index)
+    half = archive.index / "whoosh" / "gen-20000101T000000000000"
+    half.mkdir()
+    (half / "MAIN_x.seg").write_bytes(b"partial")
+    assert lifecycle.current_generation(archive.index) == current
+    run(archive, "index", "--rebuild")
+    assert not half.exists()
+
+
+def _lock_holder(paths: Paths, then: str) -> subprocess.Popen:
+    code = textwrap.dedent(f"""
+        import os, signal, sys, time
+        from pathlib import Path
+        from qmarchive.search.lifecycle import write_lock
+        with write_lock(Path({str(paths.index)!r})):
+            print("locked", flush=True)
+            {then}
+    """)
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "locked"
+    return process
+
+
+def test_a_lock_left_by_a_killed_writer_is_recovered(archive: Paths) -> None:
+    run(archive, "ingest", "--no-index")
+    holder = _lock_holder(archive, "os.kill(os.getpid(), signal.SIGKILL)")
+    holder.wait(timeout=10)
+    assert holder.returncode == -signal.SIGKILL
+    result = run(archive, "index")
+    assert result.exit_code == 0
+    assert f"recovered the lock left by process {holder.pid}, which stopped without releasing it" in result.stderr
+    assert "rebuilt: 6 pages indexed" in result.stdout
+
+
+def test_a_running_writer_blocks_a_second_one(archive: Paths) -> None:
+    run(archive, "ingest", "--no-index")
+    holder = _lock_holder(archive, "time.sleep(30)")
+    try:
+        result = run(archive, "index")
+        assert result.exit_code == 1
+        assert f"the search index is being written by process {holder.pid}; wait for it to finish" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
