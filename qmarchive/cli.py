@@ -246,6 +246,12 @@ def status_command(paths: Paths, as_json: bool) -> None:
     click.echo(f"Missing files:  {len(missing)}")
     for item in missing:
         click.echo(f"  {item['id']}: {item['file']}")
+    index = report["search_index"]
+    if index:
+        state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"
+        click.echo(f"Search index:   {index['pages']} pages, built {index['built_at']}, {index['bytes'] / 1e6:.1f} MB, {state}")
+    else:
+        click.echo("Search index:   none yet (qmarchive index)")
     run = report["last_run"]
     if run:
         click.echo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qmarchive import store
+from qmarchive.search import index_info
 from qmarchive.catalog import read_catalog
 from qmarchive.paths import Paths
 
@@ -26,4 +27,5 @@ def report(paths: Paths) -> dict[str, Any]:
         "catalog_entries": len(entries),
         "missing_files": missing,
         **counts,
+        "search_index": index_info(paths.index),
     }

@@ -76,6 +76,15 @@ def read_marker(generation: Path) -> dict[str, Any]:
     return json.loads((generation / MARKER).read_text(encoding="utf-8"))
 
 
+def index_info(index_dir: Path) -> dict[str, Any] | None:
+    """The current generation's marker (versions, build time, pages) and size, or None."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    size = sum(f.stat().st_size for f in generation.iterdir() if f.is_file())
+    return {"path": str(generation), **read_marker(generation), "bytes": size, "rebuild_reason": rebuild_reason(index_dir)}
+
+
 def rebuild_reason(index_dir: Path) -> str | None:
     """Why the index cannot just be updated, or None."""
     generation = current_generation(index_dir)
