@@ -99,7 +99,6 @@ def is_stopword(folded: str) -> bool:
 class Term:
     """The terms one word is indexed under: its own stem first, then those of its compound parts."""
 
-    word: str
     stem: str
     parts: tuple[str, ...] = ()
 
@@ -236,4 +235,4 @@ def analyse(word: str, splitter: CompoundSplitter | None = None, *, all_levels: 
     if splitter is not None:
         found = splitter.all_parts(folded) if all_levels else splitter.split(folded)
         parts = tuple(dict.fromkeys(stem(p) for p in found))
-    return Term(word=folded, stem=stem(folded), parts=parts)
+    return Term(stem=stem(folded), parts=parts)

@@ -24,7 +24,7 @@ SEARCH_FIELDS = ["titel", "abschnitt", "text"]
 _MULTIVALUED = {"jahr", "feld"}
 # Field filters, operators and quoting are left to the parser; plain words get spelling suggestions.
 _PLAIN_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
-_PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
+_ONLY_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
 _OPERATORS = {"AND", "OR", "NOT", "UND", "ODER", "NICHT", "ANDNOT", "ANDMAYBE"}
 
 
@@ -64,7 +64,7 @@ def parse(schema, text: str) -> wq.Query:
         words = " ".join(w for w, _, _ in german.words(text))
         parsed = _parser(schema).parse(words) if words else wq.NullQuery
     parsed = _loosen_phrases(_fold_wildcards(_unphrase_keywords(schema, parsed)))
-    if _PLAIN_WORDS.match(text) and len(text.split()) > 1:
+    if _ONLY_WORDS.match(text) and len(text.split()) > 1:
         # Words that stand together as typed rank first: "Nachbarschaft und Beteiligung".
         phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
         phrase.boost = PHRASE_BONUS
