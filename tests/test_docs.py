@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +32,19 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert readme_commands()[1] in ci.splitlines()
+
+
+def test_the_wheel_holds_every_module_and_data_file(tmp_path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    [wheel] = tmp_path.glob("qmarchive-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packaged = {name for name in archive.namelist() if name.startswith("qmarchive/")}
+    on_disk = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "qmarchive").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert on_disk <= packaged

@@ -1,4 +1,4 @@
-"""The Datasette plugin: SQL functions and cell rendering for the qmarchive database.
+"""The Datasette plugin: SQL functions, cell rendering and the search page for the qmarchive database.
 
 Registered through the ``datasette`` entry point. Everything taken from document text is HTML-escaped;
 search snippets may carry ``<mark>`` and nothing else.
@@ -10,9 +10,10 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.fts import fts_query
+from qmarchive.datasette_plugin import suche
+from qmarchive.datasette_plugin.suche import DATABASE
+from qmarchive.search.fts_query import fts_query
 
-DATABASE = "qmarchive"
 SNIPPET_COLUMN = "textauszug"
 PAGE_ID_COLUMN = "seiten_id"
 
@@ -27,10 +28,22 @@ def prepare_connection(conn, database) -> None:
 
 
 @hookimpl
-def extra_css_urls(database, datasette):
-    if database == DATABASE:
+def extra_css_urls(database, view_name, datasette):
+    if database == DATABASE or view_name == suche.VIEW_NAME:
         return [datasette.urls.static_plugins("qmarchive", "qmarchive.css")]
     return []
+
+
+@hookimpl
+def register_routes():
+    return [(suche.ROUTE, suche.suche)]
+
+
+@hookimpl
+def menu_links(datasette):
+    if suche.database_path(datasette) is None:
+        return []
+    return [{"href": datasette.urls.path(suche.PATH), "label": "Suche"}]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ import time
 from markupsafe import escape
 from sqlite_utils import Database
 
-from qmarchive.fts import fts_query
+from qmarchive.search.fts_query import fts_query
 from qmarchive.search.results import Hit, SearchResult, fetch_pages
 
 # Control characters never survive text normalisation, so they can mark hits unambiguously.

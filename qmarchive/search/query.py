@@ -140,7 +140,10 @@ def search(
         results = _run(searcher, parse(searcher.schema, plain), filters, page, pagelen)
     hits = _hits(db, results)
     facets = {
-        name: sorted(results.results.groups(name).items(), key=lambda item: (-item[1], str(item[0])))
+        name: sorted(
+            ((value, count) for value, count in results.results.groups(name).items() if value),
+            key=lambda item: (-item[1], str(item[0])),
+        )
         for name in FACETS
     }
     return SearchResult(
@@ -172,6 +175,12 @@ def _hits(db: Database, results) -> list[Hit]:
     return hits
 
 
+def _known(reader, word: str) -> bool:
+    """In the archive as written, or by its stem (Spielplatz is known from Spielplätze)."""
+    term = german.analyse(word)
+    return ("woerter", german.fold(word)) in reader or (term is not None and ("text", term.stem) in reader)
+
+
 def _suggest(searcher, text: str) -> str | None:
     """"Meinten Sie …?": unknown plain words replaced by the nearest word of the archive."""
     reader = searcher.reader()
@@ -181,7 +190,7 @@ def _suggest(searcher, text: str) -> str | None:
         nonlocal changed
         word = match.group(1)
         folded = german.fold(word)
-        if word in _OPERATORS or folded in german.STOPWORDS or ("woerter", folded) in reader:
+        if word in _OPERATORS or folded in german.STOPWORDS or _known(reader, word):
             return word
         for distance in (1, 2):
             found = searcher.suggest("woerter", folded, limit=1, maxdist=distance, prefix=1)

@@ -1,0 +1,379 @@
+"""The German search page ``/-/suche`` (and ``.json``, ``.csv``): the Whoosh search in Datasette's look.
+
+Every request parameter is validated and bounded here. The query text reaches only the Whoosh parser;
+filter values that pass their pattern reach only Whoosh terms and one parameterised SQL query. The
+only file opened is the database Datasette serves (read-only) and the index beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from datasette.utils import add_cors_headers, tilde_encode
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+from sqlite_utils import Database
+
+from qmarchive import search, topics
+from qmarchive.errors import SearchIndexError
+
+DATABASE = "qmarchive"
+PATH = "/-/suche"
+ROUTE = r"^/-/suche(\.(?P<format>json|csv))?$"
+VIEW_NAME = "qmarchive-suche"
+TEMPLATE = "suche.html"
+
+MAX_QUERY_CHARS = 500
+DEFAULT_PAGELEN = 20
+MAX_PAGELEN = 100
+MAX_PAGE = 1000
+MAX_VALUES_PER_FILTER = 20
+MAX_VALUE_CHARS = 100
+FACET_LIMIT = 30
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_VALUE_PATTERNS = {"jahr": re.compile(r"^[0-9]{4}$"), "typ": _SLUG, "feld": _SLUG, "dokument": _SLUG}
+_NUMBER = re.compile(r"^[0-9]{1,7}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_MARK_TAGS = re.compile(r"</?mark>")
+_FILENAME_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+DOC_TYPE_LABELS = {"ihek": "IHEK", "abschlussplan": "Abschlussplan", "broschuere": "Broschüre", "sonstiges": "Sonstiges"}
+CSV_COLUMNS = (
+    "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", "url", "pdf_url",
+)
+EXAMPLES = ("Spielplatz", '"Kinder- und Jugendarbeit"', "Beteiligung jahr:2019", "feld:bildung Kita", "Klima*")
+NO_INDEX = (
+    "Für dieses Archiv gibt es noch keinen Suchindex. Er wird aus der Datenbank gebaut mit dem Befehl "
+    "„qmarchive index“; danach funktioniert die Suche ohne Neustart."
+)
+
+
+@dataclass
+class Params:
+    """The validated request: unknown parameters are dropped, bad values fall back to defaults."""
+
+    q: str = ""
+    page: int = 1
+    pagelen: int = DEFAULT_PAGELEN
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> Params:
+        q = _CONTROL.sub(" ", args.get("q") or "")[:MAX_QUERY_CHARS].strip()
+        filters = {}
+        for name, pattern in _VALUE_PATTERNS.items():
+            values = []
+            for value in args.getlist(name):
+                value = value.strip().lower()
+                if len(value) <= MAX_VALUE_CHARS and pattern.match(value) and value not in values:
+                    values.append(value)
+            if values:
+                filters[name] = values[:MAX_VALUES_PER_FILTER]
+        return cls(
+            q=q,
+            page=_bounded(args.get("seite"), 1, MAX_PAGE, 1),
+            pagelen=_bounded(args.get("n"), 1, MAX_PAGELEN, DEFAULT_PAGELEN),
+            filters=filters,
+        )
+
+    def query_string(self, *, q: str | None = None, page: int = 1, filters: dict[str, list[str]] | None = None) -> str:
+        """This request's parameters with some changed; a new query or filter starts at page 1."""
+        pairs: list[tuple[str, str | int]] = [("q", self.q if q is None else q)]
+        for name, values in (self.filters if filters is None else filters).items():
+            pairs.extend((name, value) for value in values)
+        if self.pagelen != DEFAULT_PAGELEN:
+            pairs.append(("n", self.pagelen))
+        if page > 1:
+            pairs.append(("seite", page))
+        return urlencode(pairs)
+
+    def toggled(self, name: str, value: str) -> dict[str, list[str]]:
+        """The filters with one value switched on or off."""
+        filters = {k: list(v) for k, v in self.filters.items()}
+        values = filters.setdefault(name, [])
+        if value in values:
+            values.remove(value)
+        else:
+            values.append(value)
+        return {k: v for k, v in filters.items() if v}
+
+
+def _bounded(value: str | None, low: int, high: int, default: int) -> int:
+    if value is None or not _NUMBER.match(value.strip()):
+        return default
+    return min(max(int(value), low), high)
+
+
+def database_path(datasette) -> Path | None:
+    """The file of the served qmarchive database, or None when this Datasette does not serve one."""
+    try:
+        path = datasette.get_database(DATABASE).path
+    except KeyError:
+        return None
+    return Path(path) if path else None
+
+
+def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict[str, str]]:
+    """Search and fetch the titles of the documents in the facets; blocking, so run it in a thread."""
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        db = Database(conn)
+        result = search.run(
+            db, db_path.parent, params.q, engine="whoosh",
+            filters=params.filters, page=params.page, pagelen=params.pagelen,
+        )
+        if result.page > result.pages:
+            # Whoosh answers a page past the end with the last one.
+            result = replace(result, page=result.pages)
+        ids = {value for value, _ in facet_counts(result, "dokument")} | set(params.filters.get("dokument", []))
+        return result, document_titles(db, ids)
+    finally:
+        conn.close()
+
+
+def facet_counts(result: search.SearchResult, name: str) -> list[tuple[str, int]]:
+    """A facet's values with their counts, without the empty group (pages without any topic)."""
+    return [(str(value), count) for value, count in result.facets.get(name, []) if value not in (None, "")]
+
+
+def document_titles(db: Database, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = db.execute(
+        "select id, title from documents where id in (select value from json_each(?))", [json.dumps(sorted(ids))]
+    ).fetchall()
+    return {id_: title for id_, title in rows if title}
+
+
+@cache
+def topic_names() -> dict[str, str]:
+    return {topic.id: topic.name for topic in topics.lexicon().topics}
+
+
+def value_label(name: str, value: str, titles: dict[str, str]) -> str:
+    """How a facet value reads in German: a topic's or document's name instead of its id."""
+    if name == "feld":
+        return topic_names().get(value, value)
+    if name == "typ":
+        return DOC_TYPE_LABELS.get(value, value)
+    if name == "dokument":
+        return titles.get(value, value)
+    return value
+
+
+def safe_snippet(snippet_html: str) -> Markup:
+    """The library's snippet is escaped text with ``<mark>``; anything else in it is escaped again."""
+    if "<" in _MARK_TAGS.sub("", snippet_html):
+        return escape(search.snippet_text(snippet_html))
+    return Markup(snippet_html)
+
+
+def number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def seconds_text(seconds: float) -> str:
+    if seconds < 0.01:
+        return "in weniger als 0,01 s"
+    return f"in {seconds:.2f} s".replace(".", ",")
+
+
+def found_text(total: int) -> str:
+    if total == 0:
+        return "Keine Seite gefunden"
+    return f"{number(total)} Seite{'n' if total != 1 else ''} gefunden"
+
+
+def page_url(datasette, page_id: str) -> str:
+    return datasette.urls.row(DATABASE, "pages", tilde_encode(page_id))
+
+
+def pdf_url(datasette, document_id: str, page_number: int) -> str:
+    return datasette.urls.path(f"/-/pdf/{quote(document_id, safe='')}") + f"#page={page_number}"
+
+
+def csv_filename(q: str) -> str:
+    slug = _FILENAME_UNSAFE.sub("-", topics.fold(q))[:40].strip("-")
+    return f"qmarchive-suche-{slug or 'alle'}.csv"
+
+
+async def suche(request, datasette) -> Response:
+    """``/-/suche``, ``/-/suche.json`` and ``/-/suche.csv``."""
+    fmt = request.url_vars.get("format") or "html"
+    if request.method not in ("GET", "HEAD"):
+        return Response.text("Nur GET.", status=405, headers={"Allow": "GET, HEAD"})
+    params = Params.from_args(request.args)
+    db_path = database_path(datasette)
+    if db_path is None:
+        return await unavailable(datasette, request, params, fmt, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
+    try:
+        result, titles = await asyncio.get_running_loop().run_in_executor(None, run_search, db_path, params)
+    except SearchIndexError:
+        return await unavailable(datasette, request, params, fmt, NO_INDEX, 503)
+    if fmt == "json":
+        return json_response(datasette, request, result, titles)
+    if fmt == "csv":
+        return csv_response(datasette, request, params, result)
+    return Response.html(await render(datasette, request, params, result=result, titles=titles))
+
+
+def _headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
+    headers = dict(extra or {})
+    if datasette.cors:
+        add_cors_headers(headers)
+    return headers
+
+
+def hit_dict(datasette, request, hit: search.Hit) -> dict[str, Any]:
+    return {
+        **hit.as_dict(),
+        "url": datasette.absolute_url(request, page_url(datasette, hit.page_id)),
+        "pdf_url": datasette.absolute_url(request, pdf_url(datasette, hit.document_id, hit.page_number)),
+    }
+
+
+def json_response(datasette, request, result: search.SearchResult, titles: dict[str, str]) -> Response:
+    data = {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "pagelen": result.pagelen,
+        "seconds": round(result.seconds, 4),
+        "suggestion": result.suggestion,
+        "filters": result.filters,
+        "facets": {
+            name: [
+                {"value": value, "label": value_label(name, value, titles), "count": count}
+                for value, count in facet_counts(result, name)
+            ]
+            for name in search.FACETS
+        },
+        "hits": [hit_dict(datasette, request, hit) for hit in result.hits],
+    }
+    return Response.json(data, headers=_headers(datasette))
+
+
+def csv_response(datasette, request, params: Params, result: search.SearchResult) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in result.hits:
+        row = hit_dict(datasette, request, hit)
+        row["snippet_text"] = " ".join(search.snippet_text(hit.snippet).split())
+        writer.writerow([row[column] for column in CSV_COLUMNS])
+    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{csv_filename(params.q)}"'})
+    return Response(out.getvalue(), headers=headers, content_type="text/csv; charset=utf-8")
+
+
+async def unavailable(datasette, request, params: Params, fmt: str, message: str, status: int) -> Response:
+    if fmt == "json":
+        return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=_headers(datasette))
+    if fmt == "csv":
+        return Response.text(message, status=status, headers=_headers(datasette))
+    return Response.html(await render(datasette, request, params, error=message), status=status)
+
+
+async def render(
+    datasette, request, params: Params, *, result: search.SearchResult | None = None,
+    titles: dict[str, str] | None = None, error: str | None = None,
+) -> str:
+    base = datasette.urls.path(PATH)
+
+    def url(**changes) -> str:
+        return f"{base}?{params.query_string(**changes)}"
+
+    context: dict[str, Any] = {
+        "params": params,
+        "q": params.q,
+        "suche_url": base,
+        "archive_title": datasette.metadata("title") or "qmarchive",
+        "hidden_fields": [(name, value) for name, values in params.filters.items() for value in values]
+        + ([("n", params.pagelen)] if params.pagelen != DEFAULT_PAGELEN else []),
+        "examples": [{"text": text, "url": f"{base}?{urlencode({'q': text})}"} for text in EXAMPLES],
+        "canned_url": datasette.urls.query(DATABASE, "suche") + (f"?{urlencode({'q': params.q})}" if params.q else ""),
+        "error": error,
+        "result": None,
+    }
+    titles = titles or {}
+    context["active"] = [
+        {
+            "facet": search.FACETS[name],
+            "label": value_label(name, value, titles),
+            "remove_url": url(filters=params.toggled(name, value)),
+        }
+        for name, values in params.filters.items()
+        for value in values
+    ]
+    context["clear_url"] = url(filters={})
+    if result is None:
+        return await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME)
+    context.update(
+        result=result,
+        found=found_text(result.total),
+        documents=len(facet_counts(result, "dokument")),
+        seconds=seconds_text(result.seconds),
+        suggestion_url=url(q=result.suggestion) if result.suggestion else None,
+        first_rank=(result.page - 1) * result.pagelen + 1,
+        last_rank=min(result.page * result.pagelen, result.total),
+        prev_url=url(page=result.page - 1) if result.page > 1 else None,
+        next_url=url(page=result.page + 1) if result.page < result.pages else None,
+        json_url=f"{datasette.urls.path(PATH + '.json')}?{params.query_string(page=result.page)}",
+        csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string(page=result.page)}",
+        hits=[
+            {
+                "hit": hit,
+                "snippet": safe_snippet(hit.snippet),
+                "url": page_url(datasette, hit.page_id),
+                "pdf_url": pdf_url(datasette, hit.document_id, hit.page_number),
+                "type_label": DOC_TYPE_LABELS.get(hit.doc_type, hit.doc_type),
+            }
+            for hit in result.hits
+        ],
+        facets=facet_lists(params, result, titles, url),
+    )
+    return await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME)
+
+
+def facet_lists(params: Params, result: search.SearchResult, titles: dict[str, str], url) -> list[dict[str, Any]]:
+    """Each facet with its values (years in order, the rest by count); every value toggles its filter."""
+    facets = []
+    for name, label in search.FACETS.items():
+        counts = dict(facet_counts(result, name))
+        active = params.filters.get(name, [])
+        for value in active:
+            counts.setdefault(value, 0)
+        order = sorted(counts) if name == "jahr" else list(counts)
+        keep = set(active) | set([v for v in order if v not in active][:FACET_LIMIT])
+        shown = [v for v in order if v in keep]
+        if not shown:
+            continue
+        facets.append(
+            {
+                "name": name,
+                "label": label,
+                "truncated": len(counts) > len(shown),
+                "options": [
+                    {
+                        "value": value,
+                        "label": value_label(name, value, titles),
+                        "count": number(counts[value]),
+                        "active": value in active,
+                        "url": url(filters=params.toggled(name, value)),
+                    }
+                    for value in shown
+                ],
+            }
+        )
+    return facets
