@@ -232,10 +232,7 @@ def _splitter(db: Database) -> german.CompoundSplitter:
 
 def rebuild(db: Database, index_dir: Path, progress: Progress | None = None) -> IndexReport:
     """Build a complete new generation beside the current one, then switch readers to it."""
-    with write_lock(index_dir) as recovered:
-        report = _rebuild_locked(db, index_dir, progress)
-        report.recovered_lock = recovered
-        return report
+    return update(db, index_dir, progress, rebuild=True)
 
 
 def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
@@ -283,11 +280,12 @@ def _remove_generations(directory: Path, keep: set[Path | None]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def update(db: Database, index_dir: Path, progress: Progress | None = None) -> IndexReport:
-    """Bring the index in step with the database: only pages that changed are indexed again."""
+def update(db: Database, index_dir: Path, progress: Progress | None = None, *, rebuild: bool = False) -> IndexReport:
+    """Bring the index in step with the database: only pages that changed are indexed again, unless
+    a rebuild is asked for or the index was built by another version."""
     with write_lock(index_dir) as recovered:
-        reason = rebuild_reason(index_dir)
-        if reason:
+        reason = None if rebuild else rebuild_reason(index_dir)
+        if rebuild or reason:
             report = _rebuild_locked(db, index_dir, progress)
             report.reason = reason
         else:
