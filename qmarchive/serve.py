@@ -27,15 +27,23 @@ def metadata() -> dict:
     return json.loads((resources.files("qmarchive") / "metadata.json").read_text(encoding="utf-8"))
 
 
-def build_datasette(database: Path) -> Datasette:
-    """The Datasette instance that serves the database: immutable (hence read-only), with our metadata."""
+def build_datasette(database: Path, *, archive: Path | None = None, base_url: str | None = None) -> Datasette:
+    """The Datasette instance that serves the database: immutable (hence read-only), with our metadata.
+
+    ``archive`` is where /-/pdf finds the files (default: the last ingest run's archive); ``base_url``
+    the published address permalinks in citations use (default: this server's own address).
+    """
     if not database.is_file():
         raise StoreError(f"{database}: no database yet; run 'qmarchive ingest' first")
-    return Datasette(immutables=[str(database)], metadata=metadata(), settings=SETTINGS)
+    config = {"archive": str(archive.resolve()) if archive else None, "base_url": base_url}
+    settings = {**metadata(), "plugins": {"qmarchive": {k: v for k, v in config.items() if v}}}
+    return Datasette(immutables=[str(database)], metadata=settings, settings=SETTINGS)
 
 
-def serve(database: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(
+    database: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, archive: Path | None = None, base_url: str | None = None
+) -> None:
     """Run Datasette in this process until interrupted."""
-    datasette = build_datasette(database)
+    datasette = build_datasette(database, archive=archive, base_url=base_url)
     asyncio.run(datasette.invoke_startup())
     uvicorn.run(datasette.app(), host=host, port=port, log_level="info", lifespan="on")

@@ -113,7 +113,7 @@ def update_document(db: Database, document_id: str, values: dict[str, Any]) -> N
 def start_run(db: Database, archive: Path, extractor: str) -> int:
     with db.atomic():
         return db["ingest_runs"].insert(
-            {"started_at": now(), "archive": str(archive), "extractor": extractor}
+            {"started_at": now(), "archive": str(archive.resolve()), "extractor": extractor}
         ).last_pk
 
 

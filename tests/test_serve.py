@@ -54,6 +54,15 @@ def test_serve_answers_searches_over_http(server: str) -> None:
     assert "qmarchive" in [plugin["name"] for plugin in plugins]
 
 
+def test_pdf_pages_and_ranges_over_http(server: str, built: Paths) -> None:
+    original = (built.archive / "pdf" / "ihek-2019-2021.pdf").read_bytes()
+    whole = httpx.get(server + "/-/pdf/ihek-2019-2021")
+    assert whole.status_code == 200 and whole.content == original
+    part = httpx.get(server + "/-/pdf/ihek-2019-2021", headers={"Range": "bytes=5-14"})
+    assert part.status_code == 206 and part.content == original[5:15]
+    assert httpx.get(server + "/-/pdf/..%2F..%2Fcatalog.csv", follow_redirects=True).status_code == 404
+
+
 def test_serve_without_database_is_a_clean_error(paths: Paths) -> None:
     result = CliRunner().invoke(cli, ["--index", str(paths.index), "serve"])
     assert result.exit_code == 1

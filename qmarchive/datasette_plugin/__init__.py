@@ -10,7 +10,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.datasette_plugin import suche
+from qmarchive.datasette_plugin import pdf, suche
 from qmarchive.datasette_plugin.suche import DATABASE
 from qmarchive.search.fts_query import fts_query
 
@@ -36,7 +36,7 @@ def extra_css_urls(database, view_name, datasette):
 
 @hookimpl
 def register_routes():
-    return [(suche.ROUTE, suche.suche)]
+    return [(suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf)]
 
 
 @hookimpl
