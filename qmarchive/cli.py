@@ -7,12 +7,13 @@ import json
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 import click
 
-from qmarchive import __version__, ingest, search, serve, status, store
+from qmarchive import __version__, cite, export, ingest, search, serve, status, store
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.paths import Paths
@@ -45,11 +46,18 @@ class QmarchiveGroup(click.Group):
     envvar="QMARCHIVE_INDEX",
     help="Directory for the built database (qmarchive.db) [env: QMARCHIVE_INDEX].",
 )
+@click.option(
+    "--base-url",
+    metavar="URL",
+    envvar=cite.BASE_URL_ENV,
+    help="Address where the archive's Datasette is published, e.g. https://archiv.example.org; permalinks in "
+    f"citations start with it (default: relative, /-/zitat/…) [env: {cite.BASE_URL_ENV}].",
+)
 @click.version_option(__version__, prog_name="qmarchive")
 @click.pass_context
-def cli(ctx: click.Context, archive: Path, index: Path) -> None:
+def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) -> None:
     """Searchable, citable archive of Quartiersmanagement planning documents (IHEK)."""
-    ctx.obj = Paths(archive=archive, index=index)
+    ctx.obj = Paths(archive=archive, index=index, base_url=base_url or None)
 
 
 @cli.command("ingest")
@@ -225,6 +233,26 @@ def _terminal_snippet(snippet: str) -> str:
     return text.replace("\x01", click.style("", bold=True, reset=False)).replace("\x02", click.style("", reset=True))
 
 
+@cli.command("cite")
+@click.argument("target", metavar="ID")
+@click.option("-f", "--format", "fmt", type=click.Choice(cite.FORMATS), default="text", show_default=True,
+              help="German citation text, BibTeX (biblatex), RIS or CSL-JSON.")
+@click.option("--accessed", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Access date the citation states (default: today).")
+@click.pass_obj
+def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None) -> None:
+    """Cite a page or a whole document.
+
+    ID: a page id (ihek-2019-2021/12: document id and physical page number) or a document id. The
+    citation names publisher, year, title, printed page („S. 10“), permalink, access date and the
+    file's short SHA-256. Permalinks start with --base-url.
+    """
+    db = store.open_existing(paths.database)
+    result = cite.citation(db, target, base_url=paths.base_url, accessed=accessed.date() if accessed else None)
+    output = result.render(fmt)
+    click.echo(output, nl=not output.endswith("\n"))
+
+
 @cli.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Output as JSON.")
 @click.pass_obj
@@ -272,7 +300,7 @@ def serve_command(paths: Paths, host: str, port: int) -> None:
     The database is opened immutable (read-only) at http://HOST:PORT/ with the archive's metadata,
     facets, full-text search and the canned query "suche".
     """
-    serve.serve(paths.database, host, port)
+    serve.serve(paths.database, host, port, archive=paths.archive, base_url=paths.base_url)
 
 
 @cli.command("demo")
@@ -294,4 +322,81 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
     _update_index(samples, rebuild=False, quiet=False)
     if not no_serve:
         click.echo(f"Serving the sample archive at http://{host}:{port}/ (Ctrl+C stops)")
-        serve.serve(samples.database, host, port)
+        serve.serve(samples.database, host, port, archive=samples.archive, base_url=samples.base_url)
+
+
+@cli.command("export")
+@click.option("--table", metavar="NAME", help="Export a whole table or view; 'pages' gets a zitat column.")
+@click.option("--sql", metavar="SQL", help="Export the rows of one read-only SELECT (or WITH) query.")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="Value for a :NAME parameter in --sql (repeatable).")
+@click.option("--search", "query", metavar="QUERY", help="Export every hit of a search, with a zitat column.")
+@click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
+              help="Search engine for --search.")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help="Restrict --search to a facet value, e.g. --filter jahr=2019.")
+@click.option("-f", "--format", "fmt", type=click.Choice(("csv", "xlsx", "json")),
+              help="csv (RFC 4180, UTF-8), xlsx (Excel, every text a text cell) or json (an array of "
+                   "objects); default: the output file's extension.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="File to write (replaced only once the export is complete); '-' for standard output (csv, json).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def export_command(paths: Paths, table: str | None, sql: str | None, params: tuple[tuple[str, str], ...],
+                   query: str | None, engine: str, filters: tuple[str, ...], fmt: str | None, output: Path,
+                   quiet: bool) -> None:
+    """Export a table, a query or all hits of a search as CSV, Excel (xlsx) or JSON.
+
+    Exactly one of --table, --sql, --search. Complete exports of any size, streamed row by row; the
+    database is opened read-only. Search hits and rows of the pages table carry the page's German
+    citation (zitat). For Excel, use xlsx: CSV opened in a spreadsheet may turn values into formulas,
+    numbers or dates.
+    """
+
+    if sum(option is not None for option in (table, sql, query)) != 1:
+        raise click.UsageError("give exactly one of --table, --sql, --search")
+    if params and sql is None:
+        raise click.UsageError("--param only goes with --sql")
+    if (filters or engine != "whoosh") and query is None:
+        raise click.UsageError("--engine and --filter only go with --search")
+    to_stdout = str(output) == "-"
+    fmt = fmt or _export_format(output, to_stdout)
+    if to_stdout and fmt == "xlsx":
+        raise click.UsageError("xlsx cannot go to standard output; name a file with --output")
+    db = export.open_read_only(paths.database)
+    base_url = paths.base_url
+    if table is not None:
+        source = export.table_rows(db, table, base_url=base_url)
+    elif sql is not None:
+        source = export.sql_rows(db, sql, dict(params))
+    else:
+        source = export.search_rows(db, paths.index, query, engine=engine, filters=_parse_filters(filters), base_url=base_url)
+    info = [
+        ("Quelle", source.description),
+        ("Datenbank", str(paths.database)),
+        ("Erstellt", datetime.now().astimezone().isoformat(timespec="seconds")),
+        ("Programm", f"qmarchive {__version__}"),
+    ]
+    show = not quiet and sys.stderr.isatty()
+    with _progress((source.size() or 0) if show else 0, "Exporting", not show) as bar:
+        report = export.export(source, fmt, sys.stdout if to_stdout else output, info=info, progress=bar.update)
+    if to_stdout:
+        sys.stdout.flush()
+        click.echo(f"{report.rows} rows written to standard output ({fmt})", err=True)
+    else:
+        click.echo(f"{report.rows} rows written to {report.path} ({_file_size(report.bytes or 0)}, {fmt})")
+
+
+def _export_format(output: Path, to_stdout: bool) -> str:
+    suffix = output.suffix.lower().lstrip(".")
+    if not to_stdout and suffix in ("csv", "xlsx", "json"):
+        return suffix
+    raise click.UsageError("give --format (csv, xlsx or json): it cannot be told from the output's name")
+
+
+def _file_size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"

@@ -77,3 +77,11 @@ class StoreError(QmarchiveError):
 
 class SearchIndexError(QmarchiveError):
     """The search index is missing, locked by another writer, or cannot be read."""
+
+
+class CitationError(QmarchiveError):
+    """A page or document id to cite is malformed or not in the archive."""
+
+
+class ExportError(QmarchiveError):
+    """An export cannot be made: unknown table, a statement other than SELECT, an SQL error, an unwritable file."""

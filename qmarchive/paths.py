@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 CATALOG_NAME = "catalog.csv"
@@ -12,10 +12,12 @@ SAMPLES_DIR = "samples"
 
 @dataclass(frozen=True)
 class Paths:
-    """The archive directory (input) and the index directory (derived output)."""
+    """The archive directory (input), the index directory (derived output), and the address where the
+    archive is published, which permalinks in citations start with (None: relative to the serving Datasette)."""
 
     archive: Path
     index: Path
+    base_url: str | None = None
 
     @property
     def catalog(self) -> Path:
@@ -27,4 +29,4 @@ class Paths:
 
     def samples(self) -> Paths:
         """The bundled sample archive and an index of its own, so samples never mix with real documents."""
-        return Paths(self.archive / SAMPLES_DIR, self.index / SAMPLES_DIR)
+        return replace(self, archive=self.archive / SAMPLES_DIR, index=self.index / SAMPLES_DIR)

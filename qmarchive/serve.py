@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 from datasette.app import Datasette
 
+from qmarchive import cite
 from qmarchive.errors import StoreError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -35,6 +36,8 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
     """
     if not database.is_file():
         raise StoreError(f"{database}: no database yet; run 'qmarchive ingest' first")
+    if base_url:
+        cite.permalink("check", base_url=base_url)  # a malformed address fails here, not on every request
     config = {"archive": str(archive.resolve()) if archive else None, "base_url": base_url}
     settings = {**metadata(), "plugins": {"qmarchive": {k: v for k, v in config.items() if v}}}
     return Datasette(immutables=[str(database)], metadata=settings, settings=SETTINGS)

@@ -1,4 +1,4 @@
-"""The Datasette plugin: SQL functions, cell rendering and the search page for the qmarchive database.
+"""The Datasette plugin: SQL functions, cell rendering, the search, citation and PDF pages of qmarchive.
 
 Registered through the ``datasette`` entry point. Everything taken from document text is HTML-escaped;
 search snippets may carry ``<mark>`` and nothing else.
@@ -10,8 +10,8 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.datasette_plugin import pdf, suche
-from qmarchive.datasette_plugin.suche import DATABASE
+from qmarchive.datasette_plugin import pdf, suche, zitat
+from qmarchive.datasette_plugin.common import DATABASE, database_path, page_citation
 from qmarchive.search.fts_query import fts_query
 
 SNIPPET_COLUMN = "textauszug"
@@ -27,21 +27,39 @@ def prepare_connection(conn, database) -> None:
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
 
+PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME)
+
+
 @hookimpl
 def extra_css_urls(database, view_name, datasette):
-    if database == DATABASE or view_name == suche.VIEW_NAME:
+    if database == DATABASE or view_name in PLUGIN_VIEWS:
         return [datasette.urls.static_plugins("qmarchive", "qmarchive.css")]
     return []
 
 
 @hookimpl
+def extra_js_urls(view_name, datasette):
+    if view_name == zitat.VIEW_NAME:
+        return [datasette.urls.static_plugins("qmarchive", "qmarchive.js")]
+    return []
+
+
+@hookimpl
 def register_routes():
-    return [(suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf)]
+    return [(suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf), (zitat.ROUTE, zitat.zitat)]
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    """A page's row shows how to cite it, with links to the citation page and the PDF page."""
+    if view_name == "row" and database == DATABASE and table == "pages" and request is not None:
+        return page_citation(datasette, request)
+    return None
 
 
 @hookimpl
 def menu_links(datasette):
-    if suche.database_path(datasette) is None:
+    if database_path(datasette) is None:
         return []
     return [{"href": datasette.urls.path(suche.PATH), "label": "Suche"}]
 
@@ -62,3 +80,10 @@ def marked_snippet(snippet: str) -> Markup:
     """Escape a snippet completely, then let only its ``<mark>``/``</mark>`` tags through."""
     html = str(escape(snippet))
     return Markup(html.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    from qmarchive.datasette_plugin import xlsx
+
+    return xlsx.renderer()

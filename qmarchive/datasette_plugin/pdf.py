@@ -1,8 +1,8 @@
 """``/-/pdf/<document id>``: the original PDF of a document the database knows, with HTTP range requests.
 
 The request names a document id, never a path: the id must be a catalog slug, and the file is the one
-the database recorded for it, found in the archive directory the server was started with (or the one
-of the last ingest run). ``#page=N`` in the link opens the page in the browser's PDF viewer.
+the database recorded for it, found in the archive directory the server was started with or else in
+the one of the last ingest run. ``#page=N`` in the link opens the page in the browser's PDF viewer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from urllib.parse import quote
 import aiofiles
 from datasette.utils.asgi import Response
 
-DATABASE = "qmarchive"
+from qmarchive.datasette_plugin.common import DATABASE
+
 ROUTE = r"^/-/pdf/(?P<document_id>[a-z0-9]+(?:-[a-z0-9]+)*)$"
 CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -95,16 +96,17 @@ class FileResponse:
             await send({"type": "http.response.body", "body": b""})
 
 
-async def archive_dir(datasette) -> Path | None:
-    """Where the archived files are: the server's setting, else the directory of the last ingest run."""
+async def archive_dirs(datasette) -> list[Path]:
+    """Where archived files may be: the server's setting, then the archive of the last ingest run."""
+    found = []
     config = datasette.plugin_config("qmarchive") or {}
     if config.get("archive"):
-        return Path(config["archive"])
-    rows = await datasette.get_database(DATABASE).execute(
-        "select archive from ingest_runs order by id desc limit 1"
-    )
+        found.append(Path(config["archive"]))
+    rows = await datasette.get_database(DATABASE).execute("select archive from ingest_runs order by id desc limit 1")
     row = rows.first()
-    return Path(row["archive"]) if row else None
+    if row:
+        found.append(Path(row["archive"]))
+    return found
 
 
 def content_disposition(name: str) -> str:
@@ -128,10 +130,10 @@ async def pdf(request, datasette):
     row = (await db.execute("select file, sha256 from documents where id = ?", [document_id])).first()
     if row is None:
         return not_found(document_id)
-    archive = await archive_dir(datasette)
     stored = Path(row["file"])
-    path = stored if stored.is_absolute() else (archive / stored if archive else None)
-    if path is None or not path.is_file():
+    candidates = [stored] if stored.is_absolute() else [base / stored for base in await archive_dirs(datasette)]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
         return Response.text(f"Die Datei zu „{document_id}“ liegt nicht im Archiv.", status=404)
     size = path.stat().st_size
     byte_range = parse_range(request.headers.get("range"), size)

@@ -1,4 +1,4 @@
-"""The German search page ``/-/suche`` (and ``.json``, ``.csv``): the Whoosh search in Datasette's look.
+"""The German search page ``/-/suche`` (and ``.json``, ``.csv``, ``.xlsx``): the Whoosh search in Datasette's look.
 
 Every request parameter is validated and bounded here. The query text reaches only the Whoosh parser;
 filter values that pass their pattern reach only Whoosh terms and one parameterised SQL query. The
@@ -7,29 +7,28 @@ only file opened is the database Datasette serves (read-only) and the index besi
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import re
-import sqlite3
+import shlex
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from datasette.utils import add_cors_headers, tilde_encode
+from datasette.utils import add_cors_headers
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
-from qmarchive import search, topics
+from qmarchive import export, search, topics
+from qmarchive.datasette_plugin.common import DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only
 from qmarchive.errors import SearchIndexError
 
-DATABASE = "qmarchive"
 PATH = "/-/suche"
-ROUTE = r"^/-/suche(\.(?P<format>json|csv))?$"
+ROUTE = r"^/-/suche(\.(?P<format>json|csv|xlsx))?$"
 VIEW_NAME = "qmarchive-suche"
 TEMPLATE = "suche.html"
 
@@ -115,20 +114,9 @@ def _bounded(value: str | None, low: int, high: int, default: int) -> int:
     return min(max(int(value), low), high)
 
 
-def database_path(datasette) -> Path | None:
-    """The file of the served qmarchive database, or None when this Datasette does not serve one."""
-    try:
-        path = datasette.get_database(DATABASE).path
-    except KeyError:
-        return None
-    return Path(path) if path else None
-
-
 def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict[str, str]]:
     """Search and fetch the titles of the documents in the facets; blocking, so run it in a thread."""
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        db = Database(conn)
+    with read_only(db_path) as db:
         result = search.run(
             db, db_path.parent, params.q, engine="whoosh",
             filters=params.filters, page=params.page, pagelen=params.pagelen,
@@ -138,8 +126,6 @@ def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict
             result = replace(result, page=result.pages)
         ids = {value for value, _ in facet_counts(result, "dokument")} | set(params.filters.get("dokument", []))
         return result, document_titles(db, ids)
-    finally:
-        conn.close()
 
 
 def facet_counts(result: search.SearchResult, name: str) -> list[tuple[str, int]]:
@@ -195,21 +181,13 @@ def found_text(total: int) -> str:
     return f"{number(total)} Seite{'n' if total != 1 else ''} gefunden"
 
 
-def page_url(datasette, page_id: str) -> str:
-    return datasette.urls.row(DATABASE, "pages", tilde_encode(page_id))
-
-
-def pdf_url(datasette, document_id: str, page_number: int) -> str:
-    return datasette.urls.path(f"/-/pdf/{quote(document_id, safe='')}") + f"#page={page_number}"
-
-
 def csv_filename(q: str) -> str:
     slug = _FILENAME_UNSAFE.sub("-", topics.fold(q))[:40].strip("-")
     return f"qmarchive-suche-{slug or 'alle'}.csv"
 
 
 async def suche(request, datasette) -> Response:
-    """``/-/suche``, ``/-/suche.json`` and ``/-/suche.csv``."""
+    """``/-/suche``, ``/-/suche.json``, ``/-/suche.csv`` and ``/-/suche.xlsx``."""
     fmt = request.url_vars.get("format") or "html"
     if request.method not in ("GET", "HEAD"):
         return Response.text("Nur GET.", status=405, headers={"Allow": "GET, HEAD"})
@@ -218,13 +196,15 @@ async def suche(request, datasette) -> Response:
     if db_path is None:
         return await unavailable(datasette, request, params, fmt, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
     try:
-        result, titles = await asyncio.get_running_loop().run_in_executor(None, run_search, db_path, params)
+        result, titles = await in_thread(run_search, db_path, params)
     except SearchIndexError:
         return await unavailable(datasette, request, params, fmt, NO_INDEX, 503)
     if fmt == "json":
         return json_response(datasette, request, result, titles)
     if fmt == "csv":
         return csv_response(datasette, request, params, result)
+    if fmt == "xlsx":
+        return await xlsx_response(datasette, request, params, result, db_path)
     return Response.html(await render(datasette, request, params, result=result, titles=titles))
 
 
@@ -277,10 +257,44 @@ def csv_response(datasette, request, params: Params, result: search.SearchResult
     return Response(out.getvalue(), headers=headers, content_type="text/csv; charset=utf-8")
 
 
+def export_command(result: search.SearchResult) -> str:
+    """The command that exports every hit of this search, not only one page."""
+    filters = "".join(f" --filter {shlex.quote(f'{name}={value}')}" for name, values in result.filters.items() for value in values)
+    return f"qmarchive export --search {shlex.quote(result.query)}{filters} --output treffer.xlsx"
+
+
+async def xlsx_response(datasette, request, params: Params, result: search.SearchResult, db_path: Path) -> Response:
+    """The hits of this page as an Excel workbook, every text a text cell, with each page's citation."""
+    base = base_url(datasette, request)
+    first = (result.page - 1) * result.pagelen + 1
+    info = [
+        ("Suche", result.query),
+        ("Filter", "; ".join(f"{name}={value}" for name, values in result.filters.items() for value in values)),
+        ("Treffer", f"{first}–{first + len(result.hits) - 1} von {number(result.total)} (Seite {result.page} von {result.pages})"
+         if result.hits else "keine"),
+        ("Alle Treffer", export_command(result)),
+        ("Quelle", datasette.absolute_url(request, request.path) + (f"?{request.query_string}" if request.query_string else "")),
+    ]
+
+    def workbook() -> bytes:
+        with read_only(db_path) as db:
+            rows = [
+                {**hit_dict(datasette, request, hit), **export.search_record(hit, export.citation_text(db, hit.page_id, base))}
+                for hit in result.hits
+            ]
+        out = io.BytesIO()
+        export.write_xlsx([*CSV_COLUMNS, export.CITATION_COLUMN], rows, out, title="Suche", info=info)
+        return out.getvalue()
+
+    filename = csv_filename(params.q).removesuffix(".csv") + ".xlsx"
+    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(await in_thread(workbook), headers=headers, content_type=export.MEDIA_TYPES["xlsx"])
+
+
 async def unavailable(datasette, request, params: Params, fmt: str, message: str, status: int) -> Response:
     if fmt == "json":
         return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=_headers(datasette))
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx"):
         return Response.text(message, status=status, headers=_headers(datasette))
     return Response.html(await render(datasette, request, params, error=message), status=status)
 
@@ -331,6 +345,7 @@ async def render(
         next_url=url(page=result.page + 1) if result.page < result.pages else None,
         json_url=f"{datasette.urls.path(PATH + '.json')}?{params.query_string(page=result.page)}",
         csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string(page=result.page)}",
+        xlsx_url=f"{datasette.urls.path(PATH + '.xlsx')}?{params.query_string(page=result.page)}",
         hits=[
             {
                 "hit": hit,

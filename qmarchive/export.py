@@ -1,0 +1,456 @@
+"""Exports: a table, a read-only SQL query or all hits of a search, streamed to CSV, JSON or Excel (xlsx).
+
+A row source yields one row at a time (fetched a few hundred at a time) and every writer writes it at
+once, so the size of an export does not matter (xlsx: openpyxl's write-only mode goes through a temporary
+sheet file; its strings are inline, not collected in memory). Nothing here changes the database: it is
+opened read-only, and only SELECT/WITH statements are accepted.
+
+CSV is plain RFC 4180 in UTF-8 for programs. The format for people with a spreadsheet is xlsx: every
+string is a text cell, so a value such as ``=SUMME(A1:A2)``, ``+49 30 123``, ``-5``, ``@x`` or ``#NV`` is
+shown as written and never evaluated, and nothing is reinterpreted as a date or number on opening, which
+no CSV dialect can promise for every spreadsheet program and locale.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import IO, Any
+
+from sqlite_utils import Database
+
+from qmarchive import cite, search
+from qmarchive.errors import CitationError, ExportError, StoreError
+from qmarchive.search.fts_query import fts_query
+
+FORMATS = ("csv", "xlsx", "json")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CITATION_COLUMN = "zitat"
+SEARCH_COLUMNS = (
+    "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", CITATION_COLUMN,
+)
+SEARCH_CHUNK = 200
+# Tables whose natural order is not their primary key's.
+TABLE_ORDER = {"pages": "document_id, page_number"}
+
+# Excel's limits: rows per sheet (with the header) and characters per cell.
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELL_CHARS = 32_767
+XLSX_SHORTENED = " … [gekürzt: Excel fasst höchstens 32.767 Zeichen je Zelle]"
+# Integers beyond 15 digits lose precision as Excel numbers; they are written as text.
+XLSX_MAX_EXACT_INT = 10**15 - 1
+XLSX_WIDTH_SAMPLE = 50
+XLSX_MIN_WIDTH = 6
+XLSX_MAX_WIDTH = 60
+PROGRESS_EVERY = 100
+
+_SQL_COMMENT = re.compile(r"\s*(--[^\n]*(\n|$)|/\*.*?\*/)", re.DOTALL)
+_FIRST_WORD = re.compile(r"[\s(]*([A-Za-z]+)")
+# What XML cannot hold verbatim (control characters; CR, which XML turns into LF; non-characters;
+# lone surrogates) and a literal "_xHHHH_", which Excel would decode: written in OOXML's _xHHHH_ escape.
+_OOXML_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)")
+_SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+Row = Mapping[str, Any] | Sequence[Any]
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Rows:
+    """A row source: its column names, its rows (one pass only) and, where it is cheap, their number."""
+
+    name: str
+    columns: list[str]
+    rows: Iterable[Row]
+    total: int | None = None
+    description: str = ""
+    count: Callable[[], int] | None = field(default=None, repr=False)
+
+    def size(self) -> int | None:
+        """The number of rows, counting them (a second query) if that was not known beforehand."""
+        if self.total is None and self.count is not None:
+            self.total = self.count()
+        return self.total
+
+
+@dataclass
+class Report:
+    rows: int
+    path: Path | None
+    bytes: int | None
+
+
+# -- the database, read-only ---------------------------------------------------------------------------
+
+
+def open_read_only(path: Path) -> Database:
+    """The database opened read-only, with the SQL function the canned queries use."""
+    if not path.is_file():
+        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA query_only = ON")
+    conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
+    return Database(conn)
+
+
+def table_names(db: Database) -> list[str]:
+    """Tables and views a user may export, without the internal tables of the full-text indexes."""
+    try:
+        rows = db.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'").fetchall()
+        names = [name for name, kind in rows if kind in ("table", "view", "virtual") and not name.startswith("sqlite_")]
+    except sqlite3.OperationalError:
+        names = db.table_names() + db.view_names()
+    return sorted(names)
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# -- row sources ---------------------------------------------------------------------------------------
+
+
+def table_rows(db: Database, table: str, *, base_url: str | None = None) -> Rows:
+    """Every row of a table or view; the pages table gets the citation of each page as ``zitat``."""
+    known = set(db.table_names()) | set(db.view_names())
+    if table not in known:
+        raise ExportError(f"unknown table '{table}'; tables: {', '.join(table_names(db))}")
+    name = quote_identifier(table)
+    order = TABLE_ORDER.get(table)
+    if order is None and table in db.table_names():
+        pks = db[table].pks
+        order = ", ".join(quote_identifier(pk) if pk != "rowid" else "rowid" for pk in pks)
+    sql = f"SELECT * FROM {name}" + (f" ORDER BY {order}" if order else "")
+    cursor = _execute(db, sql)
+    columns = [d[0] for d in cursor.description]
+    total = db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    rows: Iterable[Row] = _fetch(cursor)
+    if table == "pages" and "id" in columns:
+        rows = _with_citations(db, columns, rows, base_url)
+        columns = [*columns, CITATION_COLUMN]
+    return Rows(name=table, columns=columns, rows=rows, total=total, description=f"Tabelle {table}")
+
+
+def sql_rows(db: Database, sql: str, params: Mapping[str, Any] | None = None) -> Rows:
+    """The rows of one SELECT (or WITH … SELECT) statement; anything else is refused."""
+    statement = sql.strip().rstrip(";").strip()
+    if not statement:
+        raise ExportError("the SQL query is empty")
+    keyword = first_keyword(statement)
+    if keyword not in ("select", "with"):
+        raise ExportError(f"only SELECT queries can be exported, not {keyword.upper() or 'this statement'}")
+    cursor = _execute(db, statement, params or {})
+    if cursor.description is None:
+        raise ExportError("the SQL statement returns no rows")
+    columns = unique_names([d[0] for d in cursor.description])
+
+    def count() -> int:
+        return _execute(db, f"SELECT count(*) FROM (\n{statement}\n)", params or {}).fetchone()[0]
+
+    return Rows(name="abfrage", columns=columns, rows=_fetch(cursor), description=statement, count=count)
+
+
+def first_keyword(sql: str) -> str:
+    """The statement's first word, after comments and opening parentheses, in lower case."""
+    rest = sql
+    while True:
+        match = _SQL_COMMENT.match(rest)
+        if not match:
+            break
+        rest = rest[match.end():]
+    word = _FIRST_WORD.match(rest)
+    return word.group(1).lower() if word else ""
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Column names made unique (``id``, ``id_2``), so rows can be objects without losing a column."""
+    seen: dict[str, int] = {}
+    result = []
+    for name in names:
+        candidate = name
+        while candidate in seen:
+            seen[name] += 1
+            candidate = f"{name}_{seen[name]}"
+        seen.setdefault(name, 1)
+        seen.setdefault(candidate, 1)
+        result.append(candidate)
+    return result
+
+
+def search_rows(
+    db: Database,
+    index_dir: Path,
+    query: str,
+    *,
+    engine: str = "whoosh",
+    filters: dict[str, list[str]] | None = None,
+    base_url: str | None = None,
+    chunk: int = SEARCH_CHUNK,
+) -> Rows:
+    """Every hit of a search, best first, with the page's citation; the search runs in chunks of hits."""
+    first = search.run(db, index_dir, query, engine=engine, filters=filters, page=1, pagelen=chunk)
+
+    def hits() -> Iterator[search.Hit]:
+        yield from first.hits
+        for page in range(2, first.pages + 1):
+            yield from search.run(db, index_dir, query, engine=engine, filters=filters, page=page, pagelen=chunk).hits
+
+    rows = (search_record(hit, citation_text(db, hit.page_id, base_url)) for hit in hits())
+    slug = re.sub(r"[^a-z0-9]+", "-", query.lower())[:40].strip("-")
+    return Rows(
+        name=f"suche-{slug}" if slug else "suche", columns=list(SEARCH_COLUMNS), rows=rows, total=first.total,
+        description=f"Suche ({engine}): {query}",
+    )
+
+
+def search_record(hit: search.Hit, citation: str) -> dict[str, Any]:
+    """A hit as an export row: the snippet as one line of plain text, and the citation."""
+    return {
+        "rank": hit.rank, "page_id": hit.page_id, "document_id": hit.document_id, "title": hit.title,
+        "period": hit.period, "page_label": hit.page_label, "section": hit.section, "score": hit.score,
+        "snippet_text": " ".join(search.snippet_text(hit.snippet).split()), CITATION_COLUMN: citation,
+    }
+
+
+def citation_text(db: Database, page_id: str, base_url: str | None = None) -> str:
+    """The German citation of a page; empty if the page cannot be cited (the export goes on)."""
+    try:
+        return cite.citation(db, page_id, base_url=base_url).text()
+    except CitationError:
+        return ""
+
+
+def _with_citations(db: Database, columns: list[str], rows: Iterable[Row], base_url: str | None) -> Iterator[Row]:
+    at = columns.index("id")
+    for row in rows:
+        values = list(row)
+        yield [*values, citation_text(db, values[at], base_url)]
+
+
+def _execute(db: Database, sql: str, params: Any = ()) -> sqlite3.Cursor:
+    try:
+        return db.conn.execute(sql, params)
+    except sqlite3.Error as exc:
+        raise ExportError(f"SQL error: {exc}") from exc
+
+
+def _fetch(cursor: sqlite3.Cursor, size: int = 500) -> Iterator[tuple]:
+    try:
+        while batch := cursor.fetchmany(size):
+            yield from batch
+    except sqlite3.Error as exc:
+        raise ExportError(f"SQL error: {exc}") from exc
+
+
+# -- writers -------------------------------------------------------------------------------------------
+
+
+def values(row: Row, columns: Sequence[str]) -> list[Any]:
+    """A row's values in column order, whether it is a mapping or a sequence (``sqlite3.Row`` is both)."""
+    if isinstance(row, Mapping):
+        return [row.get(column) for column in columns]
+    return list(row)
+
+
+def plain(value: Any) -> Any:
+    """A value for CSV and xlsx: bytes as Base64 text, everything else as it is."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def _counted(rows: Iterable[Row], progress: Progress | None) -> Iterator[Row]:
+    pending = 0
+    for row in rows:
+        yield row
+        pending += 1
+        if progress and pending == PROGRESS_EVERY:
+            progress(pending)
+            pending = 0
+    if progress and pending:
+        progress(pending)
+
+
+def write_csv(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Progress | None = None) -> int:
+    """RFC 4180 CSV, UTF-8 (the caller opens ``out`` with ``newline=""``): for programs, not for Excel."""
+    import csv
+
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    n = 0
+    for row in _counted(rows, progress):
+        writer.writerow([plain(value) for value in values(row, columns)])
+        n += 1
+    return n
+
+
+def write_json(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Progress | None = None) -> int:
+    """A JSON array of objects, written one object at a time; bytes as Datasette writes them."""
+    n = 0
+    out.write("[")
+    for row in _counted(rows, progress):
+        record = {column: _json_value(value) for column, value in zip(columns, values(row, columns))}
+        out.write(("\n" if n == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$base64": True, "encoded": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def write_xlsx(
+    columns: Sequence[str],
+    rows: Iterable[Row],
+    out: Path | IO[bytes],
+    *,
+    title: str = "Export",
+    info: Sequence[tuple[str, Any]] = (),
+    progress: Progress | None = None,
+) -> int:
+    """An Excel workbook: bold frozen header, widths from the first rows, every string a text cell.
+
+    ``info`` (label, value) pairs go on a second sheet "Info" (source, query, completeness …).
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title(title))
+    iterator = iter(rows)
+    sample = [values(row, columns) for row in islice(iterator, XLSX_WIDTH_SAMPLE)]
+    for index, width in enumerate(column_widths(columns, sample), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def header_cell(name: str) -> Any:
+        cell = xlsx_cell(WriteOnlyCell, sheet, name)
+        cell.font = bold
+        return cell
+
+    sheet.append([header_cell(name) for name in columns])
+    n = 0
+    for row in _counted(chain(sample, iterator), progress):
+        if n + 1 >= XLSX_MAX_ROWS:
+            raise ExportError(f"more than {XLSX_MAX_ROWS - 1:,} rows do not fit on an Excel sheet; export CSV or JSON")
+        sheet.append([xlsx_cell(WriteOnlyCell, sheet, value) for value in values(row, columns)])
+        n += 1
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
+    if info:
+        about = workbook.create_sheet("Info")
+        about.column_dimensions["A"].width = 16
+        about.column_dimensions["B"].width = XLSX_MAX_WIDTH * 2
+        for label, value in [*info, ("Zeilen", n)]:
+            about.append([header_cell(label), xlsx_cell(WriteOnlyCell, about, value)])
+    workbook.save(out)
+    return n
+
+
+def xlsx_cell(make: Callable[..., Any], sheet: Any, value: Any) -> Any:
+    """A write-only cell that is never a formula: numbers stay numbers, everything else is text."""
+    value = plain(value)
+    if value is None:
+        return make(sheet, value=None)
+    if isinstance(value, bool) or (isinstance(value, float) and math.isfinite(value)):
+        return make(sheet, value=value)
+    if isinstance(value, int) and abs(value) <= XLSX_MAX_EXACT_INT:
+        return make(sheet, value=value)
+    cell = make(sheet, value=None)
+    cell.value = ooxml_text(str(value))
+    # openpyxl makes "=…" a formula and "#N/A" an error value; as type "s" both are plain text.
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
+
+
+def ooxml_text(text: str) -> str:
+    """Text as an xlsx cell holds it: within Excel's length limit, unrepresentable characters escaped."""
+    if len(text) > XLSX_MAX_CELL_CHARS:
+        text = text[: XLSX_MAX_CELL_CHARS - len(XLSX_SHORTENED)] + XLSX_SHORTENED
+    escaped = _OOXML_ESCAPE.sub(_escape_char, text)
+    while len(escaped) > XLSX_MAX_CELL_CHARS:
+        text = text[: len(text) - (len(escaped) - XLSX_MAX_CELL_CHARS) - len(XLSX_SHORTENED)] + XLSX_SHORTENED
+        escaped = _OOXML_ESCAPE.sub(_escape_char, text)
+    return escaped
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return "_x005F_" if char == "_" else f"_x{ord(char):04X}_"
+
+
+def column_widths(columns: Sequence[str], sample: list[list[Any]]) -> list[float]:
+    """Widths (in characters) that fit the header and most of the first rows, within bounds."""
+    widths = []
+    for index, name in enumerate(columns):
+        longest = max([len(name) + 2] + [max(map(len, str(row[index]).splitlines() or [""])) for row in sample if row[index] is not None])
+        widths.append(float(min(max(longest + 1, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH)))
+    return widths
+
+
+def sheet_title(text: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return _SHEET_TITLE_UNSAFE.sub("-", text).strip("'")[:31] or "Export"
+
+
+# -- whole exports -------------------------------------------------------------------------------------
+
+
+def export(
+    source: Rows,
+    fmt: str,
+    output: Path | IO[str],
+    *,
+    info: Sequence[tuple[str, Any]] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Write a row source to a file (complete or not at all: it is written beside it, then renamed) or,
+    for CSV and JSON, to an open text stream."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if not isinstance(output, Path):
+        if fmt == "xlsx":
+            raise ExportError("an xlsx file cannot go to standard output; name a file with --output")
+        writer = write_csv if fmt == "csv" else write_json
+        return Report(writer(source.columns, source.rows, output, progress=progress), None, None)
+    temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.part")
+    try:
+        out = open(temporary, "x", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise ExportError(f"{output}: cannot write here ({exc.strerror or exc})") from exc
+    try:
+        with out:
+            if fmt != "xlsx":
+                writer = write_csv if fmt == "csv" else write_json
+                n = writer(source.columns, source.rows, out, progress=progress)
+        if fmt == "xlsx":
+            n = write_xlsx(source.columns, source.rows, temporary, title=source.name, info=info, progress=progress)
+        os.replace(temporary, output)
+    except BaseException as exc:
+        temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ExportError(f"{output}: cannot write ({exc.strerror or exc})") from exc
+        raise
+    return Report(n, output, output.stat().st_size)
