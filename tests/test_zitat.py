@@ -76,8 +76,10 @@ async def test_page_rows_show_their_citation(ds) -> None:
     assert "&lt;script&gt;alert" in html and "<script>alert" not in html
 
 
-async def test_search_hit_leads_to_citation_in_two_clicks(ds) -> None:
+async def test_search_hits_link_to_citation_pdf_page_and_row(ds) -> None:
     search = (await ds.client.get("/-/suche", params={"q": "Quartiersrat"})).text
+    assert 'href="/-/zitat/ihek-2019-2021/4">Zitieren' in search
+    assert 'href="/-/pdf/ihek-2019-2021#page=4">Original-PDF, S. 4' in search
     assert 'href="/qmarchive/pages/ihek-2019-2021~2F4"' in search
     row = (await ds.client.get("/qmarchive/pages/ihek-2019-2021~2F4")).text
     assert 'href="/-/zitat/ihek-2019-2021/4"' in row

@@ -24,7 +24,9 @@ from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from qmarchive import export, search, topics
-from qmarchive.datasette_plugin.common import DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only
+from qmarchive.datasette_plugin.common import (
+    DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url,
+)
 from qmarchive.errors import SearchIndexError
 
 PATH = "/-/suche"
@@ -352,6 +354,7 @@ async def render(
                 "snippet": safe_snippet(hit.snippet),
                 "url": page_url(datasette, hit.page_id),
                 "pdf_url": pdf_url(datasette, hit.document_id, hit.page_number),
+                "zitat_url": zitat_url(datasette, hit.document_id, hit.page_number),
                 "type_label": DOC_TYPE_LABELS.get(hit.doc_type, hit.doc_type),
             }
             for hit in result.hits
