@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -228,3 +229,112 @@ def _duplicates(entries: list[CatalogEntry], path: Path) -> list[CatalogError]:
             else:
                 first_row[key] = entry.row
     return errors
+
+
+def record_checksums(path: Path, checksums: dict[str, str]) -> list[str]:
+    """Fill the empty ``sha256`` cells of the given ids; returns the ids whose cell was filled.
+
+    Only those cells change: every other byte of the file (quoting, line ends, a BOM, the delimiter) stays
+    as the archivist wrote it. A cell that already holds a checksum is never overwritten. The new text is
+    checked cell by cell against the old before it replaces the file (atomically).
+    """
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(path, f"cannot read the catalog to record checksums ({exc})") from exc
+    delimiter = _delimiter(text)
+    records = _cell_spans(text, delimiter)
+    header = [text[a:b].strip().lstrip("\ufeff").strip('"') for a, b in records[0]] if records else []
+    if "sha256" not in header or "id" not in header:
+        raise CatalogError(path, "no sha256 column to record checksums in; add one (see the README)", row=1)
+    id_column, sha_column = header.index("id"), header.index("sha256")
+    values = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    edits: list[tuple[int, int, str]] = []
+    filled: list[str] = []
+    for number, cells in enumerate(values[1:], start=1):
+        document_id = cells[id_column].strip() if id_column < len(cells) else ""
+        checksum = checksums.get(document_id)
+        if not checksum or not _SHA256.match(checksum):
+            continue
+        spans = records[number]
+        if sha_column < len(spans):
+            if cells[sha_column].strip():
+                continue
+            start, end = spans[sha_column]
+            edits.append((start, end, checksum))
+        else:
+            end = spans[-1][1]
+            edits.append((end, end, delimiter * (sha_column - len(spans) + 1) + checksum))
+        filled.append(document_id)
+    if not edits:
+        return []
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    _check_only_checksums_changed(path, values, text, delimiter, id_column, sha_column, set(filled))
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        with temporary.open("wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CatalogError(path, f"cannot write the catalog ({exc.strerror or exc})") from exc
+    return filled
+
+
+def _cell_spans(text: str, delimiter: str) -> list[list[tuple[int, int]]]:
+    """(start, end) offsets of every cell of every record, split as ``csv.reader`` splits them."""
+    records: list[list[tuple[int, int]]] = []
+    cells: list[tuple[int, int]] = []
+    start, i, n = 0, 0, len(text)
+    quoted, at_start = False, True
+    while i < n:
+        char = text[i]
+        if quoted:
+            if char == '"':
+                if text[i + 1 : i + 2] == '"':
+                    i += 2
+                    continue
+                quoted = False
+            i += 1
+        elif char == '"' and at_start:
+            quoted, at_start = True, False
+            i += 1
+        elif char == delimiter:
+            cells.append((start, i))
+            i += 1
+            start, at_start = i, True
+        elif char in "\r\n":
+            cells.append((start, i))
+            records.append(cells)
+            cells = []
+            i += 2 if text[i : i + 2] == "\r\n" else 1
+            start, at_start = i, True
+        else:
+            at_start = False
+            i += 1
+    if start < n or cells:
+        cells.append((start, n))
+        records.append(cells)
+    return records
+
+
+def _check_only_checksums_changed(
+    path: Path, before: list[list[str]], text: str, delimiter: str, id_column: int, sha_column: int, ids: set[str]
+) -> None:
+    after = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    problem = len(after) != len(before)
+    for old, new in zip(before, after):
+        if problem:
+            break
+        if old == new:
+            continue
+        document_id = new[id_column].strip() if id_column < len(new) else ""
+        padded = old + [""] * (len(new) - len(old))
+        changed = [i for i, (a, b) in enumerate(zip(padded, new)) if a != b]
+        problem = document_id not in ids or changed != [sha_column] or len(new) < len(old)
+    if problem:
+        raise CatalogError(path, "the checksums cannot be written without changing other cells; add them by hand")

@@ -14,6 +14,8 @@ from typing import Any, Iterator
 import click
 
 from qmarchive import __version__, cite, export, ingest, search, serve, status, store
+from qmarchive import catalog, fetch
+from qmarchive import package, verify
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.paths import Paths
@@ -290,6 +292,98 @@ def status_command(paths: Paths, as_json: bool) -> None:
             click.echo(f"  failed: {failure['message']}")
 
 
+@cli.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def verify_command(paths: Paths, as_json: bool, quiet: bool) -> None:
+    """Prove that nothing changed: files, database and search index.
+
+    Fixity: every document's file against the SHA-256 recorded at ingest (and the catalog's sha256).
+    Database: PRAGMA integrity_check, orphan rows, the FTS5 indexes against the pages, pages per
+    document, page texts against their text_sha256. Search index: the same pages as the database. Reads
+    only. Exits with 1 if any check fails, naming each file or table.
+    """
+    report = verify.run(paths, progress=_wrap_progress(quiet or as_json))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_verification(report)
+    sys.exit(0 if report.ok else 1)
+
+
+_STATUS_LABELS = {"ok": ("ok", "green"), "warning": ("warning", "yellow"), "failed": ("FAILED", "red")}
+
+
+def _print_verification(report: verify.Report) -> None:
+    click.echo(f"Archive:   {report.archive}")
+    click.echo(f"Database:  {report.database}\n")
+    for check in report.checks:
+        label, colour = _STATUS_LABELS[check.status]
+        click.echo(click.style(f"{label:<8}", fg=colour, bold=check.status == "failed") + f" {check.title}"
+                   + (f": {check.summary}" if check.summary else ""))
+        for finding in check.findings:
+            click.echo(f"           {finding}")
+    failed = report.failed
+    if failed:
+        click.echo(f"\nFAILED: {len(failed)} of {len(report.checks)} checks ({', '.join(c.name for c in failed)}); "
+                   "see the findings above.")
+    else:
+        warned = sum(1 for check in report.checks if check.status == "warning")
+        click.echo(f"\nAll {len(report.checks)} checks passed" + (f", {warned} with warnings." if warned else "."))
+
+
+def _wrap_progress(quiet: bool) -> Any:
+    """A library progress wrapper: a bar over the items while they are worked on."""
+
+    def wrap(items: Any, label: str) -> Iterator[Any]:
+        with _progress(len(items), label, quiet) as bar:
+            for item in items:
+                yield item
+                bar.update(1)
+
+    return wrap
+
+
+@cli.command("package")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--organisation", default=package.DEFAULT_ORGANISATION, show_default=True,
+              help="Source-Organization: who hands the archive over.")
+@click.option("--address", default=package.DEFAULT_ADDRESS, show_default=True,
+              help="Organization-Address; '' leaves it out.")
+@click.option("--contact-name", metavar="NAME", help="Contact-Name: whom the receiving archive can ask.")
+@click.option("--contact-email", metavar="EMAIL", help="Contact-Email.")
+@click.option("--description", metavar="TEXT",
+              help="External-Description (default: a German description of the archive and the bag's contents).")
+@click.option("--identifier", metavar="ID", help="External-Identifier (default: qmarchive-<area>-<date>).")
+@click.option("--force", is_flag=True,
+              help="Package even if verification fails; bag-info.txt records the findings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no step messages.")
+@click.pass_obj
+def package_command(paths: Paths, outdir: Path, organisation: str, address: str, contact_name: str | None,
+                    contact_email: str | None, description: str | None, identifier: str | None, force: bool,
+                    quiet: bool) -> None:
+    """Write a BagIt bag for hand-over to a long-term archive.
+
+    OUTDIR (new, or an empty directory) receives the PDFs, catalog.csv, provenance.jsonl, a copy of
+    the database and a Dublin Core record (oai_dc XML) per document, with SHA-256 and SHA-512
+    manifests. The archive is verified first, and nothing is packaged if it fails (unless --force);
+    the bag is built beside OUTDIR, validated, and then moved into place.
+    """
+    info = package.BagInfo(organisation=organisation, address=address or None, contact_name=contact_name,
+                           contact_email=contact_email, description=description, identifier=identifier)
+
+    def step(message: str) -> None:
+        if not quiet:
+            click.echo(f"{message} …", err=True)
+
+    report = package.make(paths, outdir, info, force=force, progress=_wrap_progress(quiet), on_step=step)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"Bag written to {report.path}: {report.documents} documents, {report.files} files, "
+               f"{_file_size(report.bytes)}; valid ({', '.join(package.CHECKSUM_NAMES[c] for c in package.CHECKSUMS)} manifests). "
+               f"The receiving archive checks it with: bagit.py --validate {report.path}")
+
 @cli.command("serve")
 @click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=int, help="Port to listen on.")
@@ -400,3 +494,75 @@ def _file_size(size: int) -> str:
     if size < 1_000_000:
         return f"{size / 1000:.1f} kB"
     return f"{size / 1_000_000:.1f} MB"
+
+
+@cli.command("fetch")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--force", is_flag=True,
+              help="Download even files already in the archive; a different file replaces the archived one, "
+                   "which is kept beside it.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=fetch.DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS", help="Connect and read timeout.")
+@click.option("--retries", type=click.IntRange(0, 20), default=fetch.DEFAULT_RETRIES, show_default=True,
+              metavar="N", help="Retries after a server error (5xx, 429), a timeout or a broken connection.")
+@click.option("--backoff", type=click.FloatRange(0), default=fetch.DEFAULT_BACKOFF, show_default=True,
+              metavar="SECONDS",
+              help=f"Wait before the first retry, doubled for each further one (with jitter); a server's "
+                   f"Retry-After is honoured up to {fetch.MAX_DELAY:g} s.")
+@click.option("--update-catalog", is_flag=True,
+              help="Write the SHA-256 of archived files into catalog.csv where their row has none (only "
+                   "those cells change).")
+@click.option("-q", "--quiet", is_flag=True, help="No per-file messages, except failures.")
+@click.pass_obj
+def fetch_command(paths: Paths, ids: tuple[str, ...], force: bool, timeout: float, retries: int, backoff: float,
+                  update_catalog: bool, quiet: bool) -> None:
+    """Download catalogued documents from their source_url into the archive.
+
+    Without IDs, every catalog entry; entries without a source_url are reported, and are an error only
+    when named. Files already in the archive are not downloaded again (unless --force) but checked
+    against the catalog's sha256. A download goes to FILE.part and is renamed into place only when
+    complete and verified; an interrupted one is resumed. A download that differs from the catalog's
+    sha256 is kept as FILE.rejected-<sha>, never installed. Every attempt is logged in
+    ARCHIVE/provenance.jsonl, which ingest copies into the database. Exits with 1 if an entry failed
+    or was refused.
+    """
+    started = time.perf_counter()
+    options = fetch.FetchOptions(force=force, timeout=timeout, retries=retries, backoff=backoff)
+
+    def report(result: fetch.FetchResult) -> None:
+        if result.status in ("failed", "refused"):
+            click.echo(f"{result.status.capitalize()}: {result.document_id}: {result.message}", err=True)
+        elif result.status == "no-source" and result.named:
+            click.echo(f"Failed: {result.document_id}: no source_url in the catalog; add the file's address", err=True)
+        elif not quiet:
+            click.echo(_fetch_line(result))
+
+    summary = fetch.fetch(paths, ids, options=options, on_result=report)
+    counts = summary.counts
+    click.echo(
+        f"{counts['downloaded']} downloaded, {counts['unchanged']} unchanged, {counts['present']} present, "
+        f"{counts['no-source']} without source_url, {counts['failed']} failed, {counts['refused']} refused — "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    checksums = summary.hashes_to_record
+    if checksums and update_catalog:
+        filled = catalog.record_checksums(paths.catalog, checksums)
+        if filled:
+            click.echo(f"sha256 written to {paths.catalog} for {len(filled)} entries: {', '.join(filled)}")
+    elif checksums:
+        click.echo(f"The catalog gives no sha256 for {len(checksums)} archived file(s); add it to "
+                   f"{paths.catalog} (or fetch again with --update-catalog):", err=True)
+        for document_id, checksum in checksums.items():
+            click.echo(f"  {document_id}: {checksum}", err=True)
+    sys.exit(0 if summary.ok else 1)
+
+
+def _fetch_line(result: fetch.FetchResult) -> str:
+    short = f"sha256 {result.sha256[:12]}…" if result.sha256 else ""
+    if result.status == "downloaded":
+        how = "resumed and downloaded" if result.resumed else "downloaded"
+        kept = f"; the old file is kept as {result.kept.name}" if result.kept else ""
+        return f"{result.document_id}: {how} {_file_size(result.bytes or 0)} from {result.final_url} ({short}){kept}"
+    if result.status == "no-source":
+        return f"{result.document_id}: no source_url"
+    return f"{result.document_id}: {result.status} ({short})"

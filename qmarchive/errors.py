@@ -85,3 +85,13 @@ class CitationError(QmarchiveError):
 
 class ExportError(QmarchiveError):
     """An export cannot be made: unknown table, a statement other than SELECT, an SQL error, an unwritable file."""
+
+
+class FetchError(QmarchiveError):
+    """A fetch cannot start: an id that is not in the catalog, or a setting out of range. Failures of single
+    downloads are results, not exceptions: the batch goes on."""
+
+
+class PackageError(ExportError):
+    """A BagIt package cannot be made: the output directory is taken, the archive fails verification,
+    or the written bag does not validate."""

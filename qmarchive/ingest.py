@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import store, topics
+from qmarchive import provenance, store, topics
 from qmarchive.catalog import CatalogEntry, read_catalog, slugify
 from qmarchive.errors import ExtractionError, QmarchiveError
 from qmarchive.extract import ExtractedDocument, Extractor, extract, extraction_version
@@ -133,13 +133,15 @@ def run(
 ) -> IngestSummary:
     """Ingest the jobs one by one, logging each result; ``on_result`` drives progress display.
 
-    Stored pages are tagged again first if the topics lexicon has changed since they were tagged.
+    Stored pages are tagged again first if the topics lexicon has changed since they were tagged. Each
+    document's rows in ``provenance`` are replaced by what the archive's provenance log holds for it.
     """
     summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor))
+    history = provenance.rows_by_document(provenance.log_path(paths.archive))
     try:
         summary.retagged = retag_if_needed(db)
         for job in jobs:
-            result = _ingest_one(db, job, extractor, password)
+            result = _ingest_one(db, job, extractor, password, history.get(job.entry.id, []))
             summary.results.append(result)
             store.log_result(db, summary.run_id, _log_row(result))
             if on_result:
@@ -151,7 +153,9 @@ def run(
     return summary
 
 
-def _ingest_one(db: Database, job: Job, extractor: Extractor, password: str | None) -> FileResult:
+def _ingest_one(
+    db: Database, job: Job, extractor: Extractor, password: str | None, history: list[dict[str, Any]]
+) -> FileResult:
     started = time.perf_counter()
     base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
     if job.problem:
@@ -175,7 +179,7 @@ def _ingest_one(db: Database, job: Job, extractor: Extractor, password: str | No
 
     if store.stored_version(db, job.entry.id) == (sha256, extraction_version(extractor)):
         if job.catalogued:
-            store.update_document(db, job.entry.id, _catalog_values(job.entry))
+            store.update_document(db, job.entry.id, _catalog_values(job.entry), provenance=history)
         return replace(base, status="unchanged", seconds=time.perf_counter() - started)
 
     try:
@@ -187,6 +191,7 @@ def _ingest_one(db: Database, job: Job, extractor: Extractor, password: str | No
             _page_rows(job.entry.id, document),
             _section_rows(job.entry.id, document),
             _page_topic_rows(job.entry.id, document),
+            provenance=history,
         )
     except ExtractionError as exc:
         return replace(base, error_class=exc.error_class, message=str(exc), seconds=time.perf_counter() - started)

@@ -165,3 +165,32 @@ def m002_topics(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_page_topics_topic ON page_topics(topic_id)")
+
+
+@migrations()
+def m003_provenance(db: Database) -> None:
+    """Where each archived file came from: one row per download attempt, copied from ``provenance.jsonl``."""
+    db.execute(
+        """
+        CREATE TABLE provenance (
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            file TEXT,
+            requested_url TEXT,
+            final_url TEXT,
+            status INTEGER,
+            last_modified TEXT,
+            etag TEXT,
+            content_type TEXT,
+            bytes INTEGER,
+            sha256 TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            outcome TEXT NOT NULL,
+            message TEXT,
+            attempt INTEGER,
+            tool_version TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_provenance_document ON provenance(document_id)")

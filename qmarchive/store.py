@@ -46,8 +46,12 @@ def write_document(
     pages: Iterable[dict[str, Any]],
     sections: Iterable[dict[str, Any]],
     page_topics: Iterable[dict[str, Any]] = (),
+    provenance: Iterable[dict[str, Any]] | None = None,
 ) -> None:
-    """Replace a document with all its pages, sections and page topics in one transaction: all of it or nothing."""
+    """Replace a document with all its pages, sections and page topics in one transaction: all of it or nothing.
+
+    ``provenance`` rows (from the archive's provenance log) replace the document's; None leaves them as they are.
+    """
     try:
         with db.atomic():
             db.execute(
@@ -61,6 +65,8 @@ def write_document(
             db["sections"].insert_all(sections)
             _write_topics(db)
             db["page_topics"].insert_all(page_topics)
+            if provenance is not None:
+                _replace_provenance(db, document["id"], provenance)
     except sqlite3.Error as exc:
         raise StoreError(f"document '{document['id']}' was not stored, the previous version is kept ({exc})") from exc
 
@@ -104,10 +110,20 @@ def stored_version(db: Database, document_id: str) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def update_document(db: Database, document_id: str, values: dict[str, Any]) -> None:
-    """Update catalog fields of a stored document without touching its pages."""
+def update_document(
+    db: Database, document_id: str, values: dict[str, Any], provenance: Iterable[dict[str, Any]] | None = None
+) -> None:
+    """Update catalog fields (and provenance rows, unless None) of a stored document without touching its pages."""
     with db.atomic():
         db["documents"].update(document_id, values)
+        if provenance is not None:
+            _replace_provenance(db, document_id, provenance)
+
+
+def _replace_provenance(db: Database, document_id: str, rows: Iterable[dict[str, Any]]) -> None:
+    """The document's download history as the provenance log has it now (callers hold the transaction)."""
+    db.execute("DELETE FROM provenance WHERE document_id = ?", [document_id])
+    db["provenance"].insert_all({**row, "document_id": document_id} for row in rows)
 
 
 def start_run(db: Database, archive: Path, extractor: str) -> int:

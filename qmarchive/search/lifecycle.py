@@ -190,9 +190,16 @@ def _fingerprint(row: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-def _fingerprints(db: Database) -> dict[str, str]:
+def page_fingerprints(db: Database) -> dict[str, str]:
+    """Page id → the fingerprint its index document must carry, for every page in the database."""
     sql = _PAGES_SQL.format(where="").replace("p.text,", "")
     return {row["id"]: _fingerprint(row) for row in db.query(sql)}
+
+
+def indexed_pages(index_dir: Path) -> dict[str, str]:
+    """Page id → stored fingerprint of every page in the current generation; reads only."""
+    with open_current(index_dir).searcher() as searcher:
+        return {fields["page_id"]: fields.get("fingerprint") for fields in searcher.all_stored_fields()}
 
 
 def _years(row: dict[str, Any]) -> str:
@@ -297,7 +304,7 @@ def update(db: Database, index_dir: Path, progress: Progress | None = None, *, r
 def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
     started = datetime.now(timezone.utc)
     ix = open_current(index_dir)
-    wanted = _fingerprints(db)
+    wanted = page_fingerprints(db)
     with ix.searcher() as searcher:
         indexed = {fields["page_id"]: fields.get("fingerprint") for fields in searcher.all_stored_fields()}
     removed = [page_id for page_id in indexed if page_id not in wanted]

@@ -1,0 +1,449 @@
+"""Proof that nothing changed: fixity of the archived files, integrity of the database, and agreement
+of the database with the search index — the report behind ``qmarchive verify``.
+
+Every check is named and lists findings that name the file or table concerned. A mismatch is a finding,
+not an exception: one run reports everything. Nothing is written: the database is read through a
+read-only connection, except for FTS5's ``integrity-check``, which SQLite only accepts on a writable
+connection and which runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from sqlite_utils import Database
+
+from qmarchive import search
+from qmarchive.catalog import CatalogEntry, read_catalog
+from qmarchive.errors import QmarchiveError, StoreError
+from qmarchive.ingest import file_digest
+from qmarchive.migrations import FTS_INDEXES
+from qmarchive.paths import Paths
+
+Status = Literal["ok", "warning", "failed"]
+T = TypeVar("T")
+# Wraps a list of items (with a label) to show progress while they are worked on; the caller's concern.
+Progress = Callable[[Sequence[T], str], Iterable[T]]
+
+# How many pages or rows a finding lists by id before it only counts the rest.
+LISTED = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem. ``subject`` is the file or table concerned; ``code`` says which kind of problem."""
+
+    subject: str
+    message: str
+    code: str
+    severity: Literal["warning", "failed"] = "failed"
+    document_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+@dataclass
+class Check:
+    name: str
+    title: str
+    summary: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        severities = {finding.severity for finding in self.findings}
+        return "failed" if "failed" in severities else "warning" if severities else "ok"
+
+    def fail(self, subject: str | Path, message: str, code: str, document_id: str | None = None) -> None:
+        self.findings.append(Finding(str(subject), message, code, "failed", document_id))
+
+    def warn(self, subject: str | Path, message: str, code: str, document_id: str | None = None) -> None:
+        self.findings.append(Finding(str(subject), message, code, "warning", document_id))
+
+
+@dataclass
+class Report:
+    archive: Path
+    database: Path
+    index: Path
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        statuses = {check.status for check in self.checks}
+        return "failed" if "failed" in statuses else "warning" if "warning" in statuses else "ok"
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    @property
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if check.status == "failed"]
+
+    def findings(self, severity: str | None = None) -> list[Finding]:
+        return [f for check in self.checks for f in check.findings if severity in (None, f.severity)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "archive": str(self.archive),
+            "database": str(self.database),
+            "index": str(self.index),
+            "checks": [
+                {
+                    "name": check.name,
+                    "title": check.title,
+                    "status": check.status,
+                    "summary": check.summary,
+                    "findings": [
+                        {"subject": f.subject, "severity": f.severity, "code": f.code, "document_id": f.document_id,
+                         "message": f.message}
+                        for f in check.findings
+                    ],
+                }
+                for check in self.checks
+            ],
+        }
+
+
+def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = None) -> Report:
+    """Run every check; ``progress`` wraps the list of documents whose files are hashed."""
+    if not paths.database.is_file():
+        raise StoreError(f"{paths.database}: no database yet; run 'qmarchive ingest' first")
+    report = Report(paths.archive, paths.database, paths.index)
+    db = open_read_only(paths.database)
+    try:
+        report.checks.append(fixity(db, paths, progress))
+        report.checks.append(sqlite_integrity(db, paths.database))
+        report.checks.append(orphans(db))
+        report.checks.extend(fts_integrity(paths.database, name) for name in FTS_INDEXES)
+        report.checks.append(page_counts(db))
+        report.checks.append(page_texts(db))
+        if search_index:
+            report.checks.append(search_index_agrees(db, paths.index))
+    finally:
+        db.close()
+    return report
+
+
+def open_read_only(path: Path) -> Database:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA query_only = ON")
+    return Database(conn)
+
+
+def document_path(archive: Path, file: str) -> Path:
+    """Where a document's file lives: catalogued files relative to the archive, files ingested from
+    elsewhere at their absolute path."""
+    path = Path(file)
+    return path if path.is_absolute() else archive / path
+
+
+def _short(sha256: str | None) -> str:
+    return f"{sha256[:12]}…" if sha256 else "(none)"
+
+
+def _listed(items: Sequence[Any]) -> str:
+    shown = ", ".join(str(item) for item in items[:LISTED])
+    return shown + (f" and {len(items) - LISTED} more" if len(items) > LISTED else "")
+
+
+# -- fixity ---------------------------------------------------------------------------------------------
+
+
+def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Check:
+    """Every document's file against the SHA-256 recorded at ingest, and the catalog's checksum where given."""
+    check = Check("fixity", "Fixity of the archived files (SHA-256)")
+    try:
+        catalog = {entry.id: entry for entry in read_catalog(paths.catalog)}
+    except QmarchiveError as exc:
+        check.fail(paths.catalog, f"cannot be read, so its checksums were not compared: {exc}", "catalog-unreadable")
+        catalog = {}
+    documents = list(db.query("SELECT id, file, sha256, bytes FROM documents ORDER BY id"))
+    hashed = size = 0
+    for document in progress(documents, "Hashing") if progress else documents:
+        path = document_path(paths.archive, document["file"])
+        entry = catalog.get(document["id"])
+        try:
+            digest, length = file_digest(path)
+        except FileNotFoundError:
+            check.fail(path, f"missing (document {document['id']}, SHA-256 {_short(document['sha256'])}); "
+                       "restore it from a backup", "missing", document["id"])
+            continue
+        except OSError as exc:
+            check.fail(path, f"cannot be read ({exc.strerror or exc}; document {document['id']})", "unreadable", document["id"])
+            continue
+        hashed += 1
+        size += length
+        _compare(check, path, document, digest, entry, paths.catalog)
+    _not_ingested(check, paths, catalog, {d["id"] for d in documents})
+    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes"
+    return check
+
+
+def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, entry: CatalogEntry | None,
+             catalog_path: Path) -> None:
+    recorded, document_id = document["sha256"], document["id"]
+    catalogued = entry.sha256 if entry else None
+    if digest != recorded:
+        if catalogued == digest:
+            advice = "it matches the catalog's checksum, so the file was replaced and not ingested again; run 'qmarchive ingest'"
+        elif catalogued == recorded:
+            advice = "the catalog agrees with the database, so the file has changed; restore it from a backup"
+        else:
+            advice = "the file has changed since it was ingested; restore it from a backup (ingest it again only if the change is intended)"
+        check.fail(path, f"SHA-256 {_short(digest)} differs from the {_short(recorded)} recorded at ingest "
+                   f"(document {document_id}): {advice}", "changed", document_id)
+    if catalogued and catalogued != recorded and catalogued != digest:
+        check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
+                   f"file's {_short(digest)}; correct the catalog or restore the file", "catalog-mismatch", document_id)
+    elif catalogued and catalogued != recorded:
+        check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
+                   f"{_short(recorded)} recorded at ingest", "catalog-mismatch", document_id)
+
+
+def _not_ingested(check: Check, paths: Paths, catalog: dict[str, CatalogEntry], stored: set[str]) -> None:
+    """Catalogued files that are in the archive but not in the database have nothing recorded to check
+    against; catalogued files not in the archive yet are only noted."""
+    absent = []
+    for entry in catalog.values():
+        if entry.id in stored:
+            continue
+        path = entry.path(paths.archive)
+        if not path.is_file():
+            absent.append(entry.id)
+            continue
+        if entry.sha256:
+            try:
+                digest, _ = file_digest(path)
+            except OSError as exc:
+                check.fail(path, f"cannot be read ({exc.strerror or exc}; document {entry.id})", "unreadable", entry.id)
+                continue
+            if digest != entry.sha256:
+                check.fail(path, f"SHA-256 {_short(digest)} differs from the catalog's {_short(entry.sha256)} "
+                           f"(row {entry.row}, document {entry.id}); the file has changed or is the wrong one",
+                           "changed", entry.id)
+                continue
+        check.warn(path, f"catalogued and in the archive but not in the database (document {entry.id}): "
+                   "not ingested yet, or its ingest failed; run 'qmarchive ingest'", "not-ingested", entry.id)
+    if absent:
+        check.warn(paths.catalog, f"{len(absent)} catalogued document(s) not in the archive yet: {_listed(absent)}",
+                   "not-in-archive")
+
+
+# -- the database ----------------------------------------------------------------------------------------
+
+
+def sqlite_integrity(db: Database, path: Path) -> Check:
+    check = Check("sqlite-integrity", "SQLite integrity (PRAGMA integrity_check)")
+    try:
+        messages = [row[0] for row in db.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        check.fail(path, f"cannot be checked ({exc}); rebuild it with 'qmarchive ingest' into an empty index directory",
+                   "corrupt")
+        return check
+    for message in messages:
+        if message != "ok":
+            check.fail(path, message, "corrupt")
+    check.summary = "ok" if messages == ["ok"] else f"{len(check.findings)} problem(s)"
+    return check
+
+
+def orphans(db: Database) -> Check:
+    """Rows whose document, page or run is gone, as ``PRAGMA foreign_key_check`` finds them from the schema's
+    REFERENCES, grouped by the missing row."""
+    check = Check("orphans", "Orphan rows (PRAGMA foreign_key_check)")
+    try:
+        violations = db.execute("PRAGMA foreign_key_check").fetchall()
+        grouped: dict[tuple[str, str, str, Any], int] = defaultdict(int)
+        columns: dict[str, dict[int, str]] = {}
+        for table, rowid, parent, fkid in violations:
+            if table not in columns:
+                columns[table] = {row[0]: row[3] for row in db.execute(f"PRAGMA foreign_key_list({_quoted(table)})")}
+            column = columns[table][fkid]
+            value = db.execute(f"SELECT {_quoted(column)} FROM {_quoted(table)} WHERE rowid = ?", [rowid]).fetchone()
+            grouped[(table, column, parent, value[0] if value else None)] += 1
+    except sqlite3.DatabaseError as exc:
+        check.fail("database", f"foreign keys cannot be checked ({exc})", "unreadable")
+        return check
+    for (table, column, parent, value), count in sorted(grouped.items(), key=str):
+        document_id = None
+        if isinstance(value, str) and parent in ("documents", "pages"):
+            document_id = value if parent == "documents" else _document_of(value)
+        check.fail(table, f"{count} row(s) with {column} {value!r}, which is not in {parent}", "orphan", document_id)
+    check.summary = "every reference resolves" if not grouped else f"{len(violations)} orphan row(s)"
+    return check
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def fts_integrity(path: Path, name: str) -> Check:
+    """FTS5's own check, with ``rank = 1`` so it also compares the index with the ``pages`` table: the plain
+    form only checks that the index is well-formed and passes an index that lacks pages."""
+    check = Check(f"fts:{name}", f"Full-text index {name} (FTS5 integrity-check)")
+    statement = f"INSERT INTO {_quoted(name)}({_quoted(name)}, rank) VALUES ('integrity-check', 1)"
+    try:
+        _check_in_rollback(path, statement)
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc):
+            check.fail(name, f"cannot be checked now ({exc}): another process is writing the database; try again "
+                       "when it is done", "locked")
+        elif "no such table" in str(exc):
+            check.fail(name, "missing; rebuild the database with 'qmarchive ingest' into an empty index directory",
+                       "missing-table")
+        else:
+            check.fail(name, f"out of step with the pages table (SQLite reports: {exc}); it is derived: rebuild it with "
+                       f"INSERT INTO {name}({name}) VALUES('rebuild'), or ingest into an empty index directory",
+                       "fts-mismatch")
+        return check
+    check.summary = "matches the pages table"
+    return check
+
+
+def _check_in_rollback(path: Path, statement: str) -> None:
+    """Run a checking statement that SQLite only accepts on a writable connection, in a transaction that is
+    rolled back; on a read-only file, against a temporary copy."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("BEGIN")
+            try:
+                conn.execute(statement)
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc):
+            raise
+        with tempfile.TemporaryDirectory(prefix="qmarchive-verify-") as directory:
+            copy = Path(directory) / path.name
+            source = open_read_only(path).conn
+            target = sqlite3.connect(copy)
+            try:
+                source.backup(target)
+                target.execute(statement)
+            finally:
+                target.close()
+                source.close()
+
+
+def page_counts(db: Database) -> Check:
+    """Each document has exactly the pages 1..page_count, under the ids ``<document>/<page>``."""
+    check = Check("page-counts", "Pages per document (documents.page_count)")
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for document_id, number in db.execute("SELECT document_id, page_number FROM pages"):
+        numbers[document_id].append(number)
+    documents = db.execute("SELECT id, page_count FROM documents ORDER BY id").fetchall()
+    for document_id, page_count in documents:
+        have = set(numbers.get(document_id, ()))
+        missing = sorted(set(range(1, page_count + 1)) - have)
+        extra = sorted(have - set(range(1, page_count + 1)))
+        if missing or extra:
+            problems = []
+            if missing:
+                problems.append(f"page(s) {_listed(missing)} missing")
+            if extra:
+                problems.append(f"page(s) {_listed(extra)} beyond it")
+            check.fail("pages", f"document {document_id} has {len(have)} page(s), documents.page_count says "
+                       f"{page_count}: {'; '.join(problems)}", "page-count", document_id)
+    wrong_ids = [row[0] for row in db.execute(
+        "SELECT id FROM pages WHERE id != document_id || '/' || page_number ORDER BY id"
+    )]
+    if wrong_ids:
+        check.fail("pages", f"id(s) not made of document and page number: {_listed(wrong_ids)}", "page-id")
+    expected = sum(count for _, count in documents)
+    stored = sum(len(found) for found in numbers.values())
+    check.summary = f"{len(documents)} documents, {stored} pages stored of {expected} counted"
+    return check
+
+
+def page_texts(db: Database) -> Check:
+    """Each page's stored text against the SHA-256 taken when it was extracted."""
+    check = Check("page-texts", "Page texts (pages.text_sha256)")
+    changed: dict[str, list[str]] = defaultdict(list)
+    pages = 0
+    for page_id, document_id, text, recorded in db.execute("SELECT id, document_id, text, text_sha256 FROM pages ORDER BY rowid"):
+        pages += 1
+        if hashlib.sha256((text or "").encode("utf-8")).hexdigest() != recorded:
+            changed[document_id].append(page_id)
+    for document_id, page_ids in sorted(changed.items()):
+        check.fail("pages", f"text of {_listed(page_ids)} (document {document_id}) no longer matches its text_sha256: "
+                   "changed after extraction; ingest into an empty index directory to restore it", "text-changed",
+                   document_id)
+    check.summary = f"{pages} page texts hashed"
+    return check
+
+
+# -- the search index ------------------------------------------------------------------------------------
+
+
+def search_index_agrees(db: Database, index_dir: Path) -> Check:
+    """The current Whoosh generation holds exactly the database's pages, as they are now."""
+    check = Check("search-index", "Search index agrees with the database (Whoosh)")
+    where = index_dir / "whoosh"
+    try:
+        info = search.index_info(index_dir)
+        if info is None:
+            check.warn(where, "no search index yet; 'qmarchive index' builds it", "no-index")
+            check.summary = "not built"
+            return check
+        if info["rebuild_reason"]:
+            check.warn(info["path"], f"{info['rebuild_reason']}; 'qmarchive index' rebuilds it", "index-version")
+        where = Path(info["path"])
+        indexed = search.indexed_pages(index_dir)
+    except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways, none of them ours to name
+        check.fail(where, f"cannot be read ({type(exc).__name__}: {exc}); rebuild it with 'qmarchive index --rebuild'",
+                   "unreadable")
+        return check
+    wanted = search.page_fingerprints(db)
+    problems: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for page_id in wanted.keys() - indexed.keys():
+        problems[_document_of(page_id)]["missing"].append(page_id)
+    for page_id in indexed.keys() - wanted.keys():
+        problems[_document_of(page_id)]["extra"].append(page_id)
+    for page_id in wanted.keys() & indexed.keys():
+        if wanted[page_id] != indexed[page_id]:
+            problems[_document_of(page_id)]["stale"].append(page_id)
+    counts = _per_document(wanted)
+    indexed_counts = _per_document(indexed)
+    texts = {
+        "missing": "lacks {n} of the document's {total} page(s): {pages}",
+        "extra": "holds {n} page(s) that are not in the database: {pages}",
+        "stale": "holds an older version of {n} page(s): {pages}",
+    }
+    for document_id in sorted(problems):
+        for kind, page_ids in problems[document_id].items():
+            page_ids.sort(key=_page_order)
+            message = texts[kind].format(n=len(page_ids), total=counts.get(document_id, 0), pages=_listed(page_ids))
+            check.fail(where, f"document {document_id}: {message} (the index has {indexed_counts.get(document_id, 0)}, "
+                       f"the database {counts.get(document_id, 0)}); run 'qmarchive index'", f"index-{kind}", document_id)
+    check.summary = f"{len(indexed)} pages indexed, {len(wanted)} in the database"
+    return check
+
+
+def _document_of(page_id: str) -> str:
+    return page_id.rsplit("/", 1)[0]
+
+
+def _page_order(page_id: str) -> tuple[str, int]:
+    document, _, number = page_id.rpartition("/")
+    return document, int(number) if number.isdigit() else 0
+
+
+def _per_document(pages: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for page_id in pages:
+        counts[_document_of(page_id)] += 1
+    return counts
