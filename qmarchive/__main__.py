@@ -1,3 +1,4 @@
 from qmarchive.cli import cli
 
-cli(prog_name="qmarchive")
+if __name__ == "__main__":  # worker processes import this module too
+    cli(prog_name="qmarchive")

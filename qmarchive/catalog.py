@@ -35,6 +35,7 @@ COLUMNS = (
     "sha256",
     "license",
     "notes",
+    "password",
 )
 REQUIRED_COLUMNS = ("id", "title", "doc_type")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -62,6 +63,7 @@ class CatalogEntry:
     sha256: str | None = None
     license: str | None = None
     notes: str | None = None
+    password: str | None = None
     row: int | None = None
 
     def path(self, archive: Path) -> Path:
@@ -188,6 +190,7 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
         sha256=sha256 or None,
         license=cells.get("license") or None,
         notes=cells.get("notes") or None,
+        password=cells.get("password") or None,
         row=row,
     )
 

@@ -15,7 +15,7 @@ import click
 
 from qmarchive import __version__, cite, export, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import package, verify
+from qmarchive import package, verify, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.paths import Paths
@@ -71,22 +71,61 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
     show_default=True,
     help="Page text extractor: PDFium (best) or pypdf.",
 )
-@click.option("--password", help="Password for encrypted PDFs.")
+@click.option("--password", help="Password for encrypted PDFs (a catalog row's password column takes precedence).")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
+@click.option("--retry-failed", is_flag=True, help="Only the files whose last ingest failed.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes extracting in parallel [default: CPU count]."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=workers.DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds one PDF may take before it is given up.",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(min=0),
+    default=workers.DEFAULT_MEMORY_MB,
+    show_default=True,
+    help="Memory limit of each worker in MB (0: none).",
+)
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file messages.")
 @click.pass_obj
 def ingest_command(
-    paths: Paths, files: tuple[Path, ...], extractor: str, password: str | None, fail_fast: bool, no_index: bool, quiet: bool
+    paths: Paths,
+    files: tuple[Path, ...],
+    extractor: str,
+    password: str | None,
+    fail_fast: bool,
+    retry_failed: bool,
+    jobs: int | None,
+    timeout: float,
+    memory_mb: int,
+    no_index: bool,
+    quiet: bool,
 ) -> None:
     """Read PDFs into the database.
 
     Without FILES, every document in the catalog; catalogued files that are not in the archive yet are
     reported as missing, not as errors. FILES outside the catalog are ingested too, with an id made
-    from the file name. Unchanged files (same SHA-256) are skipped. The search index is updated
+    from the file name. Unchanged files (same SHA-256) are skipped. Each PDF is read in a worker
+    process under a time and memory limit, so a hostile file fails alone. The search index is updated
     afterwards unless --no-index. Exits with 1 if any file failed.
     """
-    exit_code = _ingest(paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet)
+    if retry_failed:
+        if files:
+            raise click.UsageError("give either FILES or --retry-failed, not both")
+        files = tuple(ingest.failed_files(store.open_database(paths.database), paths))
+        if not files:
+            click.echo("No failed files to retry.")
+            sys.exit(0)
+    exit_code = _ingest(
+        paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
+        workers=jobs, timeout=timeout, memory_mb=memory_mb,
+    )
     if not no_index:
         _update_index(paths, rebuild=False, quiet=quiet)
     sys.exit(exit_code)
@@ -96,10 +135,18 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
     started = time.perf_counter()
     jobs = ingest.plan(paths, files)
     db = store.open_database(paths.database)
-    with _progress(len(jobs), "Ingesting", quiet) as bar:
+    done = {"files": 0, "pages": 0}
+
+    def rate(_: Any) -> str:
+        seconds = max(time.perf_counter() - started, 1e-6)
+        return f"{done['files'] / seconds:.1f} files/s, {done['pages'] / seconds:.1f} pages/s"
+
+    with _progress(len(jobs), "Ingesting", quiet, item_show_func=rate) as bar:
 
         def report(result: ingest.FileResult) -> None:
-            bar.update(1)
+            done["files"] += 1
+            done["pages"] += result.pages
+            bar.update(1, result)
             if quiet:
                 return
             if result.status == "failed":
@@ -140,17 +187,17 @@ def _update_index(paths: Paths, *, rebuild: bool, quiet: bool) -> None:
 
 
 @contextmanager
-def _progress(length: int, label: str, quiet: bool) -> Iterator[Any]:
+def _progress(length: int, label: str, quiet: bool, **options: Any) -> Iterator[Any]:
     """A progress bar on a terminal; a silent stand-in otherwise."""
     if quiet or not sys.stderr.isatty():
         yield _NoProgress()
         return
-    with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as bar:
+    with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True, **options) as bar:
         yield bar
 
 
 class _NoProgress:
-    def update(self, n: int) -> None:
+    def update(self, n: int, current_item: Any = None) -> None:
         pass
 
 

@@ -52,6 +52,10 @@ class ExtractionError(QmarchiveError):
         self.reason = message
         super().__init__(f"{path}: {message}")
 
+    def __reduce__(self) -> tuple:
+        # Sent back from worker processes by pickling.
+        return (type(self), (self.path, self.reason))
+
 
 class NotAPdfError(ExtractionError):
     """The file is empty or is not a PDF at all."""
@@ -65,10 +69,40 @@ class EncryptedPdfError(ExtractionError):
     error_class = "encrypted"
 
 
+class PasswordRequiredError(EncryptedPdfError):
+    """The PDF is encrypted and no password was given for it."""
+
+    error_class = "needs-password"
+
+
+class WrongPasswordError(EncryptedPdfError):
+    """The PDF is encrypted and the password given for it is wrong."""
+
+    error_class = "wrong-password"
+
+
 class DamagedPdfError(ExtractionError):
     """The PDF is damaged beyond what the readers can repair."""
 
     error_class = "damaged"
+
+
+class TimeLimitError(ExtractionError):
+    """Reading the PDF took longer than the time limit; the worker reading it was stopped."""
+
+    error_class = "time-limit"
+
+
+class MemoryLimitError(ExtractionError):
+    """Reading the PDF needed more memory than the limit allows."""
+
+    error_class = "memory-limit"
+
+
+class CrashedError(ExtractionError):
+    """The process reading the PDF died (a crash in native code), and no fallback could read it."""
+
+    error_class = "crashed"
 
 
 class StoreError(QmarchiveError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,16 +18,31 @@ from typing import Literal
 
 import pypdf
 import pypdfium2 as pdfium
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import (
+    DependencyError,
+    FileNotDecryptedError,
+    LimitReachedError,
+    PdfReadError,
+    PyPdfError,
+)
 
 from qmarchive import textnorm
-from qmarchive.errors import DamagedPdfError, EncryptedPdfError, ExtractionError, NotAPdfError
+from qmarchive.errors import (
+    DamagedPdfError,
+    EncryptedPdfError,
+    ExtractionError,
+    NotAPdfError,
+    PasswordRequiredError,
+    WrongPasswordError,
+)
 
 Extractor = Literal["pdfium", "pypdf"]
 EXTRACTORS: tuple[Extractor, ...] = ("pdfium", "pypdf")
 
 # Raise when the text pipeline changes, so that unchanged files are extracted again.
 TEXT_PIPELINE_VERSION = 1
+# A page with no text but at least this much (decompressed) content stream is suspicious, not scanned.
+SUSPICIOUS_CONTENT_BYTES = 1_000_000
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +87,18 @@ def extraction_version(extractor: Extractor) -> str:
 def extract(path: Path, *, extractor: Extractor = "pdfium", password: str | None = None) -> ExtractedDocument:
     """Read one PDF completely or raise an :class:`ExtractionError` subclass naming the file."""
     path = Path(path)
-    _check_header(path)
+    check_header(path)
+    notes: list[str] = []
     try:
-        reader = _open_reader(path, password)
-        structure = _read_structure(reader, path)
-        notes: list[str] = []
+        with _repairs(notes):
+            reader, password = _open_reader(path, password)
+            structure = _read_structure(reader, path)
         raw_texts, used = _page_texts(path, reader, extractor, password, notes)
+        notes.extend(_suspicious_pages(reader, raw_texts))
     except ExtractionError:
         raise
+    except RecursionError as exc:
+        raise DamagedPdfError(path, "damaged PDF beyond repair (its page tree or objects are nested too deeply or cyclic)") from exc
     except Exception as exc:  # noqa: BLE001 - the PDF libraries raise anything on hostile input
         raise DamagedPdfError(path, f"damaged PDF that could not be read ({type(exc).__name__}: {exc})") from exc
 
@@ -106,7 +127,7 @@ def extract(path: Path, *, extractor: Extractor = "pdfium", password: str | None
     )
 
 
-def _check_header(path: Path) -> None:
+def check_header(path: Path) -> None:
     try:
         with path.open("rb") as f:
             head = f.read(1024)
@@ -118,7 +139,8 @@ def _check_header(path: Path) -> None:
         raise NotAPdfError(path, "not a PDF (no %PDF- header in the first 1024 bytes)")
 
 
-def _open_reader(path: Path, password: str | None) -> pypdf.PdfReader:
+def _open_reader(path: Path, password: str | None) -> tuple[pypdf.PdfReader, str | None]:
+    """The reader, decrypted if need be, and the password that opened it (the empty one is always tried)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -126,14 +148,23 @@ def _open_reader(path: Path, password: str | None) -> pypdf.PdfReader:
     except PdfReadError as exc:
         raise DamagedPdfError(path, f"damaged PDF beyond repair ({exc})") from exc
     if reader.is_encrypted:
+        candidates = [*_password_encodings(password), ""] if password else [""]
         try:
-            decrypted = any(reader.decrypt(candidate) for candidate in _password_encodings(password or ""))
-        except (FileNotDecryptedError, NotImplementedError, DependencyError) as exc:
+            opened = next((c for c in candidates if reader.decrypt(c)), None)
+        except DependencyError as exc:
+            raise EncryptedPdfError(
+                path, f"encrypted PDF (AES) that needs the 'cryptography' package: pip install cryptography ({exc})"
+            ) from exc
+        except (FileNotDecryptedError, NotImplementedError) as exc:
             raise EncryptedPdfError(path, f"encrypted PDF that cannot be decrypted here ({exc})") from exc
-        if not decrypted:
-            what = "the given password is wrong" if password else "it needs a password (use --password)"
-            raise EncryptedPdfError(path, f"encrypted PDF: {what}")
-    return reader
+        if opened is None:
+            if password:
+                raise WrongPasswordError(path, "encrypted PDF: the given password is wrong")
+            raise PasswordRequiredError(
+                path, "encrypted PDF: it needs a password (use --password, or the catalog's password column)"
+            )
+        return reader, password if opened != "" else ""
+    return reader, password
 
 
 def _password_encodings(password: str) -> list[str | bytes]:
@@ -144,6 +175,58 @@ def _password_encodings(password: str) -> list[str | bytes]:
     except UnicodeEncodeError:
         pass
     return candidates
+
+
+class _RepairNotes(logging.Handler):
+    def __init__(self, notes: list[str]):
+        super().__init__(logging.WARNING)
+        self.notes = notes
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.notes:
+            self.notes.append(message)
+
+
+@contextmanager
+def _repairs(notes: list[str]) -> Iterator[None]:
+    """What pypdf repaired while opening (it logs each repair) becomes one note on the document."""
+    logger = logging.getLogger("pypdf")
+    repairs: list[str] = []
+    handler = _RepairNotes(repairs)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        if repairs:
+            more = f" (and {len(repairs) - 3} more)" if len(repairs) > 3 else ""
+            notes.append(f"damaged but repaired by pypdf: {'; '.join(repairs[:3])}{more}")
+
+
+def _suspicious_pages(reader: pypdf.PdfReader, raw_texts: list[str]) -> list[str]:
+    """Pages with a huge content stream but no text: a bomb or unreadable fonts, not a scan to OCR."""
+    notes = []
+    for number, raw in enumerate(raw_texts, start=1):
+        if raw.strip():
+            continue
+        try:
+            contents = reader.pages[number - 1].get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            amount = f"{size:,} bytes of"
+        except LimitReachedError:
+            size, amount = SUSPICIOUS_CONTENT_BYTES, "more than pypdf's decompression limit of"
+        except Exception as exc:  # noqa: BLE001 - the check is advisory
+            log.debug("page %s: content not measured (%s)", number, exc)
+            continue
+        if size >= SUSPICIOUS_CONTENT_BYTES:
+            notes.append(
+                f"suspicious empty output: page {number} has {amount} content but no text "
+                "(a decompression bomb or fonts without a text mapping); check the file"
+            )
+    return notes
 
 
 @dataclass(frozen=True)

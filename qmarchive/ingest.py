@@ -20,8 +20,14 @@ from sqlite_utils import Database
 from qmarchive import provenance, store, topics
 from qmarchive.catalog import CatalogEntry, read_catalog, slugify
 from qmarchive.errors import ExtractionError, QmarchiveError
-from qmarchive.extract import ExtractedDocument, Extractor, extract, extraction_version
+from qmarchive.extract import (
+    ExtractedDocument,
+    Extractor,
+    check_header,
+    extraction_version,
+)
 from qmarchive.paths import Paths
+from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool, Task
 
 Status = Literal["ingested", "unchanged", "failed", "missing"]
 CATALOG_COLUMNS = (
@@ -129,33 +135,62 @@ def run(
     extractor: Extractor = "pdfium",
     password: str | None = None,
     fail_fast: bool = False,
+    workers: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestSummary:
-    """Ingest the jobs one by one, logging each result; ``on_result`` drives progress display.
+    """Ingest the jobs, logging each result; ``on_result`` drives progress display.
+
+    The parent checks each file (exists, SHA-256, unchanged, looks like a PDF); extraction runs in
+    ``workers`` processes (default: one per CPU) under ``timeout`` seconds and ``memory_mb`` each, so a
+    hostile file costs only itself. Only this process writes the database, one document per transaction
+    in the order extractions finish, so a run killed at any moment leaves whole documents and the next
+    run does what is left. A catalog row's ``password`` takes precedence over ``password``.
 
     Stored pages are tagged again first if the topics lexicon has changed since they were tagged. Each
     document's rows in ``provenance`` are replaced by what the archive's provenance log holds for it.
     """
     summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor))
     history = provenance.rows_by_document(provenance.log_path(paths.archive))
+    by_key: dict[int, tuple[Job, FileResult, int]] = {}
+    tasks: list[Task] = []
+
+    def record(result: FileResult) -> bool:
+        summary.results.append(result)
+        store.log_result(db, summary.run_id, _log_row(result))
+        if on_result:
+            on_result(result)
+        return fail_fast and result.status == "failed"
+
     try:
         summary.retagged = retag_if_needed(db)
-        for job in jobs:
-            result = _ingest_one(db, job, extractor, password, history.get(job.entry.id, []))
-            summary.results.append(result)
-            store.log_result(db, summary.run_id, _log_row(result))
-            if on_result:
-                on_result(result)
-            if fail_fast and result.status == "failed":
-                break
+        for key, job in enumerate(jobs):
+            prepared = _prepare(db, job, extractor, history.get(job.entry.id, []))
+            if isinstance(prepared, FileResult):
+                if record(prepared):
+                    return summary
+                continue
+            base, size = prepared
+            by_key[key] = (job, base, size)
+            tasks.append(Task(key, job.path, extractor, job.entry.password or password))
+        if not tasks:
+            return summary
+        with Pool(workers, timeout=timeout, memory_mb=memory_mb) as pool:
+            for outcome in pool.map(tasks):
+                job, base, size = by_key[outcome.task.key]
+                result = _store(db, job, base, size, outcome, extractor, history.get(job.entry.id, []))
+                if record(result):
+                    break
     finally:
         store.finish_run(db, summary.run_id, summary.counts)
     return summary
 
 
-def _ingest_one(
-    db: Database, job: Job, extractor: Extractor, password: str | None, history: list[dict[str, Any]]
-) -> FileResult:
+def _prepare(
+    db: Database, job: Job, extractor: Extractor, history: list[dict[str, Any]]
+) -> FileResult | tuple[FileResult, int]:
+    """The cheap checks, in the parent: a final result, or (base result, size) for a file to extract."""
     started = time.perf_counter()
     base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
     if job.problem:
@@ -181,29 +216,49 @@ def _ingest_one(
         if job.catalogued:
             store.update_document(db, job.entry.id, _catalog_values(job.entry), provenance=history)
         return replace(base, status="unchanged", seconds=time.perf_counter() - started)
-
     try:
-        document = extract(job.path, extractor=extractor, password=password)
-        record = _document_record(job, document, sha256, size, extractor)
+        check_header(job.path)
+    except ExtractionError as exc:
+        return replace(base, error_class=exc.error_class, message=str(exc))
+    return base, size
+
+
+def _store(
+    db: Database,
+    job: Job,
+    base: FileResult,
+    size: int,
+    outcome: Outcome,
+    extractor: Extractor,
+    history: list[dict[str, Any]],
+) -> FileResult:
+    """Write one extracted document (one transaction), or the failure the worker reported."""
+    base = replace(base, seconds=outcome.seconds)
+    if outcome.error is not None:
+        return replace(base, error_class=outcome.error.error_class, message=str(outcome.error))
+    document = outcome.document
+    assert document is not None and base.sha256 is not None
+    try:
         store.write_document(
             db,
-            record,
+            _document_record(job, document, base.sha256, size, extractor),
             _page_rows(job.entry.id, document),
             _section_rows(job.entry.id, document),
-            _page_topic_rows(job.entry.id, document),
+            _page_topic_rows(job.entry.id, document, outcome.page_topics),
             provenance=history,
         )
-    except ExtractionError as exc:
-        return replace(base, error_class=exc.error_class, message=str(exc), seconds=time.perf_counter() - started)
     except QmarchiveError as exc:
-        return replace(base, error_class="store", message=f"{job.path}: {exc}", seconds=time.perf_counter() - started)
-    return replace(
-        base,
-        status="ingested",
-        pages=document.page_count,
-        seconds=time.perf_counter() - started,
-        warnings=tuple(document.warnings),
-    )
+        return replace(base, error_class="store", message=f"{job.path}: {exc}")
+    return replace(base, status="ingested", pages=document.page_count, warnings=tuple(document.warnings))
+
+
+def failed_files(db: Database, paths: Paths) -> list[Path]:
+    """The files whose latest ingest ended in failure, for ``ingest --retry-failed``."""
+    rows = db.execute(
+        "SELECT file FROM ingest_log WHERE id IN (SELECT max(id) FROM ingest_log GROUP BY file) "
+        "AND status = 'failed' ORDER BY id"
+    ).fetchall()
+    return [Path(file) if Path(file).is_absolute() else paths.archive / file for (file,) in rows]
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -271,11 +326,16 @@ def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, 
     ]
 
 
-def _page_topic_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:
+def _page_topic_rows(
+    document_id: str, document: ExtractedDocument, page_topics: list[list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """Rows for ``page_topics``, from the topics the worker tagged (or tagged here)."""
+    if page_topics is None:
+        page_topics = [list(topics.tag_page(page.text, page.section)) for page in document.pages]
     return [
         {"page_id": f"{document_id}/{page.number}", "topic_id": topic_id}
-        for page in document.pages
-        for topic_id in topics.tag_page(page.text, page.section)
+        for page, ids in zip(document.pages, page_topics)
+        for topic_id in ids
     ]
 
 
