@@ -341,3 +341,25 @@ def _check_only_checksums_changed(
         problem = document_id not in ids or changed != [sha_column] or len(new) < len(old)
     if problem:
         raise CatalogError(path, "the checksums cannot be written without changing other cells; add them by hand")
+
+
+def without_passwords(path: Path) -> str | None:
+    """The catalog's text with every ``password`` cell emptied, or None if it holds no password.
+
+    PDF passwords are for ingest only; copies of the catalog that leave the archive must not carry them.
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    delimiter = _delimiter(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if not rows or "password" not in [name.strip() for name in rows[0]]:
+        return None
+    column = [name.strip() for name in rows[0]].index("password")
+    if not any(len(row) > column and row[column].strip() for row in rows[1:]):
+        return None
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    for number, row in enumerate(rows):
+        if number and len(row) > column:
+            row[column] = ""
+        writer.writerow(row)
+    return out.getvalue()

@@ -28,7 +28,7 @@ from typing import Any
 import bagit
 
 from qmarchive import __version__, cite, provenance, verify
-from qmarchive.catalog import default_file, slugify
+from qmarchive.catalog import default_file, slugify, without_passwords
 from qmarchive.errors import PackageError
 from qmarchive.paths import DATABASE_NAME, Paths
 
@@ -115,7 +115,7 @@ def make(
             documents = list(db.query("SELECT * FROM documents ORDER BY id"))
             step(f"Copying {len(documents)} files")
             placed = _copy_files(paths, documents, building, progress, warnings)
-            _copy_if_present(paths.catalog, building / "catalog.csv")
+            _copy_catalog(paths.catalog, building / "catalog.csv")
             _copy_if_present(provenance.log_path(paths.archive), building / provenance.LOG_NAME)
             step("Copying the database")
             backup_database(db.conn, building / DATABASE_NAME)
@@ -181,6 +181,16 @@ def _copy_files(paths: Paths, documents: list[dict[str, Any]], building: Path, p
         shutil.copy2(source, building / target)
         placed[document["id"]] = target
     return placed
+
+
+def _copy_catalog(source: Path, target: Path) -> None:
+    """The catalog as it is, but never with PDF passwords in it."""
+    if source.is_file():
+        cleaned = without_passwords(source)
+        if cleaned is None:
+            shutil.copy2(source, target)
+        else:
+            target.write_text(cleaned, encoding="utf-8")
 
 
 def _copy_if_present(source: Path, target: Path) -> None:

@@ -1,5 +1,6 @@
 """qmarchive package: a BagIt bag for the long-term archive, validated as the receiving archive does."""
 
+import csv
 import shutil
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ import bagit
 import pytest
 from click.testing import CliRunner
 
-from conftest import cli_args, ihek_spec
+from conftest import cli_args, write_catalog, ihek_spec
 from pdfmaker import make_pdf
 from qmarchive import package
 from qmarchive.cli import cli
@@ -157,6 +158,21 @@ def test_the_provenance_log_goes_along_when_there_is_one(copy: Paths, tmp_path: 
     assert run(copy, str(out), "-q").exit_code == 0
     assert (out / "data/provenance.jsonl").read_bytes() == log.read_bytes()
     assert "data/provenance.jsonl" in bagit.Bag(str(out)).payload_entries()
+
+
+def test_pdf_passwords_in_the_catalog_stay_behind(copy: Paths, tmp_path: Path) -> None:
+    rows = list(csv.DictReader(copy.catalog.open(encoding="utf-8")))
+    rows[0]["password"] = "Grünfläche-2026"
+    write_catalog(copy.archive, rows)
+    with copy.catalog.open(encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    out = tmp_path / "bag"
+    assert run(copy, str(out), "-q").exit_code == 0
+    packaged = list(csv.DictReader((out / "data/catalog.csv").open(encoding="utf-8")))
+    assert [row["id"] for row in packaged] == [row["id"] for row in rows]
+    assert all(row["password"] == "" for row in packaged)
+    assert "password" in header and "Grünfläche-2026" not in (out / "data/catalog.csv").read_text(encoding="utf-8")
+    bagit.Bag(str(out)).validate()
 
 
 def test_an_existing_outdir_is_refused(copy: Paths, tmp_path: Path) -> None:
