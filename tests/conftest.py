@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,12 @@ def samples(tmp_path_factory) -> Paths:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("7 ingested (174 pages), 0 unchanged, 0 failed, 0 missing")
     return Paths(ROOT / "archive", index).samples()
+
+
+@pytest.fixture
+def copy(built: Paths, tmp_path: Path) -> Paths:
+    """A private copy of the ingested and indexed test archive, free to change or damage."""
+    paths = Paths(tmp_path / "archive", tmp_path / "index")
+    shutil.copytree(built.archive, paths.archive)
+    shutil.copytree(built.index, paths.index)
+    return paths

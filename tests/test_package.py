@@ -1,7 +1,6 @@
 """qmarchive package: a BagIt bag for the long-term archive, validated as the receiving archive does."""
 
 import csv
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import bagit
-import pytest
 from click.testing import CliRunner
 
 from conftest import cli_args, write_catalog, ihek_spec
@@ -28,15 +26,6 @@ PAYLOAD = {
     "data/metadata/ihek-2012.xml",
     "data/metadata/ihek-2019-2021.xml",
 }
-
-
-@pytest.fixture
-def copy(built: Paths, tmp_path: Path) -> Paths:
-    """A private copy of the ingested and indexed test archive, free to change."""
-    paths = Paths(tmp_path / "archive", tmp_path / "index")
-    shutil.copytree(built.archive, paths.archive)
-    shutil.copytree(built.index, paths.index)
-    return paths
 
 
 def run(paths: Paths, *args: str, base_url: str | None = None):

@@ -6,7 +6,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from conftest import cli_args, write_catalog
@@ -14,15 +13,6 @@ from qmarchive import verify
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
-
-
-@pytest.fixture
-def copy(built: Paths, tmp_path: Path) -> Paths:
-    """A private copy of the ingested and indexed test archive, free to damage."""
-    paths = Paths(tmp_path / "archive", tmp_path / "index")
-    shutil.copytree(built.archive, paths.archive)
-    shutil.copytree(built.index, paths.index)
-    return paths
 
 
 def run(paths: Paths, *args: str):
