@@ -100,9 +100,7 @@ def _fold_presentation_forms(text: str) -> str:
 
     Superscripts and fractions (m², ½) stay as printed; search folds them separately.
     """
-    return "".join(
-        unicodedata.normalize("NFKC", ch) if _is_presentation_form(ch) else ch for ch in text
-    )
+    return _PRESENTATION_FORM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 
 def _is_presentation_form(ch: str) -> bool:
@@ -112,6 +110,12 @@ def _is_presentation_form(ch: str) -> bool:
         or 0xFF01 <= code <= 0xFF5E  # full-width ASCII
         or (unicodedata.category(ch) == "Zs" and ch != " ")  # no-break, thin, figure spaces …
     )
+
+
+# The same set as a character class, so clean-up does not call Python per character (all Zs are in the BMP).
+_PRESENTATION_FORM = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code in range(0x10000) if _is_presentation_form(chr(code))) + "]"
+)
 
 
 def search_form(text: str) -> str:

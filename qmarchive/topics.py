@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -278,7 +278,24 @@ class _Matchers:
     phrases: re.Pattern[str] | None
     excluded_words: re.Pattern[str] | None
     excluded_phrases: re.Pattern[str] | None
+    # Word → the keyword it matches (None: no keyword), remembered across pages: words repeat.
+    keyword_of: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
+    def keyword(self, token: str) -> str | None:
+        try:
+            return self.keyword_of[token]
+        except KeyError:
+            pass
+        if len(self.keyword_of) >= _KEYWORD_CACHE_WORDS:
+            self.keyword_of.clear()
+        m = None
+        if not (self.excluded_words and self.excluded_words.search(token)) and self.words:
+            m = self.words.search(token)
+        keyword = self.keyword_of[token] = m.group(0) if m else None
+        return keyword
+
+
+_KEYWORD_CACHE_WORDS = 100_000
 
 @cache
 def _matchers(topic_id: str) -> _Matchers:
@@ -317,10 +334,8 @@ def _keyword_hits(matchers: _Matchers, folded: str, window: int) -> int:
     tokens = _TOKEN.findall(folded)
     found: list[tuple[int, str]] = []
     for position, token in enumerate(tokens):
-        if matchers.excluded_words and matchers.excluded_words.search(token):
-            continue
-        if matchers.words and (m := matchers.words.search(token)):
-            found.append((position, m.group(0)))
+        if (keyword := matchers.keyword(token)) is not None:
+            found.append((position, keyword))
     if matchers.phrases:
         text = " ".join(tokens)
         word_starts = [m.start() for m in _TOKEN.finditer(text)]

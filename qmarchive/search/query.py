@@ -10,11 +10,12 @@ from sqlite_utils import Database
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, Formatter, get_text, htmlescape
-from whoosh.qparser import AndGroup, MultifieldParser, OperatorsPlugin
+from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser
 from whoosh.query.qcore import QueryError
 
 from qmarchive import german
 from qmarchive.search.lifecycle import current_searcher
+from qmarchive.search.schema import wildcard_query
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
 
 MAX_QUERY_CHARS = 500
@@ -40,8 +41,19 @@ class MarkFormatter(Formatter):
         return f"<mark>{self._text(get_text(text, token, replace))}</mark>"
 
 
-def _parser(schema) -> MultifieldParser:
-    parser = MultifieldParser(SEARCH_FIELDS, schema, group=AndGroup)
+class _GermanParser(QueryParser):
+    """Prefix and wildcard terms in the German text fields go to ``wildcard_query``: the fields parse
+    their own words, and Whoosh would hand them the pattern without its ``*``."""
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        if termclass in (wq.Prefix, wq.Wildcard) and fieldname in SEARCH_FIELDS:
+            return wildcard_query(fieldname, text + "*" if termclass is wq.Prefix else text, boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def _parser(schema) -> QueryParser:
+    parser = _GermanParser(None, schema, group=AndGroup)
+    parser.add_plugin(MultifieldPlugin(SEARCH_FIELDS))
     # German operator words beside the English ones.
     parser.replace_plugin(
         OperatorsPlugin(
@@ -63,7 +75,7 @@ def parse(schema, text: str) -> wq.Query:
     if parsed is None or parsed is wq.NullQuery or _has_errors(parsed):
         words = " ".join(w for w, _, _ in german.words(text))
         parsed = _parser(schema).parse(words) if words else wq.NullQuery
-    parsed = _loosen_phrases(_fold_wildcards(_unphrase_keywords(schema, parsed)))
+    parsed = _loosen_phrases(_unphrase_keywords(schema, parsed))
     if _ONLY_WORDS.match(text) and len(text.split()) > 1:
         # Words that stand together as typed rank first: "Nachbarschaft und Beteiligung".
         phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
@@ -98,17 +110,6 @@ def _loosen_phrases(q: wq.Query) -> wq.Query:
 
 def _has_errors(q: wq.Query) -> bool:
     return bool(getattr(q, "error", None)) or any(getattr(leaf, "error", None) for leaf in q.leaves())
-
-
-def _fold_wildcards(q: wq.Query) -> wq.Query:
-    """Prefix and wildcard text is compared with stems: fold case and umlauts as the stemmer does."""
-    if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.fieldname in SEARCH_FIELDS:
-        q = q.copy()
-        q.text = german.fold(q.text).translate(str.maketrans("äöü", "aou"))
-        return q
-    if q.is_leaf():
-        return q
-    return q.apply(_fold_wildcards)
 
 
 def _filter_query(filters: dict[str, list[str]]) -> wq.Query | None:
@@ -153,8 +154,43 @@ def search(
     )
 
 
+class _OverlappingCategorizer(sorting.OverlappingCategorizer):
+    """Whoosh's categorizer for multi-valued facets, with each segment's document → values lists kept.
+
+    Whoosh rebuilds those lists from the field's postings on every query, which costs more than the
+    search itself on a large index. A segment's postings never change (deletions only hide documents,
+    which the matcher skips), so the lists can be kept per segment.
+    """
+
+    def set_searcher(self, segment_searcher, docoffset):
+        segment = segment_searcher.reader().segment()
+        if self._use_vectors or self._use_column or segment is None:
+            return super().set_searcher(segment_searcher, docoffset)
+        key = (segment.segment_id(), segment_searcher.doc_count_all(), self._fieldname)
+        lists = _FACET_LISTS.get(key)
+        if lists is None:
+            super().set_searcher(segment_searcher, docoffset)
+            if len(_FACET_LISTS) >= _FACET_LISTS_KEPT:
+                _FACET_LISTS.clear()
+            _FACET_LISTS[key] = self._lists
+        else:
+            self._segment_searcher = segment_searcher
+            self._lists = lists
+
+
+class _FieldFacet(sorting.FieldFacet):
+    def categorizer(self, global_searcher):
+        if self.allow_overlap:
+            return _OverlappingCategorizer(global_searcher, self.fieldname)
+        return super().categorizer(global_searcher)
+
+
+_FACET_LISTS: dict[tuple[str, int, str], list[list[str]]] = {}
+_FACET_LISTS_KEPT = 8
+
+
 def _run(searcher, q: wq.Query, filters: dict[str, list[str]], page: int, pagelen: int):
-    facets = {name: sorting.FieldFacet(name, allow_overlap=name in _MULTIVALUED) for name in FACETS}
+    facets = {name: _FieldFacet(name, allow_overlap=name in _MULTIVALUED) for name in FACETS}
     results = searcher.search_page(
         q, page, pagelen=pagelen, filter=_filter_query(filters), groupedby=facets, maptype=sorting.Count, terms=True
     )

@@ -14,6 +14,7 @@ from qmarchive import german, topics
 # Raise when fields change; together with german.ANALYZER_VERSION it decides when to rebuild.
 SCHEMA_VERSION = 1
 COMPOUND_BOOST = 2.0
+_TERM_CACHE_WORDS = 200_000
 
 
 class GermanTokenizer(Tokenizer):
@@ -45,14 +46,34 @@ class GermanFilter(Filter):
 
     def __init__(self, splitter: german.CompoundSplitter):
         self.splitter = splitter
+        self._terms: dict[tuple[str, bool], german.Term | None] = {}
+
+    def __getstate__(self) -> dict:
+        # The schema is pickled into the index: the cache stays out of it.
+        return {key: value for key, value in self.__dict__.items() if key != "_terms"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._terms = {}
+
+    def _term(self, word: str, indexing: bool) -> german.Term | None:
+        """A word's term (with its compound parts when indexing); remembered, since words repeat and
+        indexing and highlighting analyse every word of a page."""
+        try:
+            return self._terms[word, indexing]
+        except KeyError:
+            if len(self._terms) >= _TERM_CACHE_WORDS:
+                self._terms.clear()
+            term = self._terms[word, indexing] = german.analyse(word, self.splitter if indexing else None)
+            return term
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.splitter.stems == self.splitter.stems
+        return type(other) is type(self) and other.splitter.zipf == self.splitter.zipf
 
     def __call__(self, tokens):
         for token in tokens:
             indexing = token.mode == "index"
-            term = german.analyse(token.text, self.splitter if indexing else None)
+            term = self._term(token.text, indexing)
             if term is None:
                 if not token.removestops:
                     token.stopped = True
@@ -89,6 +110,19 @@ class GermanText(TEXT):
         if not clauses:
             return query.NullQuery
         return clauses[0] if len(clauses) == 1 else query.And(clauses)
+
+
+def wildcard_query(fieldname: str, pattern: str, boost: float = 1.0) -> query.Query:
+    """Prefix and wildcard patterns are compared with stems: fold them as the stemmer folds words."""
+    folded = german.fold(pattern).translate(_UMLAUT_BASE)
+    if folded.endswith("*") and not any(c in folded[:-1] for c in "*?"):
+        prefix = folded[:-1]
+        return query.Prefix(fieldname, prefix, boost=boost) if len(prefix) >= MIN_PREFIX else query.NullQuery
+    return query.Wildcard(fieldname, folded, boost=boost)
+
+
+_UMLAUT_BASE = str.maketrans("äöü", "aou")
+MIN_PREFIX = 2
 
 
 class TopicField(KEYWORD):
