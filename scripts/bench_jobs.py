@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,19 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "archive" / "samples" / "pdf"
-
-
-def build_batch(directory: Path, copies: int) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    files = []
-    for copy in range(1, copies + 1):
-        for pdf in sorted(SAMPLES.glob("*.pdf")):
-            target = directory / f"kopie-{copy}-{pdf.name}"
-            shutil.copyfile(pdf, target)
-            files.append(target)
-    return files
+from bench_ingest import ROOT, build_corpus
 
 
 def ingest(files: list[Path], index: Path, jobs: int) -> tuple[float, int]:
@@ -51,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPUs available: {len(os.sched_getaffinity(0))}")
     with tempfile.TemporaryDirectory() as tmp:
-        files = build_batch(Path(tmp) / "batch", args.copies)
+        files = build_corpus(Path(tmp) / "batch", args.copies)
         for jobs in args.jobs or [1, 2]:
             seconds, pages = ingest(files, Path(tmp) / f"jobs-{jobs}", jobs)
             print(f"--jobs {jobs}: {len(files)} files, {pages} pages in {seconds:.2f} s — "
