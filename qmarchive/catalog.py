@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from qmarchive.errors import CatalogError, CatalogErrors
 
 DOC_TYPES = ("ihek", "abschlussplan", "broschuere", "sonstiges")
+DOC_TYPE_LABELS = {"ihek": "IHEK", "abschlussplan": "Abschlussplan", "broschuere": "Broschüre", "sonstiges": "Sonstiges"}
 COLUMNS = (
     "id",
     "title",

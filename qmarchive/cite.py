@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlite_utils import Database
 
+from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.errors import CitationError, ConfigError
 
 FORMATS = ("text", "bibtex", "ris", "csl-json")
@@ -25,7 +26,8 @@ BASE_URL_ENV = "QMARCHIVE_BASE_URL"
 PLACE = "Berlin"
 LANGUAGE = "de-DE"
 SHORT_SHA256 = 12
-GENRES = {"ihek": "IHEK", "abschlussplan": "Abschlussplan", "broschuere": "Broschüre"}
+# The document type as a citation's genre; "sonstiges" names none.
+GENRES = {key: label for key, label in DOC_TYPE_LABELS.items() if key != "sonstiges"}
 
 _TARGET = re.compile(r"^(?P<document>[a-z0-9]+(?:-[a-z0-9]+)*)(?:/(?P<page>[1-9][0-9]*))?$")
 # RFC 3986 characters only: a base URL then needs no escaping in BibTeX's verbatim url field or in RIS.

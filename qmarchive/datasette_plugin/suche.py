@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from qmarchive import export, search, topics
+from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
     DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url,
 )
@@ -49,7 +50,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _MARK_TAGS = re.compile(r"</?mark>")
 _FILENAME_UNSAFE = re.compile(r"[^a-z0-9]+")
 
-DOC_TYPE_LABELS = {"ihek": "IHEK", "abschlussplan": "Abschlussplan", "broschuere": "Broschüre", "sonstiges": "Sonstiges"}
 CSV_COLUMNS = (
     "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", "url", "pdf_url",
 )
