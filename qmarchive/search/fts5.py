@@ -14,11 +14,13 @@ from qmarchive.search.results import Hit, SearchResult, fetch_pages
 # Control characters never survive text normalisation, so they can mark hits unambiguously.
 _START, _END = "\x02", "\x03"
 
+# Ordered by FTS5's own rank column, FTS5 sorts the matches by bm25 itself and snippets are made only
+# for the rows returned; ordered by a bm25() result column, SQLite makes a snippet for every match.
 _HITS_SQL = """
-SELECT p.id, snippet(pages_fts, 0, ?, ?, ' … ', 32) AS snippet, bm25(pages_fts) AS score
+SELECT p.id, snippet(pages_fts, 0, ?, ?, ' … ', 32) AS snippet, pages_fts.rank AS score
 FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid
 WHERE pages_fts MATCH ?
-ORDER BY score
+ORDER BY pages_fts.rank
 LIMIT ? OFFSET ?
 """
 
