@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.catalog import COLUMNS
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
+from qmarchive.serve import child_server
 
 BODIES = [
     ["Einleitung", "Die Bewoh-", "nerschaft der Hellersdorfer Promenade hat viele Ideen."],
@@ -104,3 +106,10 @@ def copy(built: Paths, tmp_path: Path) -> Paths:
     shutil.copytree(built.archive, paths.archive)
     shutil.copytree(built.index, paths.index)
     return paths
+
+
+@pytest.fixture(scope="session")
+def live_samples(samples: Paths) -> Iterator[str]:
+    """`qmarchive serve` over the built sample archive in a child process on 127.0.0.1: its base URL."""
+    with child_server(samples.archive, samples.index) as base:
+        yield base

@@ -1,9 +1,6 @@
 """`qmarchive serve` as users start it: a real process answering real HTTP."""
 
-import socket
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -11,37 +8,13 @@ from click.testing import CliRunner
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from qmarchive.serve import child_server
 
 
 @pytest.fixture
-def server(built: Paths):
-    archive = built
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "qmarchive", "--index", str(archive.index), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base}/-/versions.json", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"server did not start: {process.stderr.read().decode()}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+def server(built: Paths) -> Iterator[str]:
+    with child_server(built.archive, built.index) as base:
+        yield base
 
 
 def test_serve_answers_searches_over_http(server: str) -> None:

@@ -81,7 +81,7 @@ async def test_search_box_is_labelled_and_keeps_the_query(ds) -> None:
     assert '<label for="qm-q">Suchbegriffe</label>' in text
     assert 'id="qm-q" name="q" value="&#34;Kinder- und Jugendarbeit&#34;"' in text
     assert 'aria-describedby="qm-hilfe"' in text and 'id="qm-hilfe"' in text
-    headings = [int(level) for level in re.findall(r"<h([1-6])[ >]", text.split('<section class="content">')[1])]
+    headings = [int(level) for level in re.findall(r"<h([1-6])[ >]", text.split('<section class="content"')[1])]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(headings))
 
 

@@ -10,7 +10,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.datasette_plugin import pdf, suche, zitat
+from qmarchive.datasette_plugin import headers, pdf, suche, zitat
 from qmarchive.datasette_plugin.common import DATABASE, database_path, page_citation
 from qmarchive.search.fts_query import fts_query
 
@@ -42,6 +42,11 @@ def extra_js_urls(view_name, datasette):
     if view_name == zitat.VIEW_NAME:
         return [datasette.urls.static_plugins("qmarchive", "qmarchive.js")]
     return []
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: headers.with_security_headers(app, datasette)
 
 
 @hookimpl
