@@ -229,20 +229,44 @@ def test_the_analyzer_cache_stays_out_of_the_pickled_schema() -> None:
     assert restored._term("Spielplatzsanierung", True) == first
 
 
-def test_kept_facet_lists_count_as_whoosh_does(built: Paths) -> None:
+@pytest.mark.parametrize("text, filters", [
+    ("Straße", {}),
+    ('"Nachbarschaft und Beteiligung"', {}),
+    ("Spielplatz Jugend", {"jahr": ["2019"]}),
+    ("Quartier*", {"typ": ["ihek"]}),
+])
+def test_hits_totals_and_facets_are_those_of_a_plain_whoosh_search(samples: Paths, text: str, filters: dict) -> None:
     from whoosh import sorting
 
     from qmarchive.search import lifecycle as lc
     from qmarchive.search import query
 
-    db = Database(built.database)
-    first = search.run(db, built.index, "Straße")
-    again = search.run(db, built.index, "Straße")
+    db = Database(samples.database)
+    first = search.run(db, samples.index, text, filters=filters)
+    again = search.run(db, samples.index, text, filters=filters)
     assert again.facets == first.facets
-    searcher = lc.current_searcher(built.index)
-    stock = searcher.search(query.parse(searcher.schema, "Straße"), groupedby={
-        name: sorting.FieldFacet(name, allow_overlap=name in query._MULTIVALUED) for name in search.FACETS
-    }, maptype=sorting.Count)
+    searcher = lc.current_searcher(samples.index)
+    stock = searcher.search(
+        query.parse(searcher.schema, text), limit=None, filter=query._filter_query(filters),
+        groupedby={name: sorting.FieldFacet(name, allow_overlap=name in ("jahr", "feld")) for name in search.FACETS},
+        maptype=sorting.Count,
+    )
+    assert first.total == len(stock) > 0
+    assert [h.page_id for h in first.hits] == [hit["page_id"] for hit in stock[:10]]
     for name in search.FACETS:
         expected = sorted(((v, c) for v, c in stock.groups(name).items() if v), key=lambda item: (-item[1], str(item[0])))
         assert first.facets[name] == expected
+
+def test_facets_count_only_the_pages_an_update_left_in_the_index(copy: Paths) -> None:
+    catalog = copy.catalog.read_text(encoding="utf-8")
+    copy.catalog.write_text(catalog.replace("ihek-2012,IHEK 2012,", "ihek-2012,IHEK 2012 überarbeitet,"), encoding="utf-8")
+    assert copy.catalog.read_text(encoding="utf-8") != catalog
+    runner = CliRunner()
+    assert runner.invoke(cli, cli_args(copy, "ingest")).exit_code == 0
+    db = Database(copy.database)
+    before = search.run(db, copy.index, "Straße")
+    assert runner.invoke(cli, cli_args(copy, "index")).exit_code == 0  # the changed document's pages are replaced: deletions in the index
+    after = search.run(db, copy.index, "Straße")
+    assert after.total == before.total
+    assert after.facets == before.facets
+    assert sum(count for _, count in after.facets["dokument"]) == after.total

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, Formatter, get_text, htmlescape
 from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser
 from whoosh.query.qcore import QueryError
 
 from qmarchive import german
+from qmarchive.search import facets
 from qmarchive.search.lifecycle import current_searcher
 from qmarchive.search.schema import wildcard_query
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
@@ -22,7 +23,6 @@ MAX_QUERY_CHARS = 500
 PHRASE_SLOP = 3
 PHRASE_BONUS = 2.0
 SEARCH_FIELDS = ["titel", "abschnitt", "text"]
-_MULTIVALUED = {"jahr", "feld"}
 # Field filters, operators and quoting are left to the parser; plain words get spelling suggestions.
 _PLAIN_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
 _ONLY_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
@@ -139,67 +139,42 @@ def search(
     except QueryError:  # e.g. a phrase on a field without positions: search the plain words
         plain = " ".join(w for w, _, _ in german.words(text))
         results = _run(searcher, parse(searcher.schema, plain), filters, page, pagelen)
-    hits = _hits(db, results)
-    facets = {
-        name: sorted(
-            ((value, count) for value, count in results.results.groups(name).items() if value),
-            key=lambda item: (-item[1], str(item[0])),
-        )
-        for name in FACETS
-    }
     return SearchResult(
-        query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=hits,
-        facets=facets, filters=filters, suggestion=_suggest(searcher, text) if results.total < 3 else None,
+        query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=_hits(db, results.hits),
+        facets=results.facets, filters=filters, suggestion=_suggest(searcher, text) if results.total < 3 else None,
         seconds=time.perf_counter() - started,
     )
 
 
-class _OverlappingCategorizer(sorting.OverlappingCategorizer):
-    """Whoosh's categorizer for multi-valued facets, with each segment's document → values lists kept.
+@dataclass
+class _Found:
+    total: int
+    hits: list[Hit]  # Whoosh hits of the page asked for
+    facets: dict[str, list[tuple[str, int]]]
 
-    Whoosh rebuilds those lists from the field's postings on every query, which costs more than the
-    search itself on a large index. A segment's postings never change (deletions only hide documents,
-    which the matcher skips), so the lists can be kept per segment.
+
+def _run(searcher, q: wq.Query, filters: dict[str, list[str]], page: int, pagelen: int) -> _Found:
+    """The page of hits asked for, the number of matches and their facet counts.
+
+    Scoring is what costs most, so for word queries only the pages that can reach the top are scored
+    (Whoosh skips postings blocks whose best score is too low) and the matches are listed apart,
+    unscored. A phrase costs more to match than its matches cost to score: it is matched once, and
+    all its matches are scored.
     """
-
-    def set_searcher(self, segment_searcher, docoffset):
-        segment = segment_searcher.reader().segment()
-        if self._use_vectors or self._use_column or segment is None:
-            return super().set_searcher(segment_searcher, docoffset)
-        key = (segment.segment_id(), segment_searcher.doc_count_all(), self._fieldname)
-        lists = _FACET_LISTS.get(key)
-        if lists is None:
-            super().set_searcher(segment_searcher, docoffset)
-            if len(_FACET_LISTS) >= _FACET_LISTS_KEPT:
-                _FACET_LISTS.clear()
-            _FACET_LISTS[key] = self._lists
-        else:
-            self._segment_searcher = segment_searcher
-            self._lists = lists
+    restrict = _filter_query(filters)
+    if any(isinstance(leaf, wq.Phrase) for leaf in q.leaves()):
+        results = searcher.search(q, limit=None, filter=restrict)
+        docnums = [docnum for _, docnum in results.top_n]
+    else:
+        results = searcher.search(q, limit=page * pagelen, filter=restrict)
+        docnums = list(searcher.docs_for_query(wq.And([q, restrict]) if restrict else q))
+    results.formatter = MarkFormatter()
+    results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
+    shown = results[(page - 1) * pagelen : page * pagelen]
+    return _Found(total=len(docnums), hits=shown, facets=facets.count(searcher, docnums))
 
 
-class _FieldFacet(sorting.FieldFacet):
-    def categorizer(self, global_searcher):
-        if self.allow_overlap:
-            return _OverlappingCategorizer(global_searcher, self.fieldname)
-        return super().categorizer(global_searcher)
-
-
-_FACET_LISTS: dict[tuple[str, int, str], list[list[str]]] = {}
-_FACET_LISTS_KEPT = 8
-
-
-def _run(searcher, q: wq.Query, filters: dict[str, list[str]], page: int, pagelen: int):
-    facets = {name: _FieldFacet(name, allow_overlap=name in _MULTIVALUED) for name in FACETS}
-    results = searcher.search_page(
-        q, page, pagelen=pagelen, filter=_filter_query(filters), groupedby=facets, maptype=sorting.Count, terms=True
-    )
-    results.results.formatter = MarkFormatter()
-    results.results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-    return results
-
-
-def _hits(db: Database, results) -> list[Hit]:
+def _hits(db: Database, results: list) -> list[Hit]:
     """Hits with their pages' data from the database; snippets from the stored page text."""
     rows = fetch_pages(db, [hit["page_id"] for hit in results])
     hits = []
