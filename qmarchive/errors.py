@@ -105,6 +105,10 @@ class CrashedError(ExtractionError):
     error_class = "crashed"
 
 
+class OcrUnavailableError(QmarchiveError):
+    """Tesseract, or its German language data, is not installed here."""
+
+
 class StoreError(QmarchiveError):
     """The database cannot be opened or written."""
 

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+# A text layer with more than this share of damaged characters is no text at all, and is OCRed.
+GARBAGE_SHARE = 0.3
 # Spacing accents that some PDFs draw as separate glyphs before their letter, mapped to the
 # combining mark they stand for.
 _SPACING_ACCENTS = {
@@ -161,6 +163,25 @@ def tidy_whitespace(text: str) -> str:
     lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def usable_text(raw: str) -> bool:
+    """False for no text, or text that is mostly damage: replacement or private-use characters, control
+    characters, or CJK ideographs and Hangul (what 8-bit text read as UTF-16 turns into) in a German archive."""
+    letters = [ch for ch in raw if not ch.isspace()]
+    if not letters:
+        return False
+    damaged = sum(1 for ch in letters if _damaged(ch))
+    return damaged / len(letters) <= GARBAGE_SHARE
+
+
+def _damaged(ch: str) -> bool:
+    if ch == "\ufffe":  # PDFium's mark of a removed line-end hyphen
+        return False
+    if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cc", "Cs", "Cn"):
+        return True
+    code = ord(ch)
+    return 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
 
 
 def _line_keys(line: str) -> set[str]:
