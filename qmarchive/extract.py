@@ -7,6 +7,7 @@ pypdf's text extraction loses. pypdf can be chosen instead and takes over when P
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pypdf
 import pypdfium2 as pdfium
@@ -65,6 +66,10 @@ class Page:
     running_text: str
     has_text_layer: bool
     section: str | None
+    needs_ocr: bool = False  # no text layer, or one that is garbage
+    content_sha256: str | None = None  # of what the page draws; the key of cached OCR results
+    ocr_engine: str | None = None  # set when ``text`` was read by OCR
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -84,8 +89,13 @@ def extraction_version(extractor: Extractor) -> str:
     return f"{extractor}/{TEXT_PIPELINE_VERSION}"
 
 
-def extract(path: Path, *, extractor: Extractor = "pdfium", password: str | None = None) -> ExtractedDocument:
-    """Read one PDF completely or raise an :class:`ExtractionError` subclass naming the file."""
+def extract(
+    path: Path, *, extractor: Extractor = "pdfium", password: str | None = None, fingerprint_all: bool = False
+) -> ExtractedDocument:
+    """Read one PDF completely or raise an :class:`ExtractionError` subclass naming the file.
+
+    Pages without usable text get a ``content_sha256`` for the OCR cache; ``fingerprint_all`` gives every page one.
+    """
     path = Path(path)
     check_header(path)
     notes: list[str] = []
@@ -95,6 +105,10 @@ def extract(path: Path, *, extractor: Extractor = "pdfium", password: str | None
             structure = _read_structure(reader, path)
         raw_texts, used = _page_texts(path, reader, extractor, password, notes)
         notes.extend(_suspicious_pages(reader, raw_texts))
+        unusable = [not textnorm.usable_text(raw) for raw in raw_texts]
+        hashes = [
+            _content_sha256(reader.pages[n]) if fingerprint_all or unusable[n] else None for n in range(len(raw_texts))
+        ]
     except ExtractionError:
         raise
     except RecursionError as exc:
@@ -112,6 +126,8 @@ def extract(path: Path, *, extractor: Extractor = "pdfium", password: str | None
             running_text=page.running,
             has_text_layer=bool(raw.strip()),
             section=_innermost_section(sections, n),
+            needs_ocr=unusable[n - 1],
+            content_sha256=hashes[n - 1],
         )
         for n, (raw, page) in enumerate(zip(raw_texts, normalised), start=1)
     ]
@@ -204,6 +220,38 @@ def _repairs(notes: list[str]) -> Iterator[None]:
         if repairs:
             more = f" (and {len(repairs) - 3} more)" if len(repairs) > 3 else ""
             notes.append(f"damaged but repaired by pypdf: {'; '.join(repairs[:3])}{more}")
+
+
+def _content_sha256(page: pypdf.PageObject) -> str | None:
+    """SHA-256 of what a page draws: its size, rotation, content stream and the XObjects (scans) it uses.
+
+    None where that cannot be read within pypdf's limits (a decompression bomb): such a page is not cached.
+    """
+    try:
+        digest = hashlib.sha256(f"{[float(v) for v in page.mediabox]}/{page.rotation}".encode())
+        contents = page.get_contents()
+        if contents is not None:
+            digest.update(contents.get_data())
+        _hash_xobjects(page.get("/Resources"), digest, depth=0)
+    except Exception as exc:  # noqa: BLE001 - hostile input; the hash only serves the cache
+        log.debug("page content not hashed (%s)", exc)
+        return None
+    return digest.hexdigest()
+
+
+def _hash_xobjects(resources: object, digest: Any, depth: int) -> None:
+    if depth > 4 or resources is None:
+        return
+    xobjects = resources.get_object().get("/XObject")  # type: ignore[attr-defined]
+    if xobjects is None:
+        return
+    xobjects = xobjects.get_object()
+    for name in sorted(xobjects):
+        xobject = xobjects[name].get_object()
+        digest.update(name.encode())
+        digest.update(xobject.get_data())
+        if xobject.get("/Subtype") == "/Form":
+            _hash_xobjects(xobject.get("/Resources"), digest, depth + 1)
 
 
 def _suspicious_pages(reader: pypdf.PdfReader, raw_texts: list[str]) -> list[str]:

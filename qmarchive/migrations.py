@@ -194,3 +194,41 @@ def m003_provenance(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_provenance_document ON provenance(document_id)")
+
+
+@migrations()
+def m004_ocr(db: Database) -> None:
+    """OCR of pages without usable text: flags and engine per page, and a cache of results by page content.
+
+    ``needs_ocr`` is set for stored pages without a text layer or with garbage text, so that the next
+    ``ingest`` OCRs just the documents that have such pages. ``ocr_mode`` says what the stored document
+    was ingested with ('never' before OCR existed).
+    """
+    from qmarchive.textnorm import usable_text
+
+    for statement in (
+        "ALTER TABLE pages ADD COLUMN needs_ocr INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE pages ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE pages ADD COLUMN ocr_engine TEXT",
+        "ALTER TABLE pages ADD COLUMN ocr_confidence REAL",
+        "ALTER TABLE documents ADD COLUMN pages_ocr INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE documents ADD COLUMN ocr_mode TEXT NOT NULL DEFAULT 'never'",
+    ):
+        db.execute(statement)
+    unusable = [rowid for rowid, text in db.execute("SELECT rowid, text FROM pages") if not usable_text(text)]
+    db.conn.executemany("UPDATE pages SET needs_ocr = 1 WHERE rowid = ?", [(rowid,) for rowid in unusable])
+    db.execute(
+        """
+        CREATE TABLE ocr_cache (
+            content_sha256 TEXT NOT NULL,
+            pipeline TEXT NOT NULL,
+            text TEXT NOT NULL,
+            confidence REAL,
+            engine TEXT NOT NULL,
+            dpi INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (content_sha256, pipeline)
+        )
+        """
+    )

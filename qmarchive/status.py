@@ -19,7 +19,10 @@ def report(paths: Paths) -> dict[str, Any]:
     if paths.database.exists():
         counts = store.summary(store.open_database(paths.database))
     else:
-        counts = {"documents": 0, "pages": 0, "pages_without_text": 0, "document_ids": [], "last_run": None}
+        counts = {
+            "documents": 0, "pages": 0, "pages_without_text": 0, "pages_ocr": 0, "pages_without_searchable_text": 0,
+            "document_ids": [], "last_run": None,
+        }  # fmt: skip
     return {
         "archive": str(paths.archive),
         "database": str(paths.database),

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -102,12 +102,46 @@ def _write_topics(db: Database) -> None:
     db["topics"].upsert_all(rows, pk="id")
 
 
-def stored_version(db: Database, document_id: str) -> tuple[str, str] | None:
-    """(sha256, extraction_version) of a stored document, or None if it is not stored."""
+class StoredVersion(NamedTuple):
+    """What decides whether a stored document is current: file, extraction, OCR mode, pages still to OCR."""
+
+    sha256: str
+    extraction_version: str
+    ocr_mode: str
+    pages_to_ocr: int
+
+
+def stored_version(db: Database, document_id: str) -> StoredVersion | None:
+    """How a stored document was made, or None if it is not stored."""
     row = db.execute(
-        "SELECT sha256, extraction_version FROM documents WHERE id = ?", [document_id]
+        "SELECT sha256, extraction_version, ocr_mode, "
+        "(SELECT count(*) FROM pages WHERE document_id = documents.id AND needs_ocr = 1 AND ocr = 0) "
+        "FROM documents WHERE id = ?",
+        [document_id],
     ).fetchone()
-    return (row[0], row[1]) if row else None
+    return StoredVersion(*row) if row else None
+
+
+def cache_ocr(db: Database, row: dict[str, Any]) -> None:
+    """Keep one page's OCR result at once, apart from its document, so that no OCR is lost to an interrupted run."""
+    with db.atomic():
+        db["ocr_cache"].upsert({"created_at": now(), **row}, pk=("content_sha256", "pipeline"))
+
+
+def cached_ocr(db: Database, content_hashes: Iterable[str], pipeline: str) -> dict[str, dict[str, Any]]:
+    """Cached OCR results (text, confidence, engine, dpi, seconds) by page content hash."""
+    wanted = sorted(set(content_hashes))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            (row["content_sha256"], row)
+            for row in db.query(
+                f"SELECT * FROM ocr_cache WHERE pipeline = ? AND content_sha256 IN ({', '.join('?' * len(chunk))})",
+                [pipeline, *chunk],
+            )
+        )
+    return found
 
 
 def update_document(
@@ -144,11 +178,14 @@ def finish_run(db: Database, run_id: int, counts: dict[str, int]) -> None:
 
 
 def summary(db: Database) -> dict[str, Any]:
-    """Counts for ``status``: documents, pages, pages without text, and the last ingest run."""
+    """Counts for ``status``: documents, pages, pages without a text layer, OCRed or still without text, and the last ingest run."""
     documents, pages = db.execute(
         "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages)"
     ).fetchone()
-    without_text = db.execute("SELECT count(*) FROM pages WHERE has_text_layer = 0").fetchone()[0]
+    without_text, ocr, unsearchable = db.execute(
+        "SELECT count(*) FILTER (WHERE has_text_layer = 0), count(*) FILTER (WHERE ocr = 1), "
+        "count(*) FILTER (WHERE needs_ocr = 1 AND ocr = 0) FROM pages"
+    ).fetchone()
     last = list(db.query("SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1"))
     last_run = last[0] if last else None
     if last_run:
@@ -163,6 +200,8 @@ def summary(db: Database) -> dict[str, Any]:
         "documents": documents,
         "pages": pages,
         "pages_without_text": without_text,
+        "pages_ocr": ocr,
+        "pages_without_searchable_text": unsearchable,
         "document_ids": [row[0] for row in db.execute("SELECT id FROM documents ORDER BY id")],
         "last_run": last_run,
     }
