@@ -18,6 +18,7 @@ from qmarchive import catalog, fetch
 from qmarchive import package, verify, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
+from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
 from qmarchive.paths import Paths
 
 
@@ -82,7 +83,7 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
     type=click.FloatRange(min=0, min_open=True),
     default=workers.DEFAULT_TIMEOUT,
     show_default=True,
-    help="Seconds one PDF may take before it is given up.",
+    help="Seconds one PDF (or the OCR of one page) may take before it is given up.",
 )
 @click.option(
     "--memory-mb",
@@ -90,6 +91,14 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
     default=workers.DEFAULT_MEMORY_MB,
     show_default=True,
     help="Memory limit of each worker in MB (0: none).",
+)
+@click.option(
+    "--ocr",
+    type=click.Choice(OCR_MODES),
+    default="auto",
+    show_default=True,
+    help="OCR (Tesseract, German) of pages without usable text: auto (if Tesseract is installed), always "
+    f"(every page; fails without Tesseract) or never. Tesseract command: env {TESSERACT_ENV}, else on PATH.",
 )
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file messages.")
@@ -104,6 +113,7 @@ def ingest_command(
     jobs: int | None,
     timeout: float,
     memory_mb: int,
+    ocr: str,
     no_index: bool,
     quiet: bool,
 ) -> None:
@@ -112,8 +122,10 @@ def ingest_command(
     Without FILES, every document in the catalog; catalogued files that are not in the archive yet are
     reported as missing, not as errors. FILES outside the catalog are ingested too, with an id made
     from the file name. Unchanged files (same SHA-256) are skipped. Each PDF is read in a worker
-    process under a time and memory limit, so a hostile file fails alone. The search index is updated
-    afterwards unless --no-index. Exits with 1 if any file failed.
+    process under a time and memory limit, so a hostile file fails alone. Pages without a text layer
+    (scans) or with garbage text are OCRed, page by page in the same workers; results are cached by
+    page content, so a re-ingest does not OCR again. The search index is updated afterwards unless
+    --no-index. Exits with 1 if any file failed.
     """
     if retry_failed:
         if files:
@@ -124,7 +136,7 @@ def ingest_command(
             sys.exit(0)
     exit_code = _ingest(
         paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
-        workers=jobs, timeout=timeout, memory_mb=memory_mb,
+        workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr,
     )
     if not no_index:
         _update_index(paths, rebuild=False, quiet=quiet)
@@ -164,7 +176,20 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
     )
     if counts["missing"] and not quiet:
         click.echo(f"{counts['missing']} catalogued file(s) not in the archive yet: see 'qmarchive status'.", err=True)
+    _report_ocr(summary.ocr)
     return 0 if summary.ok else 1
+
+
+def _report_ocr(ocr: ingest.OcrCounts) -> None:
+    if ocr.recognised or ocr.cached or ocr.failed:
+        pace = f", {ocr.seconds / ocr.recognised:.1f} s/page" if ocr.recognised else ""
+        click.echo(f"OCR: {ocr.recognised} pages read{pace}, {ocr.cached} from the cache, {ocr.failed} failed")
+    if ocr.left:
+        click.echo(
+            f"Warning: {ocr.left} page(s) without a usable text layer were left unsearchable: {ocr.unavailable}; "
+            "then run 'qmarchive ingest' again to OCR them.",
+            err=True,
+        )
 
 
 def _update_index(paths: Paths, *, rebuild: bool, quiet: bool) -> None:
@@ -308,8 +333,8 @@ def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None)
 def status_command(paths: Paths, as_json: bool) -> None:
     """Show what the archive and the database hold.
 
-    Documents, pages (and how many have no text layer), catalogued files not yet in the archive, and
-    the last ingest run with its failures.
+    Documents, pages (how many have no text layer, how many were OCRed, how many are still without
+    searchable text), catalogued files not yet in the archive, and the last ingest run with its failures.
     """
     report = status.report(paths)
     if as_json:
@@ -318,7 +343,10 @@ def status_command(paths: Paths, as_json: bool) -> None:
     click.echo(f"Archive:        {report['archive']} ({report['catalog_entries']} catalog entries)")
     click.echo(f"Database:       {report['database']}" + ("" if report["database_exists"] else " (not built yet)"))
     click.echo(f"Documents:      {report['documents']}")
-    click.echo(f"Pages:          {report['pages']} ({report['pages_without_text']} without text layer)")
+    click.echo(
+        f"Pages:          {report['pages']} ({report['pages_without_text']} without text layer, {report['pages_ocr']} OCRed, "
+        f"{report['pages_without_searchable_text']} without searchable text)"
+    )
     missing = report["missing_files"]
     click.echo(f"Missing files:  {len(missing)}")
     for item in missing:

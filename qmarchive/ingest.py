@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,8 @@ from qmarchive.extract import (
     check_header,
     extraction_version,
 )
+from qmarchive.ocr import OcrMode
+from qmarchive.ocr_pages import OcrCounts, OcrPages
 from qmarchive.paths import Paths
 from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool, Task
 
@@ -66,6 +69,7 @@ class IngestSummary:
     run_id: int
     results: list[FileResult] = field(default_factory=list)
     retagged: int = 0
+    ocr: OcrCounts = field(default_factory=OcrCounts)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -138,6 +142,7 @@ def run(
     workers: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    ocr: OcrMode = "auto",
     on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestSummary:
     """Ingest the jobs, logging each result; ``on_result`` drives progress display.
@@ -148,10 +153,15 @@ def run(
     in the order extractions finish, so a run killed at any moment leaves whole documents and the next
     run does what is left. A catalog row's ``password`` takes precedence over ``password``.
 
+    Pages without usable text are OCRed (``ocr``: 'auto'; 'always' OCRs every page, 'never' none) as page
+    tasks in the same workers; without Tesseract, 'auto' leaves them as they are and says so in
+    ``summary.ocr``, while 'always' raises :class:`OcrUnavailableError` before anything is read.
+
     Stored pages are tagged again first if the topics lexicon has changed since they were tagged. Each
     document's rows in ``provenance`` are replaced by what the archive's provenance log holds for it.
     """
-    summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor))
+    ocr_pages = OcrPages(db, ocr)
+    summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor), ocr=ocr_pages.counts)
     history = provenance.rows_by_document(provenance.log_path(paths.archive))
     by_key: dict[int, tuple[Job, FileResult, int]] = {}
     tasks: list[Task] = []
@@ -166,20 +176,28 @@ def run(
     try:
         summary.retagged = retag_if_needed(db)
         for key, job in enumerate(jobs):
-            prepared = _prepare(db, job, extractor, history.get(job.entry.id, []))
+            prepared = _prepare(db, job, extractor, ocr_pages, history.get(job.entry.id, []))
             if isinstance(prepared, FileResult):
                 if record(prepared):
                     return summary
                 continue
             base, size = prepared
             by_key[key] = (job, base, size)
-            tasks.append(Task(key, job.path, extractor, job.entry.password or password))
+            tasks.append(Task(key, job.path, extractor, job.entry.password or password, fingerprint_all=ocr == "always"))
         if not tasks:
             return summary
+        queue = deque(tasks)
         with Pool(workers, timeout=timeout, memory_mb=memory_mb) as pool:
-            for outcome in pool.map(tasks):
-                job, base, size = by_key[outcome.task.key]
-                result = _store(db, job, base, size, outcome, extractor, history.get(job.entry.id, []))
+            for outcome in pool.map(queue):
+                if outcome.task.ocr is not None:
+                    ready = ocr_pages.page_done(outcome)
+                else:
+                    ready, page_tasks = ocr_pages.document_done(outcome)
+                    queue.extendleft(reversed(page_tasks))  # a document's pages go first, so it is stored soon
+                if ready is None:
+                    continue
+                job, base, size = by_key[ready.task.key]
+                result = _store(db, job, base, size, ready, extractor, ocr_pages.applied_mode, history.get(job.entry.id, []))
                 if record(result):
                     break
     finally:
@@ -188,7 +206,7 @@ def run(
 
 
 def _prepare(
-    db: Database, job: Job, extractor: Extractor, history: list[dict[str, Any]]
+    db: Database, job: Job, extractor: Extractor, ocr_pages: OcrPages, history: list[dict[str, Any]]
 ) -> FileResult | tuple[FileResult, int]:
     """The cheap checks, in the parent: a final result, or (base result, size) for a file to extract."""
     started = time.perf_counter()
@@ -212,7 +230,8 @@ def _prepare(
             "the file has changed or is the wrong one",
         )
 
-    if store.stored_version(db, job.entry.id) == (sha256, extraction_version(extractor)):
+    stored = store.stored_version(db, job.entry.id)
+    if stored and stored[:2] == (sha256, extraction_version(extractor)) and ocr_pages.is_current(stored):
         if job.catalogued:
             store.update_document(db, job.entry.id, _catalog_values(job.entry), provenance=history)
         return replace(base, status="unchanged", seconds=time.perf_counter() - started)
@@ -230,6 +249,7 @@ def _store(
     size: int,
     outcome: Outcome,
     extractor: Extractor,
+    ocr_mode: OcrMode,
     history: list[dict[str, Any]],
 ) -> FileResult:
     """Write one extracted document (one transaction), or the failure the worker reported."""
@@ -241,7 +261,7 @@ def _store(
     try:
         store.write_document(
             db,
-            _document_record(job, document, base.sha256, size, extractor),
+            _document_record(job, document, base.sha256, size, extractor, ocr_mode),
             _page_rows(job.entry.id, document),
             _section_rows(job.entry.id, document),
             _page_topic_rows(job.entry.id, document, outcome.page_topics),
@@ -276,7 +296,9 @@ def _catalog_values(entry: CatalogEntry) -> dict[str, Any]:
     return {column: getattr(entry, column) for column in CATALOG_COLUMNS}
 
 
-def _document_record(job: Job, document: ExtractedDocument, sha256: str, size: int, extractor: Extractor) -> dict[str, Any]:
+def _document_record(
+    job: Job, document: ExtractedDocument, sha256: str, size: int, extractor: Extractor, ocr_mode: OcrMode
+) -> dict[str, Any]:
     meta = document.metadata
     values = _catalog_values(job.entry)
     values["title"] = job.entry.title or _usable_title(meta["title"]) or job.path.stem
@@ -289,6 +311,8 @@ def _document_record(job: Job, document: ExtractedDocument, sha256: str, size: i
         "bytes": size,
         "page_count": document.page_count,
         "pages_without_text": sum(1 for p in document.pages if not p.has_text_layer),
+        "pages_ocr": sum(1 for p in document.pages if p.ocr_engine),
+        "ocr_mode": ocr_mode,
         **{f"pdf_{key}": value for key, value in meta.items()},
         "pdf_encrypted": int(document.encrypted),
         "extractor": document.extractor,
@@ -321,6 +345,10 @@ def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, 
             "chars": len(page.text),
             "text_sha256": hashlib.sha256(page.text.encode("utf-8")).hexdigest(),
             "has_text_layer": int(page.has_text_layer),
+            "needs_ocr": int(page.needs_ocr),
+            "ocr": int(page.ocr_engine is not None),
+            "ocr_engine": page.ocr_engine,
+            "ocr_confidence": page.ocr_confidence,
         }
         for page in document.pages
     ]

@@ -1,9 +1,10 @@
-"""Extraction in worker processes: one PDF per task, with a time limit and a memory limit.
+"""Extraction in worker processes: one PDF (or one page to OCR) per task, with a time limit and a memory limit.
 
 A hostile PDF can hang a parser, eat all memory or crash PDFium (native code) outright. Each file is
 therefore read in a long-lived worker process; the parent waits with a deadline, kills and replaces a
 worker that overruns or dies, and turns what happened into an :class:`ExtractionError` naming the file.
-Only the parent writes the database. Workers come from a "forkserver" that has imported pypdf but not
+Only the parent writes the database. OCR runs as page tasks in the same workers, so the pages of one
+scanned document are read on every CPU, one single-threaded Tesseract per worker. Workers come from a "forkserver" that has imported pypdf but not
 PDFium, so PDFium is initialised in each worker and never forked after initialisation.
 """
 
@@ -16,7 +17,8 @@ import resource
 import signal
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Self
@@ -29,10 +31,19 @@ from qmarchive.errors import (
     TimeLimitError,
 )
 from qmarchive.extract import ExtractedDocument, Extractor
+from qmarchive.ocr import Engine, PageOcr
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 2048
 _PRELOAD = ["pypdf", "qmarchive.textnorm", "qmarchive.errors", "qmarchive.topics"]
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What makes a task the OCR of one page instead of the extraction of a document."""
+
+    page: int
+    engine: Engine
 
 
 @dataclass(frozen=True)
@@ -42,15 +53,18 @@ class Task:
     extractor: Extractor
     password: str | None
     note: str | None = None
+    fingerprint_all: bool = False
+    ocr: OcrPage | None = None
 
 
 @dataclass
 class Outcome:
-    """A finished task: the document, or the error that names why the file could not be read."""
+    """A finished task: the document (or the page's OCR), or the error that names why it could not be read."""
 
     task: Task
     document: ExtractedDocument | None = None
     page_topics: list[list[str]] | None = None
+    page_ocr: PageOcr | None = None
     error: ExtractionError | None = None
     seconds: float = 0.0
 
@@ -70,9 +84,10 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX
 
 
-def _worker_main(connection: Connection, memory_mb: int) -> None:
-    """Extract the files the parent sends until it closes the pipe (or dies)."""
+def _worker_main(connection: Connection, memory_mb: int, timeout: float) -> None:
+    """Extract the files (and OCR the pages) the parent sends until it closes the pipe (or dies)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one Tesseract thread per worker
     logging.getLogger().addHandler(logging.NullHandler())  # library warnings become document notes
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
@@ -80,12 +95,18 @@ def _worker_main(connection: Connection, memory_mb: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ValueError, OSError):  # pragma: no cover - a lower hard limit is already set
             pass
-    from qmarchive import topics
+    from qmarchive import ocr, topics
     from qmarchive.extract import extract
 
     def read(task: Task) -> tuple[str, Any, Any]:
         """The document and its pages' topics: tagging is the costliest step after extraction, so it runs here too."""
-        document = extract(task.path, extractor=task.extractor, password=task.password)
+        if task.ocr is not None:
+            # Tesseract is stopped shortly before the parent would kill this worker, so it is never orphaned.
+            page_ocr = ocr.recognise_page(
+                task.path, task.ocr.page, task.ocr.engine, password=task.password, timeout=max(1.0, timeout * 0.9)
+            )
+            return "ok", page_ocr, None
+        document = extract(task.path, extractor=task.extractor, password=task.password, fingerprint_all=task.fingerprint_all)
         return "ok", document, [list(topics.tag_page(page.text, page.section)) for page in document.pages]
 
     while True:
@@ -112,9 +133,9 @@ def _worker_main(connection: Connection, memory_mb: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, memory_mb: int):
+    def __init__(self, context: multiprocessing.context.BaseContext, memory_mb: int, timeout: float):
         self.connection, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, memory_mb, timeout), daemon=True)
         self.process.start()
         child.close()
         self.task: Task | None = None
@@ -164,18 +185,18 @@ class Pool:
         self._workers = []
 
     def map(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
-        pending = list(tasks)
-        pending.reverse()
+        """Run the tasks; given a deque, tasks the caller puts at its left while iterating run next."""
+        pending = tasks if isinstance(tasks, deque) else deque(tasks)
         busy: dict[Connection, _Worker] = {}
         idle: list[_Worker] = list(self._workers)
         while pending or busy:
             while pending and (idle or len(busy) < self.jobs):
                 worker = idle.pop() if idle else self._start()
-                task = pending.pop()
+                task = pending.popleft()
                 try:
                     worker.send(task)
                 except (BrokenPipeError, OSError):
-                    pending.append(task)
+                    pending.appendleft(task)
                     self._replace(worker)
                     continue
                 busy[worker.connection] = worker
@@ -195,7 +216,7 @@ class Pool:
                     assert worker.task is not None
                     old = worker.task
                     note = f"PDFium crashed on this file ({self._last_crash}); text extracted with pypdf instead"
-                    pending.append(Task(old.key, old.path, "pypdf", old.password, note))
+                    pending.appendleft(replace(old, extractor="pypdf", note=note))
                     self._replace(worker)
                     continue
                 if outcome.error is not None and (
@@ -221,7 +242,7 @@ class Pool:
                     )
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._context, self.memory_mb)
+        worker = _Worker(self._context, self.memory_mb, self.timeout)
         self._workers.append(worker)
         return worker
 
@@ -238,6 +259,8 @@ class Pool:
         try:
             if worker.connection.poll():
                 kind, value, page_topics = worker.connection.recv()
+                if kind == "ok" and task.ocr is not None:
+                    return Outcome(task, page_ocr=value, seconds=seconds)
                 if kind == "ok":
                     if task.note:
                         value.warnings.append(task.note)
@@ -256,7 +279,7 @@ class Pool:
             if number == signal.SIGKILL:
                 return Outcome(task, error=MemoryLimitError(
                     task.path, f"the worker was killed ({name}), most likely for using too much memory"), seconds=seconds)
-            if task.extractor == "pdfium":
+            if task.extractor == "pdfium" and task.ocr is None:
                 self._last_crash = f"{name}"
                 return None
             return Outcome(task, error=CrashedError(task.path, f"the PDF reader crashed ({name} {number})"), seconds=seconds)
