@@ -252,7 +252,8 @@ def test_hits_totals_and_facets_are_those_of_a_plain_whoosh_search(samples: Path
         maptype=sorting.Count,
     )
     assert first.total == len(stock) > 0
-    assert [h.page_id for h in first.hits] == [hit["page_id"] for hit in stock[:10]]
+    if query.phrase_bonus(searcher.schema, text) is None:  # the bonus reorders; tested by relevance
+        assert [h.page_id for h in first.hits] == [hit["page_id"] for hit in stock[:10]]
     for name in search.FACETS:
         expected = sorted(((v, c) for v, c in stock.groups(name).items() if v), key=lambda item: (-item[1], str(item[0])))
         assert first.facets[name] == expected

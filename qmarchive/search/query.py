@@ -9,12 +9,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 from whoosh import query as wq
-from whoosh.highlight import ContextFragmenter, Formatter, get_text, htmlescape
+from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text, htmlescape
 from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser
 from whoosh.query.qcore import QueryError
+from whoosh.searching import Results
 
 from qmarchive import german
-from qmarchive.search import facets
+from qmarchive.search import facets, matches
 from qmarchive.search.lifecycle import current_searcher
 from qmarchive.search.schema import wildcard_query
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
@@ -22,6 +23,8 @@ from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, pla
 MAX_QUERY_CHARS = 500
 PHRASE_SLOP = 3
 PHRASE_BONUS = 2.0
+# The phrase bonus reorders this many best-ranked pages (or the page asked for, if further down).
+PHRASE_BONUS_CANDIDATES = 100
 SEARCH_FIELDS = ["titel", "abschnitt", "text"]
 # Field filters, operators and quoting are left to the parser; plain words get spelling suggestions.
 _PLAIN_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
@@ -75,13 +78,17 @@ def parse(schema, text: str) -> wq.Query:
     if parsed is None or parsed is wq.NullQuery or _has_errors(parsed):
         words = " ".join(w for w, _, _ in german.words(text))
         parsed = _parser(schema).parse(words) if words else wq.NullQuery
-    parsed = _loosen_phrases(_unphrase_keywords(schema, parsed))
-    if _ONLY_WORDS.match(text) and len(text.split()) > 1:
-        # Words that stand together as typed rank first: "Nachbarschaft und Beteiligung".
-        phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
-        phrase.boost = PHRASE_BONUS
-        parsed = wq.AndMaybe(parsed, phrase)
-    return parsed
+    return _loosen_phrases(_unphrase_keywords(schema, parsed))
+
+
+def phrase_bonus(schema, text: str) -> wq.Query | None:
+    """Plain words typed together rank higher where they stand together: "Nachbarschaft und Beteiligung"."""
+    text = text[:MAX_QUERY_CHARS]
+    if not (_ONLY_WORDS.match(text) and len(text.split()) > 1):
+        return None
+    phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
+    phrase.boost = PHRASE_BONUS
+    return phrase
 
 
 def _unphrase_keywords(schema, q: wq.Query) -> wq.Query:
@@ -135,10 +142,10 @@ def search(
     filters = {k: v for k, v in (filters or {}).items() if v}
     searcher = current_searcher(index_dir)
     try:
-        results = _run(searcher, parse(searcher.schema, text), filters, page, pagelen)
+        results = _run(searcher, text, parse(searcher.schema, text), filters, page, pagelen)
     except QueryError:  # e.g. a phrase on a field without positions: search the plain words
         plain = " ".join(w for w, _, _ in german.words(text))
-        results = _run(searcher, parse(searcher.schema, plain), filters, page, pagelen)
+        results = _run(searcher, plain, parse(searcher.schema, plain), filters, page, pagelen)
     return SearchResult(
         query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=_hits(db, results.hits),
         facets=results.facets, filters=filters, suggestion=_suggest(searcher, text) if results.total < 3 else None,
@@ -149,29 +156,39 @@ def search(
 @dataclass
 class _Found:
     total: int
-    hits: list[Hit]  # Whoosh hits of the page asked for
+    hits: list  # Whoosh hits of the page asked for
     facets: dict[str, list[tuple[str, int]]]
 
 
-def _run(searcher, q: wq.Query, filters: dict[str, list[str]], page: int, pagelen: int) -> _Found:
+def _run(searcher, text: str, q: wq.Query, filters: dict[str, list[str]], page: int, pagelen: int) -> _Found:
     """The page of hits asked for, the number of matches and their facet counts.
 
-    Scoring is what costs most, so for word queries only the pages that can reach the top are scored
+    Scoring is what costs most. For word queries only the pages that can reach the top are scored
     (Whoosh skips postings blocks whose best score is too low) and the matches are listed apart,
-    unscored. A phrase costs more to match than its matches cost to score: it is matched once, and
-    all its matches are scored.
+    unscored. Phrases and prefixes gain nothing from skipping and cost more to match than to score:
+    they are matched once, and all their matches scored. The phrase bonus of several plain words is
+    added to the best-ranked pages only.
     """
     restrict = _filter_query(filters)
-    if any(isinstance(leaf, wq.Phrase) for leaf in q.leaves()):
+    wanted = page * pagelen
+    candidates = max(wanted, PHRASE_BONUS_CANDIDATES)
+    if any(isinstance(leaf, (wq.Phrase, wq.MultiTerm)) for leaf in q.leaves()):
         results = searcher.search(q, limit=None, filter=restrict)
-        docnums = [docnum for _, docnum in results.top_n]
+        docnums = {docnum for _, docnum in results.top_n}
     else:
-        results = searcher.search(q, limit=page * pagelen, filter=restrict)
-        docnums = list(searcher.docs_for_query(wq.And([q, restrict]) if restrict else q))
-    results.formatter = MarkFormatter()
-    results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-    shown = results[(page - 1) * pagelen : page * pagelen]
-    return _Found(total=len(docnums), hits=shown, facets=facets.count(searcher, docnums))
+        results = searcher.search(q, limit=candidates, filter=restrict)
+        docnums = matches.docnums(searcher, q)
+        if restrict is not None:
+            docnums &= matches.docnums(searcher, restrict)
+    top = results.top_n[:candidates]
+    bonus = phrase_bonus(searcher.schema, text)
+    if bonus is not None:
+        extra = matches.phrase_scores(searcher, bonus, [docnum for _, docnum in top])
+        top = sorted(((score + extra.get(docnum, 0.0), docnum) for score, docnum in top), key=lambda item: (-item[0], item[1]))
+    ranked = Results(searcher, q, top, highlighter=Highlighter(
+        fragmenter=ContextFragmenter(maxchars=240, surround=70), formatter=MarkFormatter()
+    ))
+    return _Found(total=len(docnums), hits=ranked[wanted - pagelen : wanted], facets=facets.count(searcher, docnums))
 
 
 def _hits(db: Database, results: list) -> list[Hit]:
