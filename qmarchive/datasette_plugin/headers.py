@@ -17,7 +17,7 @@ from pathlib import Path
 import datasette
 import jinja2
 
-REFERRER_POLICY = "same-origin"
+REFERRER_POLICY = "no-referrer"  # as Datasette sets it on its own views
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
