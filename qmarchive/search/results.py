@@ -15,7 +15,7 @@ FACETS = {"jahr": "Jahr", "typ": "Dokumenttyp", "feld": "Handlungsfeld", "dokume
 SNIPPET_CHARS = 240
 
 _PAGES_SQL = """
-SELECT p.id, p.document_id, p.page_number, p.page_label, p.section, p.text, p.has_text_layer,
+SELECT p.id, p.document_id, p.page_number, p.page_label, p.section, p.text, p.has_text_layer, p.ocr,
        d.title, d.doc_type, d.period_start, d.period_end
 FROM pages p JOIN documents d ON d.id = p.document_id
 WHERE p.id IN ({marks})
@@ -54,6 +54,7 @@ class Hit:
     snippet: str  # HTML: escaped text, hits in <mark>
     score: float
     rank: int
+    ocr: bool = False  # the page's text was read by OCR
 
     @classmethod
     def from_row(cls, row: dict[str, Any], *, snippet: str, score: float, rank: int) -> Hit:
@@ -61,7 +62,7 @@ class Hit:
             page_id=row["id"], document_id=row["document_id"], page_number=row["page_number"],
             page_label=row["page_label"], title=row["title"], doc_type=row["doc_type"],
             period=period(row["period_start"], row["period_end"]), section=row["section"],
-            snippet=snippet, score=round(float(score), 4), rank=rank,
+            snippet=snippet, score=round(float(score), 4), rank=rank, ocr=bool(row["ocr"]),
         )
 
     def as_dict(self) -> dict[str, Any]:
