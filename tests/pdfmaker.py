@@ -1,4 +1,4 @@
-"""Small PDFs for tests, written with reportlab: given lines per page, outline, labels, images, passwords."""
+"""Small PDFs for tests, written with reportlab: given lines per page, outline, labels, images, scans, passwords."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 
 FONT_DIR = Path(os.environ.get("QMARCHIVE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 FONT = "DejaVuSans"
+SCAN_DPI = 150
 _registered = False
 
 
@@ -35,6 +36,7 @@ class Spec:
     title: str = "Testdokument"
     author: str = "qmarchive tests"
     image_pages: set[int] = field(default_factory=set)  # page indexes drawn as an image only
+    scanned_pages: set[int] = field(default_factory=set)  # page indexes whose lines are drawn as a scan (no text layer)
     user_password: str | None = None
 
 
@@ -55,6 +57,9 @@ def make_pdf(path: Path, spec: Spec) -> Path:
                 c.addPageLabel(index, style=style, start=start)
         if index in spec.image_pages:
             c.drawImage(ImageReader(_blank_png()), 72, 400, width=300, height=200)
+        elif index in spec.scanned_pages:
+            width, height = c._pagesize
+            c.drawImage(ImageReader(scan_png(lines, width, height)), 0, 0, width=width, height=height)
         else:
             c.setFont(FONT, 11)
             y = 800
@@ -71,6 +76,21 @@ def _blank_png() -> io.BytesIO:
 
     buffer = io.BytesIO()
     Image.new("L", (60, 40), color=200).save(buffer, format="PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def scan_png(lines: list[str], width: float, height: float, dpi: int = SCAN_DPI) -> io.BytesIO:
+    """The lines as a page scanned at ``dpi``: black DejaVu Sans, 11 pt, 15 pt apart, from the top left."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (round(width / 72 * dpi), round(height / 72 * dpi)), color=255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans.ttf"), round(11 / 72 * dpi))
+    for n, line in enumerate(lines):
+        draw.text((dpi, round((42 + 15 * n) / 72 * dpi)), line, font=font, fill=0)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(dpi, dpi))
     buffer.seek(0)
     return buffer
 
