@@ -462,14 +462,16 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
 @cli.command("serve")
 @click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=int, help="Port to listen on.")
+@click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="QMARCHIVE_WORKERS",
+              show_envvar=True, help="Server processes; searches run in Python, so use one per CPU core for many users.")
 @click.pass_obj
-def serve_command(paths: Paths, host: str, port: int) -> None:
+def serve_command(paths: Paths, host: str, port: int, workers: int) -> None:
     """Serve the database with Datasette.
 
     The database is opened immutable (read-only) at http://HOST:PORT/ with the archive's metadata,
     facets, full-text search and the canned query "suche".
     """
-    serve.serve(paths.database, host, port, archive=paths.archive, base_url=paths.base_url)
+    serve.serve(paths.database, host, port, archive=paths.archive, base_url=paths.base_url, workers=workers)
 
 
 @cli.command("demo")

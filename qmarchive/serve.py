@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -52,12 +53,36 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
 
 
 def serve(
-    database: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, archive: Path | None = None, base_url: str | None = None
+    database: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    archive: Path | None = None,
+    base_url: str | None = None,
+    workers: int = 1,
 ) -> None:
-    """Run Datasette in this process until interrupted."""
-    datasette = build_datasette(database, archive=archive, base_url=base_url)
-    asyncio.run(datasette.invoke_startup())
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="info", lifespan="on")
+    """Run Datasette until interrupted: in this process, or in ``workers`` processes sharing the port."""
+    datasette = build_datasette(database, archive=archive, base_url=base_url)  # fails here on bad settings
+    if workers == 1:
+        asyncio.run(datasette.invoke_startup())
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="info", lifespan="on")
+        return
+    os.environ[_WORKER_CONFIG] = json.dumps(
+        {"database": str(database), "archive": str(archive) if archive else None, "base_url": base_url}
+    )
+    uvicorn.run(f"{__name__}:{worker_app.__name__}", factory=True, workers=workers, host=host, port=port,
+                log_level="info", lifespan="on")  # fmt: skip
+
+
+# uvicorn starts each worker process afresh; the settings reach them in the environment.
+_WORKER_CONFIG = "QMARCHIVE_SERVE_CONFIG"
+
+
+def worker_app():
+    """The ASGI application of one worker process (Datasette runs its start-up on the first request)."""
+    config = json.loads(os.environ[_WORKER_CONFIG])
+    archive = Path(config["archive"]) if config["archive"] else None
+    return build_datasette(Path(config["database"]), archive=archive, base_url=config["base_url"]).app()
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -67,7 +92,9 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 
 @contextmanager
-def child_server(archive: Path, index: Path, *, port: int | None = None, timeout: float = 30.0) -> Iterator[str]:
+def child_server(
+    archive: Path, index: Path, *, port: int | None = None, workers: int = 1, timeout: float = 30.0
+) -> Iterator[str]:
     """``qmarchive serve`` in a child process on 127.0.0.1 for as long as the block runs; yields its base URL.
 
     For browser and load tests: a real server answering real HTTP. The child is stopped on leaving.
@@ -75,7 +102,7 @@ def child_server(archive: Path, index: Path, *, port: int | None = None, timeout
     port = port or free_port()
     base = f"http://{DEFAULT_HOST}:{port}"
     command = [sys.executable, "-m", "qmarchive", "--archive", str(archive), "--index", str(index),
-               "serve", "--host", DEFAULT_HOST, "--port", str(port)]  # fmt: skip
+               "serve", "--host", DEFAULT_HOST, "--port", str(port), "--workers", str(workers)]  # fmt: skip
     with tempfile.TemporaryFile() as log:  # a pipe nobody reads would fill up with the access log
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
         try:

@@ -36,6 +36,23 @@ def test_pdf_pages_and_ranges_over_http(server: str, built: Paths) -> None:
     assert httpx.get(server + "/-/pdf/..%2F..%2Fcatalog.csv", follow_redirects=True).status_code == 404
 
 
+def test_worker_processes_share_the_port_and_answer_alike(built: Paths) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with child_server(built.archive, built.index, workers=2) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            def search(_: int) -> tuple[int, list[str]]:
+                answer = client.get("/-/suche.json", params={"q": "Straße"})
+                return answer.status_code, [hit["page_id"] for hit in answer.json()["hits"]]
+
+            with ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(search, range(12)))
+            citation = client.get("/-/zitat/ihek-2012/2")
+    assert {status for status, _ in answers} == {200}
+    assert len({tuple(ids) for _, ids in answers}) == 1 and answers[0][1]
+    assert citation.status_code == 200 and "IHEK 2012" in citation.text
+
+
 def test_serve_without_database_is_a_clean_error(paths: Paths) -> None:
     result = CliRunner().invoke(cli, ["--index", str(paths.index), "serve"])
     assert result.exit_code == 1
