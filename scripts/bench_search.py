@@ -5,9 +5,10 @@
 For each size, builds a database straight from generated page text (no PDFs): words drawn with their
 frequencies in the sample archive's pages (a Zipf-like distribution) plus compounds made from its nouns,
 in documents of 100 pages with years, types and topics; then builds the Whoosh index with
-``qmarchive.search.rebuild``. Prints p50/p95 latency of rare, frequent, phrase, prefix and field-filtered
-queries for FTS5 (top 20 with snippets) and Whoosh (top 10 with highlights and facets), then starts
-``qmarchive serve`` on 127.0.0.1 and sends a fixed number of requests from 8 concurrent clients to
+``qmarchive.search.rebuild``. Prints p50/p95 latency of rare, frequent, phrase, two-word, prefix and
+field-filtered queries for FTS5 (top 20 with snippets) and Whoosh (top 10 with highlights and facets),
+then starts ``qmarchive serve --workers N`` on 127.0.0.1 and sends a fixed number of requests from 8
+concurrent clients to
 ``/-/suche?q=…`` and ``/qmarchive/suche.json?q=…``: p50/p95 and the error count. The server is stopped at
 the end, whatever happens.
 """
@@ -18,9 +19,8 @@ import argparse
 import hashlib
 import random
 import re
-import socket
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qmarchive import search, store, topics
+from qmarchive.serve import child_server
 
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
 PAGES_PER_DOCUMENT = 100
@@ -124,6 +125,7 @@ def queries(words: list[str], weights: list[int]) -> dict[str, list[str]]:
         "rare": rare,
         "frequent": frequent,
         "phrase": [f'"{a} {b}"' for a, b in zip(frequent[:5], frequent[5:10])],
+        "two words": [f"{a} {b}" for a, b in zip(frequent[:5], frequent[5:10])],
         "prefix": [w[:5] + "*" for w in ranked[20:30]],
         "filtered": [f"{w} typ:ihek" for w in frequent[:5]]
         + [f"{w} jahr:2019" for w in frequent[5:10]],
@@ -165,52 +167,24 @@ def bench_engines(
                 if engine == "fts" and kind == "filtered"
                 else ""
             )
-            print(f"  {engine:<6} top {pagelen:<2} {kind:<9} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
+            print(f"  {engine:<6} top {pagelen:<2} {kind:<10} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
                   f"median hits {statistics.median_low(totals)}{note}")  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_http(
-    archive: Path, index_dir: Path, kinds: dict[str, list[str]], requests: int
+    archive: Path, index_dir: Path, kinds: dict[str, list[str]], requests: int, workers: int
 ) -> None:
-    port = free_port()
-    command = [sys.executable, "-m", "qmarchive", "--archive", str(archive), "--index", str(index_dir),
-               "serve", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-    server = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("the server did not start")
-        texts = [t for texts in kinds.values() for t in texts]
-        for label, path in (
-            ("/-/suche", "/-/suche"),
-            ("/qmarchive/suche.json", "/qmarchive/suche.json"),
-        ):
+    texts = [t for texts in kinds.values() for t in texts]
+    with child_server(archive, index_dir, workers=workers) as base:
+        for path in ("/-/suche", "/qmarchive/suche.json"):
             with httpx.Client(base_url=base, timeout=30) as client:
-                client.get(path, params={"q": texts[0]})  # warm up
+                for text in texts[:workers * 2]:
+                    client.get(path, params={"q": text})  # every worker has opened the index
 
                 def one(i: int, path: str = path) -> tuple[float, bool]:
                     started = time.perf_counter()
                     try:
-                        ok = (
-                            client.get(
-                                path, params={"q": texts[i % len(texts)]}
-                            ).status_code
-                            == 200
-                        )
+                        ok = client.get(path, params={"q": texts[i % len(texts)]}).status_code == 200
                     except httpx.HTTPError:
                         ok = False
                     return time.perf_counter() - started, ok
@@ -221,15 +195,8 @@ def bench_http(
                 seconds = time.perf_counter() - started
             p50, p95 = percentiles([s for s, _ in outcomes])
             errors = sum(1 for _, ok in outcomes if not ok)
-            print(f"  HTTP {label:<22} {CLIENTS} clients, {requests} requests: p50 {p50 * 1000:7.1f} ms  "
-                  f"p95 {p95 * 1000:7.1f} ms  errors {errors}  ({requests / seconds:.1f} req/s)")  # fmt: skip
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            print(f"  HTTP {path:<22} {CLIENTS} clients, {workers} server processes, {requests} requests: "
+                  f"p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  errors {errors}  ({requests / seconds:.1f} req/s)")  # fmt: skip
 
 
 def main() -> None:
@@ -250,6 +217,12 @@ def main() -> None:
         type=int,
         default=160,
         help="HTTP requests per endpoint (default: 160)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes for the HTTP measurement (default: CPU count)",
     )
     parser.add_argument(
         "--no-http", action="store_true", help="skip the HTTP measurement"
@@ -284,7 +257,7 @@ def main() -> None:
                 )
             bench_engines(database, index_dir, kinds, args.repeat)
             if not args.no_http:
-                bench_http(work / "archive", index_dir, kinds, args.requests)
+                bench_http(work / "archive", index_dir, kinds, args.requests, args.workers)
 
 
 if __name__ == "__main__":
