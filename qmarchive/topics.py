@@ -21,6 +21,8 @@ from typing import Any
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _TOKEN = re.compile(r"[a-z0-9]+")
+# Combining marks, which NFKD splits off accented letters (é → e + ◌́): the blocks Latin text uses.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # A one-word name counts as a name only when it stands as a heading ("5.2 Bildung"), in quotes or
 # after one of these words; elsewhere "Bildung" is an ordinary word ("Kultur, Bildung und Infrastruktur").
 _NAME_CUES = ("handlungsfeld", "handlungsfelder", "querschnittsthema")
@@ -90,7 +92,7 @@ LEXICON_VERSION: int = lexicon().version
 def fold(text: str) -> str:
     """Lower case without umlauts or accents (ß → ss, ä → ae, é → e): how names and keywords are compared."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def tag_page(text: str, section: str | None = None) -> list[str]:
@@ -163,6 +165,7 @@ class _Name:
     pattern: re.Pattern[str]
     one_word: bool
     topic_ids: frozenset[str]
+    first_word: str  # a page without it as a substring cannot name the topic: no regex search needed
 
 
 @cache
@@ -179,6 +182,7 @@ def _names() -> tuple[_Name, ...]:
             pattern=re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9]{1,4}".join(_name_word(w) for w in words)),
             one_word=len(words) == 1,
             topic_ids=frozenset(ids),
+            first_word="" if words[0] == "und" else words[0],
         )
         for words, ids in owners.items()
     )
@@ -195,6 +199,8 @@ def _named_topics(folded: str) -> tuple[set[str], list[tuple[int, int]]]:
     """
     matches: list[tuple[int, int, _Name, bool]] = []
     for name in _names():
+        if name.first_word not in folded:
+            continue
         for m in name.pattern.finditer(folded):
             # A one-word name must be a whole word (not the start of a compound) and stand as a name.
             if name.one_word and re.match(r"[a-z0-9]", folded[m.end() : m.end() + 1]):
@@ -216,7 +222,7 @@ def _named_topics_in_title(folded_title: str) -> set[str]:
     """A section title is short and chosen with care: any name in it counts, one-word names included."""
     named: set[str] = set()
     for name in _names():
-        m = name.pattern.search(folded_title)
+        m = name.first_word in folded_title and name.pattern.search(folded_title)
         if m and not (name.one_word and re.match(r"[a-z0-9]", folded_title[m.end() : m.end() + 1])):
             named |= name.topic_ids
     return named
@@ -332,10 +338,8 @@ def _keyword_hits(matchers: _Matchers, folded: str, window: int) -> int:
     if matchers.excluded_phrases:
         folded = matchers.excluded_phrases.sub(" ", folded)
     tokens = _TOKEN.findall(folded)
-    found: list[tuple[int, str]] = []
-    for position, token in enumerate(tokens):
-        if (keyword := matchers.keyword(token)) is not None:
-            found.append((position, keyword))
+    keywords = {token: keyword for token in set(tokens) if (keyword := matchers.keyword(token)) is not None}
+    found = [(position, keywords[token]) for position, token in enumerate(tokens) if token in keywords] if keywords else []
     if matchers.phrases:
         text = " ".join(tokens)
         word_starts = [m.start() for m in _TOKEN.finditer(text)]
