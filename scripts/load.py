@@ -7,7 +7,8 @@ query that never ends, again and again, for the whole run: Datasette's sql_time_
 one, and the other requests are answered meanwhile.
 
     .venv/bin/python scripts/load.py                                   # the sample archive, 16 clients, 2,000 requests
-    .venv/bin/python scripts/load.py --url http://127.0.0.1:8001 --runaway  # a server already running here
+    .venv/bin/python scripts/load.py --workers 2 --runaway             # two server processes, beside a runaway query
+    .venv/bin/python scripts/load.py --url http://127.0.0.1:8001         # a server already running here
 
 Without --url the sample archive is built into a temporary directory and served by a child process.
 Only 127.0.0.1 is ever a target.
@@ -176,6 +177,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default: 16)")
     parser.add_argument("--requests", type=int, default=2000, help="requests in all (default: 2000)")
     parser.add_argument("--runaway", action="store_true", help="run a never-ending SQL query all the while")
+    parser.add_argument("--workers", type=int, default=1, help="server processes when serving the samples (default: 1)")
     args = parser.parse_args()
     if args.url:
         report = asyncio.run(measure(args.url.rstrip("/"), args.requests, args.clients, args.runaway))
@@ -183,7 +185,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as index:
             command = [sys.executable, "-m", "qmarchive", "--archive", str(ROOT / "archive"), "--index", index, "demo", "--no-serve"]
             subprocess.run(command, check=True, capture_output=True)
-            with child_server(ROOT / "archive" / "samples", Path(index) / "samples") as base:
+            with child_server(ROOT / "archive" / "samples", Path(index) / "samples", workers=args.workers) as base:
                 report = asyncio.run(measure(base, args.requests, args.clients, args.runaway))
     print("\n".join(report.lines()))
     sys.exit(1 if report.errors() else 0)
