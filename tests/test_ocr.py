@@ -108,6 +108,11 @@ def test_words_of_scanned_pages_are_found_by_search(scans: Paths, query: str, en
     assert [hit["page_id"] for hit in json.loads(result.stdout)] == [page]
 
 
+def test_terminal_hits_mark_ocr_text(scans: Paths) -> None:
+    output = run(scans, "search", "Spielplatzsanierung ODER Einleitung").stdout
+    assert "[ihek-2010/2]  (OCR)\n" in output and "[ihek-2010/1]\n" in output
+
+
 def test_status_counts_ocr_pages(scans: Paths) -> None:
     report = json.loads(run(scans, "status", "--json").stdout)
     assert (report["pages"], report["pages_without_text"], report["pages_ocr"], report["pages_without_searchable_text"]) == (3, 2, 2, 0)
