@@ -170,6 +170,18 @@ def test_ocr_always_without_tesseract_is_an_error(paths: Paths) -> None:
     assert not Database(paths.database)["documents"].exists() or Database(paths.database)["documents"].count == 0
 
 
+def test_ocr_always_reads_every_page(paths: Paths) -> None:
+    make_scans(paths, SCANNED[:1])
+    run(paths, "ingest", "--no-index")
+    result = run(paths, "ingest", "--no-index", "--ocr", "always")
+    assert result.stdout.startswith("1 ingested (2 pages)")
+    assert "OCR: 1 pages read" in result.stdout and "1 from the cache" in result.stdout
+    page = Database(paths.database)["pages"].get("ihek-2010/1")
+    assert (page["has_text_layer"], page["needs_ocr"], page["ocr"]) == (1, 0, 1)
+    assert "Diese Seite hat eine Textebene" in page["text"]
+    assert run(paths, "ingest", "--no-index", "--ocr", "always").stdout.startswith("0 ingested (0 pages), 1 unchanged")
+
+
 def test_never_leaves_scans_without_text(paths: Paths) -> None:
     make_scans(paths, SCANNED[:1])
     result = run(paths, "ingest", "--no-index", "--ocr", "never")
