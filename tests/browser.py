@@ -36,6 +36,15 @@ def chromium() -> Iterator:
             browser.close()
 
 
+def axe_violations(page) -> list[dict]:
+    """What axe-core (inside the axe-playwright-python wheel) finds on the page as it is now."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.fail("axe-playwright-python is missing: pip install -e '.[test]'")
+    return Axe().run(page).response["violations"]
+
+
 def record_errors(page, errors: list[str]) -> None:
     """Collect what a page reports as errors (console, uncaught exceptions, CSP violations) and any dialog
     a script opens: a person would not see them, a test should."""

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browser import chromium
+from browser import axe_violations, chromium
+from playwright.sync_api import expect
 
 ROW = "/qmarchive/pages/muster-abschlussplan-2024~2F10"
 PLUGIN_PAGES = [
@@ -46,10 +46,9 @@ def page(browser, live_samples: str) -> Iterator:
 def violations(page, path: str, impacts: set[str] | None = None) -> list[str]:
     page.goto(path)
     assert page.evaluate("document.documentElement.lang") == "de"
-    found = Axe().run(page).response["violations"]
     return [
         f"{v['impact']} {v['id']}: {v['help']} at {[node['target'] for node in v['nodes'][:3]]}"
-        for v in found
+        for v in axe_violations(page)
         if impacts is None or v["impact"] in impacts
     ]
 
@@ -70,7 +69,8 @@ def test_linked_datasette_pages_have_no_serious_violations(page, path: str) -> N
 
 def test_search_by_keyboard_alone(page) -> None:
     page.goto("/-/suche")
-    page.keyboard.type("Quartiersrat")  # the search field has the focus
+    expect(page.get_by_label("Suchbegriffe")).to_be_focused()
+    page.keyboard.type("Quartiersrat")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"q=Quartiersrat"))
     first_hit = page.locator("ol.qm-treffer h3 a").first

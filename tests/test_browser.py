@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from browser import ARTIFACTS, chromium, record_errors
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +50,12 @@ def test_home_page_leads_to_the_search(page) -> None:
     page.get_by_role("link", name="Suche über alle Seiten").click()
     page.wait_for_url("**/-/suche")
     assert page.get_by_role("heading", level=1).inner_text() == "Suche im Archiv"
-    assert page.evaluate("document.activeElement.id") == "qm-q"  # the search field has the focus
+    expect(page.get_by_label("Suchbegriffe")).to_be_focused()
 
 
 def test_search_and_a_facet(page) -> None:
     search(page, "Spielplatz")
-    assert page.get_by_role("heading", name="Treffer").is_visible()
+    expect(page.get_by_role("heading", name="Treffer")).to_be_visible()
     count = page.locator(".qm-anzahl strong").inner_text()
     assert re.fullmatch(r"\d+ Seiten gefunden", count), count
     assert page.locator("ol.qm-treffer > li").count() == 20
@@ -89,7 +90,7 @@ def test_a_hit_leads_to_its_page_and_citation(page) -> None:
     assert bibtex.startswith("@")
     copy = page.get_by_role("button", name="BibTeX kopieren")  # shown by qmarchive.js, so the script ran under the CSP
     copy.click()
-    assert page.locator("button.qm-copy", has_text="Kopiert").is_visible()
+    expect(page.locator("button.qm-copy", has_text="Kopiert")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == bibtex
     download = page.request.get(page.get_by_role("link", name="RIS").get_attribute("href"))
     assert download.ok and download.text().startswith("TY  - ")
@@ -121,7 +122,7 @@ def test_exports_download(page, label: str) -> None:
 )
 def test_datasette_pages_work_under_the_csp(page, path: str, ready: str) -> None:
     page.goto(path)
-    assert page.locator(ready).first.is_visible()
+    expect(page.locator(ready).first).to_be_visible()
 
 
 def test_csp_blocks_an_injected_inline_script(page, errors: list[str]) -> None:
