@@ -562,7 +562,7 @@ async def test_datasette_shows_the_provenance_table(paths: Paths, server: Server
     catalog(paths, {"id": "ihek-2019-2021", "source_url": url})
     assert run(paths, "fetch", *FAST).exit_code == 0
     assert run(paths, "ingest", "--no-index").exit_code == 0
-    assert [r["name"] for r in Database(paths.database).query("select name from _sqlite_migrations")][-1] == "m003_provenance"
+    assert "m003_provenance" in [r["name"] for r in Database(paths.database).query("select name from _sqlite_migrations")]
     ds = build_datasette(paths.database)
     table = (await ds.client.get("/qmarchive/provenance.json", params={"_shape": "objects"})).json()
     assert sorted((row["attempt"], row["status"], row["outcome"]) for row in table["rows"]) == [(1, 500, "failed"), (2, 200, "downloaded")]
