@@ -7,12 +7,14 @@ Tesseract (German) is installed here and in CI (``.ci/run``); nothing of it is r
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
+import hostile
 from conftest import write_catalog
 from pdfmaker import Spec, make_pdf
 from qmarchive.cli import cli
@@ -180,6 +182,22 @@ def test_ocr_always_reads_every_page(paths: Paths) -> None:
     assert (page["has_text_layer"], page["needs_ocr"], page["ocr"]) == (1, 0, 1)
     assert "Diese Seite hat eine Textebene" in page["text"]
     assert run(paths, "ingest", "--no-index", "--ocr", "always").stdout.startswith("0 ingested (0 pages), 1 unchanged")
+
+
+def test_a_page_whose_ocr_crashes_stays_without_text_and_the_batch_goes_on(paths: Paths) -> None:
+    make_scans(paths, SCANNED[:1])
+    (paths.archive / "pdf" / "bombe.pdf").write_bytes(hostile.decompression_bomb())
+    # PDFium aborts on the bomb under this memory limit, when reading its text and again when rendering it.
+    result = run(paths, "ingest", "--no-index", "--memory-mb", "400", str(paths.archive / "pdf" / "bombe.pdf"),
+                 str(paths.archive / "pdf" / "ihek-2010.pdf"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2 ingested (3 pages)")
+    assert re.search(r"^OCR: 1 pages read, [0-9.]+ s/page, 0 from the cache, 1 failed$", result.stdout, re.M)
+    assert "Warning: pdf/bombe.pdf: page 1: OCR failed (" in result.stderr
+    assert "the page stays without text" in result.stderr
+    db = Database(paths.database)
+    assert (db["pages"].get("bombe/1")["ocr"], db["pages"].get("bombe/1")["needs_ocr"]) == (0, 1)
+    assert db["pages"].get("ihek-2010/2")["ocr"] == 1
 
 
 def test_never_leaves_scans_without_text(paths: Paths) -> None:
