@@ -192,12 +192,12 @@ def _report_ocr(ocr: ingest.OcrCounts) -> None:
         )
 
 
-def _update_index(paths: Paths, *, rebuild: bool, quiet: bool) -> None:
+def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None = None) -> None:
     db = store.open_existing(paths.database)
     pages = db["pages"].count
     with _progress(pages, "Indexing", quiet) as bar:
         act = search.rebuild if rebuild else search.update
-        report = act(db, paths.index, progress=bar.update)
+        report = act(db, paths.index, progress=bar.update, jobs=jobs)
     if report.recovered_lock:
         click.echo(f"Warning: {report.recovered_lock}", err=True)
     if report.reason and not quiet:
@@ -229,9 +229,11 @@ class _NoProgress:
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build the whole index anew (beside the old one, then switch).")
 @click.option("--if-needed", is_flag=True, help="Only build if there is no index or it was built by another version.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes analysing pages in a full build [default: one per CPU from 2,000 pages on].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
-def index_command(paths: Paths, rebuild: bool, if_needed: bool, quiet: bool) -> None:
+def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None, quiet: bool) -> None:
     """Build or update the German search index (Whoosh) from the database.
 
     Without options, only pages that changed since the last run are indexed again; an index built by
@@ -240,7 +242,7 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, quiet: bool) -> 
     if if_needed and search.rebuild_reason(paths.index) is None:
         click.echo("Search index is current; nothing to do.")
         return
-    _update_index(paths, rebuild=rebuild, quiet=quiet)
+    _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)
 
 
 @cli.command("search")

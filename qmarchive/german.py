@@ -72,6 +72,11 @@ def words(text: str) -> Iterator[tuple[str, int, int]]:
         yield match.group(0), match.start(), match.end()
 
 
+def word_list(text: str) -> list[str]:
+    """The words of a text, without offsets (faster where they are not needed)."""
+    return _WORD.findall(text)
+
+
 def gender_neutral(word: str) -> str:
     """The base noun of a gendered form: Bewohner:innen, BewohnerInnen, Bewohnerinnen → Bewohner."""
     for pattern in (_GENDER_SEPARATED, _GENDER_CAPITAL_I):

@@ -125,3 +125,31 @@ def test_killed_index_rebuild_and_update_leave_a_usable_index(batch: Paths) -> N
     assert code == 0, output
     assert "Traceback" not in output
     assert_index_matches(batch)
+
+
+def test_a_killed_parallel_rebuild_leaves_no_process_behind(batch: Paths) -> None:
+    code, output = finish(qmarchive(batch, "ingest", "--quiet"))
+    assert code == 0, output
+    rebuild = timed_run(batch, "index", "--rebuild", "--quiet", "--jobs", "2")
+    process = qmarchive(batch, "index", "--rebuild", "--quiet", "--jobs", "2")
+    time.sleep(rebuild * 0.6)  # the analysing processes are at work
+    process.kill()
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 5
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leaked = _group_alive(process.pid)
+    if leaked:
+        os.killpg(process.pid, signal.SIGKILL)
+    assert not leaked, "processes of the killed rebuild are still running"
+    code, output = finish(qmarchive(batch, "index", "--quiet"))  # the write lock is free again
+    assert code == 0, output
+    assert_index_matches(batch)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

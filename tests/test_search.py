@@ -271,3 +271,21 @@ def test_facets_count_only_the_pages_an_update_left_in_the_index(copy: Paths) ->
     assert after.total == before.total
     assert after.facets == before.facets
     assert sum(count for _, count in after.facets["dokument"]) == after.total
+
+
+def test_an_index_built_by_several_processes_answers_as_one_built_by_one(copy: Paths) -> None:
+    db = Database(copy.database)
+    queries = ["Straße", "Bewohner:innen", "Spielplatz typ:ihek", '"Hellersdorfer Promenade"']
+    single = [search.run(db, copy.index, q).as_dict() for q in queries]
+    result = CliRunner().invoke(cli, cli_args(copy, "index", "--rebuild", "--jobs", "2"))
+    assert result.exit_code == 0, result.output
+    generation = lifecycle.current_generation(copy.index)
+    assert len(list(generation.glob("*.seg"))) > 1  # one segment per writing process
+    several = [search.run(db, copy.index, q).as_dict() for q in queries]
+    for before, after in zip(single, several, strict=True):
+        for result in (before, after):
+            result.pop("seconds")
+            for hit in result["hits"]:
+                hit.pop("score")  # BM25 statistics are kept per segment: scores may differ slightly
+        assert after["total"] == before["total"] and after["facets"] == before["facets"]
+        assert sorted(h["page_id"] for h in after["hits"]) == sorted(h["page_id"] for h in before["hits"])

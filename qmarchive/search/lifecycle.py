@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 
 from qmarchive import german
 from qmarchive.errors import SearchIndexError
+from qmarchive.search import writer as index_writer
 from qmarchive.search.schema import SCHEMA_VERSION, make_schema
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 MARKER = "qmarchive-index.json"
-WRITER_MEMORY_MB = 256
 
 Progress = Callable[[int], None]
 
@@ -209,7 +209,7 @@ def _years(row: dict[str, Any]) -> str:
 
 def _index_document(row: dict[str, Any]) -> dict[str, Any]:
     text = row["text"] or ""
-    spelling = {german.fold(w) for w, _, _ in german.words(text) if len(w) > 2}
+    spelling = {german.fold(w) for w in set(german.word_list(text)) if len(w) > 2}
     return {
         "page_id": row["id"],
         "fingerprint": _fingerprint(row),
@@ -228,21 +228,21 @@ def _index_document(row: dict[str, Any]) -> dict[str, Any]:
 
 def _splitter(db: Database) -> german.CompoundSplitter:
     """Compound parts: common German words and the words the archive itself uses."""
-    found: set[str] = set()
+    written: set[str] = set()
     for (text,) in db.execute("SELECT text FROM pages"):
-        found.update(german.fold(german.gender_neutral(w)) for w, _, _ in german.words(text))
-    return german.splitter_for(found)
+        written.update(german.word_list(text))
+    return german.splitter_for({german.fold(german.gender_neutral(w)) for w in written})
 
 
 # --- build and update ----------------------------------------------------------------------------
 
 
-def rebuild(db: Database, index_dir: Path, progress: Progress | None = None) -> IndexReport:
+def rebuild(db: Database, index_dir: Path, progress: Progress | None = None, *, jobs: int | None = None) -> IndexReport:
     """Build a complete new generation beside the current one, then switch readers to it."""
-    return update(db, index_dir, progress, rebuild=True)
+    return update(db, index_dir, progress, rebuild=True, jobs=jobs)
 
 
-def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None, jobs: int | None) -> IndexReport:
     started = datetime.now(timezone.utc)
     directory = whoosh_dir(index_dir)
     previous = current_generation(index_dir)
@@ -250,7 +250,7 @@ def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None) ->
     generation = directory / f"gen-{started.strftime('%Y%m%dT%H%M%S%f')}"
     generation.mkdir()
     ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    writer = index_writer.writer(ix, db.execute("SELECT count(*) FROM pages").fetchone()[0], jobs)
     pages = 0
     try:
         for row in _page_rows(db):
@@ -287,13 +287,15 @@ def _remove_generations(directory: Path, keep: set[Path | None]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def update(db: Database, index_dir: Path, progress: Progress | None = None, *, rebuild: bool = False) -> IndexReport:
+def update(
+    db: Database, index_dir: Path, progress: Progress | None = None, *, rebuild: bool = False, jobs: int | None = None
+) -> IndexReport:
     """Bring the index in step with the database: only pages that changed are indexed again, unless
     a rebuild is asked for or the index was built by another version."""
     with write_lock(index_dir) as recovered:
         reason = None if rebuild else rebuild_reason(index_dir)
         if rebuild or reason:
-            report = _rebuild_locked(db, index_dir, progress)
+            report = _rebuild_locked(db, index_dir, progress, jobs)
             report.reason = reason
         else:
             report = _update_locked(db, index_dir, progress)
@@ -310,7 +312,7 @@ def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> 
     removed = [page_id for page_id in indexed if page_id not in wanted]
     changed = [page_id for page_id, fp in wanted.items() if indexed.get(page_id) != fp]
     if removed or changed:
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        writer = ix.writer(limitmb=index_writer.MEMORY_MB)
         try:
             for page_id in removed:
                 writer.delete_by_term("page_id", page_id)
