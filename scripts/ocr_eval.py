@@ -29,6 +29,7 @@ import make_samples as M  # noqa: E402
 import sample_texts as T  # noqa: E402
 
 from qmarchive import ocr  # noqa: E402
+from qmarchive.ocr_accuracy import accuracy  # noqa: E402
 
 PARAGRAPHS = [T.LEITBILD, *T.AREA_FACTS, *(f"{name}: {text.format(bew_dat='Bewohnerinnen und Bewohnern')}" for name, text in T.FUND_TEXTS)]
 
@@ -69,23 +70,6 @@ def make_pdfs(directory: Path, pages: int) -> tuple[dict[str, Path], list[str]]:
     write_pdf(pdfs["clean"], clean)
     write_pdf(pdfs["scanned"], scanned)
     return pdfs, references
-
-
-def edit_distance(a, b) -> int:
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i]
-        for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
-
-
-def accuracy(reference: str, recognised: str) -> tuple[float, float]:
-    reference, recognised = " ".join(reference.split()), " ".join(recognised.split())
-    chars = 1 - edit_distance(reference, recognised) / len(reference)
-    words = 1 - edit_distance(reference.split(), recognised.split()) / len(reference.split())
-    return chars, words
 
 
 def _read(args: tuple[Path, int, ocr.Engine]) -> ocr.PageOcr:

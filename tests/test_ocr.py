@@ -19,6 +19,7 @@ from conftest import write_catalog
 from pdfmaker import Spec, make_pdf
 from qmarchive.cli import cli
 from qmarchive.ocr import TESSERACT_ENV
+from qmarchive.ocr_accuracy import accuracy
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 from qmarchive.textnorm import usable_text
@@ -64,23 +65,6 @@ def scans(tmp_path_factory) -> Paths:
     assert result.exit_code == 0, result.output
     assert "OCR: 2 pages read" in result.stdout
     return paths
-
-
-def levenshtein(a: list[str] | str, b: list[str] | str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i]
-        for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
-
-
-def accuracy(reference: str, recognised: str) -> tuple[float, float]:
-    """Character and word accuracy: 1 - edit distance / length of the reference (whitespace folded)."""
-    reference, recognised = " ".join(reference.split()), " ".join(recognised.split())
-    words = reference.split()
-    return 1 - levenshtein(reference, recognised) / len(reference), 1 - levenshtein(words, recognised.split()) / len(words)
 
 
 def test_scanned_pages_are_read_in_german_and_stored_as_ocr(scans: Paths) -> None:
