@@ -131,6 +131,10 @@ def _uncatalogued_entry(path: Path, archive: Path) -> CatalogEntry:
     )
 
 
+# Files checked (and, if unchanged, logged) per transaction before extraction starts.
+_CHECKS_PER_COMMIT = 500
+
+
 def run(
     db: Database,
     paths: Paths,
@@ -175,15 +179,17 @@ def run(
 
     try:
         summary.retagged = retag_if_needed(db)
-        for key, job in enumerate(jobs):
-            prepared = _prepare(db, job, extractor, ocr_pages, history.get(job.entry.id, []))
-            if isinstance(prepared, FileResult):
-                if record(prepared):
-                    return summary
-                continue
-            base, size = prepared
-            by_key[key] = (job, base, size)
-            tasks.append(Task(key, job.path, extractor, job.entry.password or password, fingerprint_all=ocr == "always"))
+        for start in range(0, len(jobs), _CHECKS_PER_COMMIT):
+            with db.atomic():  # unchanged files are logged in batches: one disk sync each would dominate a re-run
+                for key, job in enumerate(jobs[start : start + _CHECKS_PER_COMMIT], start=start):
+                    prepared = _prepare(db, job, extractor, ocr_pages, history.get(job.entry.id, []))
+                    if isinstance(prepared, FileResult):
+                        if record(prepared):
+                            return summary
+                        continue
+                    base, size = prepared
+                    by_key[key] = (job, base, size)
+                    tasks.append(Task(key, job.path, extractor, job.entry.password or password, fingerprint_all=ocr == "always"))
         if not tasks:
             return summary
         queue = deque(tasks)

@@ -14,13 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-import httpx
-import uvicorn
-from datasette.app import Datasette
+from typing import TYPE_CHECKING
 
 from qmarchive import cite
 from qmarchive.errors import QmarchiveError, StoreError
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
+# Datasette, uvicorn and httpx are imported where they are used: importing them takes half a second,
+# which every other command of the CLI would pay.
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -43,6 +46,8 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
     ``archive`` is where /-/pdf finds the files (default: the last ingest run's archive); ``base_url``
     the published address permalinks in citations use (default: this server's own address).
     """
+    from datasette.app import Datasette
+
     if not database.is_file():
         raise StoreError(f"{database}: no database yet; run 'qmarchive ingest' first")
     if base_url:
@@ -62,6 +67,8 @@ def serve(
     workers: int = 1,
 ) -> None:
     """Run Datasette until interrupted: in this process, or in ``workers`` processes sharing the port."""
+    import uvicorn
+
     datasette = build_datasette(database, archive=archive, base_url=base_url)  # fails here on bad settings
     if workers == 1:
         asyncio.run(datasette.invoke_startup())
@@ -99,6 +106,8 @@ def child_server(
 
     For browser and load tests: a real server answering real HTTP. The child is stopped on leaving.
     """
+    import httpx
+
     port = port or free_port()
     base = f"http://{DEFAULT_HOST}:{port}"
     command = [sys.executable, "-m", "qmarchive", "--archive", str(archive), "--index", str(index),
