@@ -168,11 +168,17 @@ def tidy_whitespace(text: str) -> str:
 def usable_text(raw: str) -> bool:
     """False for no text, or text that is mostly damage: replacement or private-use characters, control
     characters, or CJK ideographs and Hangul (what 8-bit text read as UTF-16 turns into) in a German archive."""
+    if _ORDINARY.fullmatch(raw):  # the usual case, decided without looking at each character in Python
+        return bool(raw.strip())
     letters = [ch for ch in raw if not ch.isspace()]
     if not letters:
         return False
     damaged = sum(1 for ch in letters if _damaged(ch))
     return damaged / len(letters) <= GARBAGE_SHARE
+
+
+# Latin letters, general punctuation, the euro sign, ligatures and PDFium's hyphen mark: never damage.
+_ORDINARY = re.compile("[\t\n\r\x20-\x7e\xa0-\u024f\u2000-\u206f\u20ac\ufb00-\ufb06\ufffe]*")
 
 
 def _damaged(ch: str) -> bool:
