@@ -22,7 +22,7 @@ from bench_ingest import ROOT, build_corpus
 
 def ingest(files: list[Path], index: Path, jobs: int) -> tuple[float, int]:
     command = [sys.executable, "-m", "qmarchive", "--archive", str(index / "archive"), "--index", str(index),
-               "ingest", "--no-index", "--quiet", "--jobs", str(jobs), *map(str, files)]  # fmt: skip
+               "ingest", "--no-index", "--quiet", "--ocr", "never", "--jobs", str(jobs), *map(str, files)]  # fmt: skip
     started = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
