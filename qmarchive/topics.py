@@ -15,7 +15,8 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from itertools import accumulate
 from importlib import resources
 from typing import Any
 
@@ -328,6 +329,17 @@ def _alternation(stems: list[str], anchor: str) -> re.Pattern[str] | None:
     return re.compile("|".join(parts))
 
 
+@lru_cache(maxsize=2)
+def _words(folded: str) -> tuple[list[str], frozenset[str], str, list[int]]:
+    """A page's words, the distinct ones, the words joined by single spaces, and where each starts there.
+
+    Kept for the page being tagged: every topic's keywords are looked for in the same words.
+    """
+    tokens = _TOKEN.findall(folded)
+    starts = list(accumulate((len(token) + 1 for token in tokens[:-1]), initial=0)) if tokens else []
+    return tokens, frozenset(tokens), " ".join(tokens), starts
+
+
 def _keyword_hits(matchers: _Matchers, folded: str, window: int) -> int:
     """The most different keywords found within any stretch of ``window`` words.
 
@@ -337,12 +349,10 @@ def _keyword_hits(matchers: _Matchers, folded: str, window: int) -> int:
     """
     if matchers.excluded_phrases:
         folded = matchers.excluded_phrases.sub(" ", folded)
-    tokens = _TOKEN.findall(folded)
-    keywords = {token: keyword for token in set(tokens) if (keyword := matchers.keyword(token)) is not None}
+    tokens, distinct, text, word_starts = _words(folded)
+    keywords = {token: keyword for token in distinct if (keyword := matchers.keyword(token)) is not None}
     found = [(position, keywords[token]) for position, token in enumerate(tokens) if token in keywords] if keywords else []
     if matchers.phrases:
-        text = " ".join(tokens)
-        word_starts = [m.start() for m in _TOKEN.finditer(text)]
         found += [(bisect.bisect_right(word_starts, m.start()) - 1, m.group(0)) for m in matchers.phrases.finditer(text)]
     found.sort()
     best, first, in_window = 0, 0, Counter()
