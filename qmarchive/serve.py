@@ -6,18 +6,22 @@ import asyncio
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlite_utils import Database
+
 from qmarchive import cite
 from qmarchive.errors import QmarchiveError, StoreError
+from qmarchive.migrations import migrations
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -50,11 +54,26 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
 
     if not database.is_file():
         raise StoreError(f"{database}: no database yet; run 'qmarchive ingest' first")
+    _check_schema(database)
     if base_url:
         cite.permalink("check", base_url=base_url)  # a malformed address fails here, not on every request
     config = {"archive": str(archive.resolve()) if archive else None, "base_url": base_url}
     settings = {**metadata(), "plugins": {"qmarchive": {k: v for k, v in config.items() if v}}}
     return Datasette(immutables=[str(database)], metadata=settings, settings=SETTINGS)
+
+
+def _check_schema(database: Path) -> None:
+    """The served database is read-only, so a database made by an older version must be brought up to date first."""
+    try:
+        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            pending = [m.name for m in migrations.pending(Database(conn))]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{database}: cannot read the database ({exc})") from exc
+    if pending:
+        raise StoreError(
+            f"{database}: made by an older version of qmarchive (missing {', '.join(pending)}); "
+            "run 'qmarchive ingest' once to bring it up to date, then serve it"
+        )
 
 
 def serve(

@@ -57,3 +57,14 @@ def test_serve_without_database_is_a_clean_error(paths: Paths) -> None:
     result = CliRunner().invoke(cli, ["--index", str(paths.index), "serve"])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {paths.database}: no database yet; run 'qmarchive ingest' first\n"
+
+
+def test_a_database_of_an_older_version_is_refused_with_what_to_do(copy: Paths) -> None:
+    import sqlite3
+
+    with sqlite3.connect(copy.database) as conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_ocr'")
+    result = CliRunner().invoke(cli, ["--archive", str(copy.archive), "--index", str(copy.index), "serve"])
+    assert result.exit_code == 1
+    assert "made by an older version of qmarchive (missing m004_ocr)" in result.output
+    assert "run 'qmarchive ingest' once" in result.output
