@@ -105,19 +105,10 @@ def _fold_presentation_forms(text: str) -> str:
     return _PRESENTATION_FORM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 
-def _is_presentation_form(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0xFB00 <= code <= 0xFB06  # Latin ligatures ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ
-        or 0xFF01 <= code <= 0xFF5E  # full-width ASCII
-        or (unicodedata.category(ch) == "Zs" and ch != " ")  # no-break, thin, figure spaces …
-    )
-
-
-# The same set as a character class, so clean-up does not call Python per character (all Zs are in the BMP).
-_PRESENTATION_FORM = re.compile(
-    "[" + "".join(re.escape(chr(code)) for code in range(0x10000) if _is_presentation_form(chr(code))) + "]"
-)
+# Characters that are typography, not content: Latin ligatures ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ, full-width ASCII, and every
+# space separator (Unicode category Zs) but the plain space: no-break, em, thin, figure, ideographic …
+# Written out as one character class, so clean-up does not call Python per character.
+_PRESENTATION_FORM = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def search_form(text: str) -> str:

@@ -1,3 +1,5 @@
+import unicodedata
+
 import pytest
 
 from qmarchive.textnorm import PageText, clean_characters, dehyphenate, normalise_pages, search_form, split_running_lines
@@ -88,3 +90,15 @@ def test_normalise_pages_is_the_whole_pipeline() -> None:
 
 def test_search_form_folds_compatibility_characters() -> None:
     assert search_form("Fläche 100 m² CO₂ STRASSE") == "fläche 100 m2 co2 strasse"
+
+
+def test_every_space_separator_ligature_and_full_width_form_is_folded() -> None:
+    typography = [
+        chr(code)
+        for code in range(0x110000)
+        if (unicodedata.category(chr(code)) == "Zs" and code != 0x20)
+        or 0xFB00 <= code <= 0xFB06
+        or 0xFF01 <= code <= 0xFF5E
+    ]
+    for ch in typography:
+        assert clean_characters(f"a{ch}b") == unicodedata.normalize("NFKC", f"a{ch}b"), hex(ord(ch))
