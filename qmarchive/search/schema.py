@@ -12,7 +12,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from qmarchive import german, topics
 
 # Raise when fields change; together with german.ANALYZER_VERSION it decides when to rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COMPOUND_BOOST = 2.0
 _TERM_CACHE_WORDS = 200_000
 
@@ -155,5 +155,7 @@ def make_schema(splitter: german.CompoundSplitter) -> Schema:
         titel=GermanText(analyzer=ana, field_boost=0.5),
         abschnitt=GermanText(analyzer=ana, field_boost=1.5),
         text=GermanText(analyzer=ana, phrase=True),
-        woerter=KEYWORD(lowercase=True, scorable=False),
+        # Spelling suggestions only, never scored; but with a lengths column, since Whoosh's writer asks
+        # each posting's field length and, for a field without one, looks for its file on disk every time.
+        woerter=KEYWORD(lowercase=True, scorable=True),
     )
