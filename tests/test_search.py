@@ -16,6 +16,7 @@ from qmarchive import search
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
+from qmarchive.search import writer as index_writer
 from qmarchive.search.schema import SCHEMA_VERSION
 
 
@@ -274,14 +275,22 @@ def test_facets_count_only_the_pages_an_update_left_in_the_index(copy: Paths) ->
     assert sum(count for _, count in after.facets["dokument"]) == after.total
 
 
-def test_an_index_built_by_several_processes_answers_as_one_built_by_one(copy: Paths) -> None:
+@pytest.mark.parametrize(
+    ("jobs", "segment_pages", "segments"),
+    [(2, index_writer.SEGMENT_PAGES, 2), (1, 2, 3), (2, 2, 4)],  # 6 pages: one segment per process and round
+)
+def test_an_index_built_by_several_processes_or_rounds_answers_as_one_built_at_once(
+    copy: Paths, monkeypatch: pytest.MonkeyPatch, jobs: int, segment_pages: int, segments: int
+) -> None:
     db = Database(copy.database)
     queries = ["Straße", "Bewohner:innen", "Spielplatz typ:ihek", '"Hellersdorfer Promenade"']
     single = [search.run(db, copy.index, q).as_dict() for q in queries]
-    result = CliRunner().invoke(cli, cli_args(copy, "index", "--rebuild", "--jobs", "2"))
+    monkeypatch.setattr(index_writer, "SEGMENT_PAGES", segment_pages)
+    result = CliRunner().invoke(cli, cli_args(copy, "index", "--rebuild", "--jobs", str(jobs)))
     assert result.exit_code == 0, result.output
+    assert "6 pages indexed" in result.output
     generation = lifecycle.current_generation(copy.index)
-    assert len(list(generation.glob("*.seg"))) > 1  # one segment per writing process
+    assert len(list(generation.glob("*.seg"))) == segments
     several = [search.run(db, copy.index, q).as_dict() for q in queries]
     for before, after in zip(single, several, strict=True):
         for result in (before, after):

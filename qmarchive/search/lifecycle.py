@@ -250,24 +250,21 @@ def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None, jo
     generation = directory / f"gen-{started.strftime('%Y%m%dT%H%M%S%f')}"
     generation.mkdir()
     ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
-    writer = index_writer.writer(ix, db.execute("SELECT count(*) FROM pages").fetchone()[0], jobs)
-    pages = 0
-    try:
-        for row in _page_rows(db):
-            writer.add_document(**_index_document(row))
-            pages += 1
-            if progress:
-                progress(1)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+    total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    pages = index_writer.build(ix, _reported(map(_index_document, _page_rows(db)), progress), total, jobs)
     marker = {**version(), "built_at": started.isoformat(timespec="seconds"), "pages": pages}
     (generation / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
     _switch(directory, generation)
     _remove_generations(directory, keep={generation, previous})
     seconds = (datetime.now(timezone.utc) - started).total_seconds()
     return IndexReport("rebuilt", pages=pages, added=pages, seconds=seconds)
+
+
+def _reported(documents: Iterator[dict[str, Any]], progress: Progress | None) -> Iterator[dict[str, Any]]:
+    for document in documents:
+        yield document
+        if progress:
+            progress(1)
 
 
 def _switch(directory: Path, generation: Path) -> None:
