@@ -277,7 +277,7 @@ def test_facets_count_only_the_pages_an_update_left_in_the_index(copy: Paths) ->
 
 @pytest.mark.parametrize(
     ("jobs", "segment_pages", "segments"),
-    [(2, index_writer.SEGMENT_PAGES, 2), (1, 2, 3), (2, 2, 4)],  # 6 pages: one segment per process and round
+    [(2, index_writer.SEGMENT_PAGES, 2), (1, 2, 3), (2, 2, 6)],  # 6 pages: one segment per process and round
 )
 def test_an_index_built_by_several_processes_or_rounds_answers_as_one_built_at_once(
     copy: Paths, monkeypatch: pytest.MonkeyPatch, jobs: int, segment_pages: int, segments: int

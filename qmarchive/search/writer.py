@@ -3,8 +3,8 @@
 German analysis and Whoosh's posting writer are pure Python, so a rebuild is CPU-bound. Whoosh's
 ``MpWriter`` hands batches of pages to sub-processes that each write a segment of their own; the
 segments are kept as they are (merging them would undo most of the gain). A large index is written
-in rounds of at most ``SEGMENT_PAGES`` pages a process, so that each segment's postings are sorted in
-memory: beyond its memory Whoosh sorts on disk, pickling every posting, which made builds 1.5 to 2
+in rounds of as many pages as the processes can sort in ``MEMORY_MB``, one segment a process and
+round: beyond its memory Whoosh sorts on disk, pickling every posting, which made builds 1.5 to 2
 times slower. Whoosh's sub-processes wait for work forever, so here they stop when their parent is
 gone (killed) or the build is cancelled, and never keep the index's write lock, which they inherit,
 after the writer's process has ended.
@@ -22,10 +22,11 @@ from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import IndexWriter, SegmentWriter
 
-# Memory for the postings a build holds to sort, shared among its processes, and the pages a process
-# puts in one segment at most: a page of the sample archive makes about 70 KB of postings, by Whoosh's reckoning.
+# Memory for the postings a build holds to sort, shared among its processes. A page of the sample
+# archive makes about 60 KB of postings by Whoosh's reckoning; at 80 KB a page, a process alone
+# puts this many pages in one segment, and each of N processes an N-th of them.
 MEMORY_MB = 1024
-SEGMENT_PAGES = 5000
+SEGMENT_PAGES = MEMORY_MB * 1024 // 80
 # In automatic mode, a rebuild takes another process for each this many pages (start-up costs ~1 s).
 PAGES_PER_PROCESS = 2000
 _BATCH = 100  # pages handed to a process at once
@@ -38,7 +39,8 @@ def build(ix: FileIndex, documents: Iterable[dict[str, Any]], pages: int, jobs: 
     error raised; the rounds before it stay, so the caller discards an index whose build failed.
     """
     jobs = jobs or _jobs(pages)
-    rounds = max(1, -(-pages // (SEGMENT_PAGES * jobs)))
+    capacity = max(1, SEGMENT_PAGES // jobs) * jobs  # pages a round sorts in memory
+    rounds = max(1, -(-pages // capacity))
     per_round = max(1, -(-pages // rounds))  # rounds of equal size
     documents = iter(documents)
     written = 0
