@@ -237,7 +237,8 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
     """Build or update the German search index (Whoosh) from the database.
 
     Without options, only pages that changed since the last run are indexed again; an index built by
-    an older version is rebuilt. Readers keep using the old index until a rebuild is complete.
+    an older version is rebuilt. Readers keep using the old index until a rebuild is complete. A full
+    build holds up to 1 GB of postings in memory to sort them, shared among its processes.
     """
     if if_needed and search.rebuild_reason(paths.index) is None:
         click.echo("Search index is current; nothing to do.")
