@@ -36,7 +36,8 @@ def build(ix: FileIndex, documents: Iterable[dict[str, Any]], pages: int, jobs: 
     """Add ``pages`` documents to a new index, in rounds of one segment a process; returns how many.
 
     ``jobs`` processes, or as many as CPUs and the pages warrant. A failed round is cancelled and the
-    error raised; the rounds before it stay, so the caller discards an index whose build failed.
+    error raised; the rounds before it stay committed, so an index whose build failed must not be used
+    (the caller builds into a new generation and switches to it only when the build is complete).
     """
     jobs = jobs or _jobs(pages)
     capacity = max(1, SEGMENT_PAGES // jobs) * jobs  # pages a round sorts in memory
