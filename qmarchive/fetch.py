@@ -10,7 +10,9 @@ already there:
   ``<file>.rejected-<sha12>`` for inspection;
 - an archived file is never replaced by a different one without ``force``, and then it stays beside the
   new one as ``<file>.<UTC time>-<sha12>.bak`` (hard-linked before the rename, so it is never missing);
-- every attempt appends one line to ``ARCHIVE/provenance.jsonl`` (see :mod:`qmarchive.provenance`).
+- every attempt appends one line to ``ARCHIVE/provenance.jsonl`` (see :mod:`qmarchive.provenance`);
+- one fetch at a time writes into an archive (lock ``ARCHIVE/.fetch.lock``): a second one stops at once
+  with the first one's process id; the system releases the lock of a killed fetch.
 
 A batch is lenient: a failed entry is a result, and the batch goes on. Only problems that stop the whole
 batch (an invalid catalog, an unknown id, an unusable setting) raise.
@@ -28,12 +30,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
-from qmarchive import __version__, provenance
+from qmarchive import __version__, locks, provenance
 from qmarchive.catalog import CatalogEntry, read_catalog
 from qmarchive.errors import FetchError
 from qmarchive.ingest import file_digest
@@ -50,6 +53,7 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 MAX_DELAY = 60.0
 MAX_REDIRECTS = 10
+LOCK_NAME = ".fetch.lock"
 _RETRY_STATUSES = {408, 425, 429}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
@@ -143,10 +147,11 @@ def fetch(
     if options.timeout <= 0 or options.retries < 0 or options.backoff < 0 or options.max_redirects < 0:
         raise FetchError("timeout must be positive; retries, backoff and redirects must not be negative")
     selected = _select(read_catalog(paths.catalog), ids, paths)
-    log_file = provenance.log_path(paths.archive)
-    recorded = {(r["document_id"], r.get("sha256")) for r in provenance.records(log_file)}
+    paths.archive.mkdir(parents=True, exist_ok=True)
     summary = FetchSummary()
-    with _client(options) as client:
+    with locks.exclusive(paths.archive / LOCK_NAME, partial(_busy, paths.archive)), _client(options) as client:
+        log_file = provenance.log_path(paths.archive)
+        recorded = {(r["document_id"], r.get("sha256")) for r in provenance.records(log_file)}
         for entry, named in selected:
             fetcher = _EntryFetch(client, paths, entry, options, log_file, recorded, sleep)
             result = replace(fetcher.run(), named=named)
@@ -154,6 +159,12 @@ def fetch(
             if on_result:
                 on_result(result)
     return summary
+
+
+def _busy(archive: Path, holder: str) -> FetchError:
+    return FetchError(
+        f"{archive}: another fetch (process {holder}) is downloading into this archive; wait for it to finish"
+    )
 
 
 def _select(entries: list[CatalogEntry], ids: Sequence[str], paths: Paths) -> list[tuple[CatalogEntry, bool]]:

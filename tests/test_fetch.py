@@ -6,6 +6,8 @@ import hashlib
 import json
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -495,7 +497,8 @@ def test_the_real_catalog_has_no_source_urls_yet(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[:-1] == [f"{entry.id}: no source_url" for entry in entries]
     assert result.stdout.splitlines()[-1].startswith(f"0 downloaded, 0 unchanged, 0 present, {len(entries)} without source_url, 0 failed, 0 refused")
     assert result.stderr == ""
-    assert sorted(p.name for p in paths.archive.iterdir()) == ["catalog.csv"]
+    assert sorted(p.name for p in paths.archive.iterdir()) == [fetch.LOCK_NAME, "catalog.csv"]
+    assert (paths.archive / fetch.LOCK_NAME).read_text() == ""  # no holder named once the fetch is done
 
 
 def test_provenance_goes_into_the_database_on_ingest(paths: Paths, server: Server, tmp_path: Path) -> None:
@@ -568,3 +571,36 @@ async def test_datasette_shows_the_provenance_table(paths: Paths, server: Server
     assert sorted((row["attempt"], row["status"], row["outcome"]) for row in table["rows"]) == [(1, 500, "failed"), (2, 200, "downloaded")]
     assert {v["value"]: v["count"] for v in table["facet_results"]["outcome"]["results"]} == {"downloaded": 1, "failed": 1}
     assert "document_id" in table["facet_results"]
+
+
+def test_a_second_fetch_into_the_same_archive_stops_at_once_and_a_killed_one_leaves_no_lock(
+    paths: Paths, server: Server
+) -> None:
+    url = server.route("/ihek-2012.pdf", Reply())
+    catalog(paths, {"id": "ihek-2012", "source_url": url})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(paths.archive / fetch.LOCK_NAME)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        result = run(paths, "fetch")
+        assert result.exit_code == 1
+        assert f"another fetch (process {holder.pid}) is downloading into this archive" in result.stderr
+        assert leftovers(paths) == [] and provenance_lines(paths) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    result = run(paths, "fetch")  # the system released the killed process's lock
+    assert result.exit_code == 0, result.output
+    assert archived(paths).read_bytes() == CONTENT
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+handle = open(sys.argv[1], "a+")
+fcntl.flock(handle, fcntl.LOCK_EX)
+handle.write(str(os.getpid()))
+handle.flush()
+print("held", flush=True)
+time.sleep(60)
+"""

@@ -9,7 +9,6 @@ tells that the previous writer was killed.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -28,7 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from qmarchive import german
+from qmarchive import german, locks
 from qmarchive.errors import SearchIndexError
 from qmarchive.search import writer as index_writer
 from qmarchive.search.schema import SCHEMA_VERSION, make_schema
@@ -133,33 +132,16 @@ def write_lock(index_dir: Path) -> Iterator[str | None]:
     """Hold the index's write lock; yields a message if a killed writer's lock was recovered."""
     directory = whoosh_dir(index_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / LOCK
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise SearchIndexError(
-                f"{directory}: the search index is being written by process {holder}; wait for it to finish"
-            ) from None
-        handle.seek(0)
-        stale = handle.read().strip()
-        recovered = None
-        if stale:
-            recovered = f"{path}: recovered the lock left by process {stale}, which stopped without releasing it"
+
+    def busy(holder: str) -> SearchIndexError:
+        return SearchIndexError(
+            f"{directory}: the search index is being written by process {holder}; wait for it to finish"
+        )
+
+    with locks.exclusive(directory / LOCK, busy) as recovered:
+        if recovered:
             log.warning(recovered)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield recovered
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield recovered
 
 
 # --- what goes into the index -------------------------------------------------------------------
