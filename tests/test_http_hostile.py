@@ -145,17 +145,30 @@ RUNAWAY = "with recursive n(i) as (select 1 union all select i + 1 from n) selec
 
 
 def test_runaway_query_is_stopped_while_other_requests_answer(live_samples: str) -> None:
+    # The time limit's progress handler takes the GIL every 1,000 SQLite steps, so the other requests
+    # are slowed meanwhile; on a busy machine one round may see none of them answered within the 3 s,
+    # hence up to three rounds.
+    for _ in range(3):
+        answered_meanwhile, statuses, response = race_a_runaway_query(live_samples)
+        assert statuses == [200] * len(statuses)
+        assert response.status_code == 400
+        assert "SQL query took too long" in response.json()["error"]
+        if answered_meanwhile:
+            break
+    assert answered_meanwhile, "no other request was answered while the runaway query ran, in three rounds"
+
+
+def race_a_runaway_query(base: str) -> tuple[bool, list[int], httpx.Response]:
+    """Send the runaway query, then other requests side by side: whether one of them was answered
+    before the runaway query was stopped, their statuses, and the runaway query's response."""
     paths = ["/-/suche?q=Spielplatz", "/qmarchive/pages/muster-ihek-2010~2F3", "/-/zitat/muster-ihek-2010/3", "/qmarchive/suche.json?q=Kita"]
     with ThreadPoolExecutor(len(paths) + 1) as pool:
-        runaway = pool.submit(httpx.get, live_samples + "/qmarchive.json", params={"sql": RUNAWAY}, timeout=30)
+        runaway = pool.submit(httpx.get, base + "/qmarchive.json", params={"sql": RUNAWAY}, timeout=30)
         time.sleep(0.2)  # the runaway query is under way
-        others = [pool.submit(httpx.get, live_samples + path, timeout=30) for path in paths]
+        others = [pool.submit(httpx.get, base + path, timeout=30) for path in paths]
         next(as_completed(others))
-        assert not runaway.done(), "no other request was answered while the runaway query ran"
-        assert [future.result().status_code for future in others] == [200] * len(paths)
-        response = runaway.result()
-    assert response.status_code == 400
-    assert "SQL query took too long" in response.json()["error"]
+        answered_meanwhile = not runaway.done()
+        return answered_meanwhile, [future.result().status_code for future in others], runaway.result()
 
 
 def test_huge_query_strings_are_refused_or_cut(live_samples: str) -> None:
