@@ -25,7 +25,7 @@ def exclusive(path: Path, busy: Callable[[str], Exception]) -> Iterator[str | No
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            raise busy(handle.read().strip() or "another process") from None
+            raise busy(handle.read().strip() or "unknown") from None
         handle.seek(0)
         stale = handle.read().strip()
         recovered = None
