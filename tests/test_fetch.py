@@ -573,6 +573,17 @@ async def test_datasette_shows_the_provenance_table(paths: Paths, server: Server
     assert "document_id" in table["facet_results"]
 
 
+HOLD_LOCK = """
+import fcntl, os, sys, time
+handle = open(sys.argv[1], "a+")
+fcntl.flock(handle, fcntl.LOCK_EX)
+handle.write(str(os.getpid()))
+handle.flush()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
 def test_a_second_fetch_into_the_same_archive_stops_at_once_and_a_killed_one_leaves_no_lock(
     paths: Paths, server: Server
 ) -> None:
@@ -594,13 +605,3 @@ def test_a_second_fetch_into_the_same_archive_stops_at_once_and_a_killed_one_lea
     assert result.exit_code == 0, result.output
     assert archived(paths).read_bytes() == CONTENT
 
-
-HOLD_LOCK = """
-import fcntl, os, sys, time
-handle = open(sys.argv[1], "a+")
-fcntl.flock(handle, fcntl.LOCK_EX)
-handle.write(str(os.getpid()))
-handle.flush()
-print("held", flush=True)
-time.sleep(60)
-"""

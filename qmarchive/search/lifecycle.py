@@ -295,10 +295,8 @@ def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> 
         try:
             for page_id in removed:
                 writer.delete_by_term("page_id", page_id)
-            for row in _page_rows(db, changed):
-                writer.update_document(**_index_document(row))
-                if progress:
-                    progress(1)
+            for document in _reported(map(_index_document, _page_rows(db, changed)), progress):
+                writer.update_document(**document)
             writer.commit(optimize=False)
         except BaseException:
             writer.cancel()
