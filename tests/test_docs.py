@@ -1,6 +1,7 @@
 """The README stays true: its CLI reference matches --help, and CI runs its test command."""
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,13 +26,35 @@ def test_cli_reference_matches_help() -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     run_demo, run_tests = readme_commands()[:2]
     assert run_demo.endswith("qmarchive demo")
-    assert run_tests.endswith("python -m pytest")
+    assert run_tests == "scripts/test.sh"
     assert README.index(run_tests) < README.index("## ")
 
 
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert readme_commands()[1] in ci.splitlines()
+
+
+def test_test_script_installs_what_the_tests_need_and_runs_pytest() -> None:
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    [packages] = re.findall(r"^packages=\((.+)\)$", script, re.MULTILINE)
+    assert set(packages.split()) == {"fonts-dejavu-core", "tesseract-ocr", "tesseract-ocr-deu", "chromium"}
+    assert "python3 -m venv .venv\n.venv/bin/pip install --quiet -e '.[test]'\n" in script
+    assert script.rstrip().endswith('exec .venv/bin/python -m pytest "$@"')
+
+
+def test_test_script_names_the_packages_it_cannot_install(tmp_path) -> None:
+    """Without root, sudo or apt-get the script stops before pytest and says what to install."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "grep", "id"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "test.sh")],
+        capture_output=True, text=True, env={"PATH": str(bin_dir)}, cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "missing and apt-get is not available: fonts-dejavu-core tesseract-ocr tesseract-ocr-deu chromium" in result.stderr
 
 
 def test_the_wheel_holds_every_module_and_data_file(tmp_path) -> None:
