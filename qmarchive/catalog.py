@@ -8,19 +8,22 @@ can still be ingested without one.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from qmarchive.errors import CatalogError, CatalogErrors
+from qmarchive.paths import locate
 
 DOC_TYPES = ("ihek", "abschlussplan", "broschuere", "sonstiges")
 DOC_TYPE_LABELS = {"ihek": "IHEK", "abschlussplan": "Abschlussplan", "broschuere": "Broschüre", "sonstiges": "Sonstiges"}
+# Every column a catalog may have, in the order new catalogs get them; any other header is an error.
 COLUMNS = (
     "id",
     "title",
@@ -44,6 +47,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _PUBLISHED = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 _YEARS = range(1900, 2101)
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+PDF_DIR = "pdf"
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ class CatalogEntry:
     row: int | None = None
 
     def path(self, archive: Path) -> Path:
-        return archive / self.file
+        """The file in the archive, found whether its name on disk is in NFC or NFD."""
+        return locate(archive, self.file)
 
 
 def slugify(name: str) -> str:
@@ -77,6 +83,72 @@ def slugify(name: str) -> str:
         unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION)).encode("ascii", "ignore").decode()
     )
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "dokument"
+
+
+def guess_entry(path: Path, archive: Path) -> CatalogEntry:
+    """An entry for a PDF outside the catalog: id from the file name, type and years guessed from it."""
+    slug = slugify(path.stem)
+    years = sorted(int(y) for y in _YEAR.findall(path.stem))
+    doc_type = next(
+        (t for key, t in (("ihek", "ihek"), ("abschlussplan", "abschlussplan"), ("brosch", "broschuere")) if key in slug),
+        "sonstiges",
+    )
+    try:
+        file = path.resolve().relative_to(archive.resolve()).as_posix()
+    except ValueError:
+        file = str(path)
+    return CatalogEntry(
+        id=slug,
+        title="",
+        doc_type=doc_type,
+        file=unicodedata.normalize("NFC", file),
+        period_start=years[0] if years else None,
+        period_end=years[-1] if years else None,
+    )
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """A PDF in the archive's ``pdf/`` that no catalog row names, with a catalog line that would add it."""
+
+    path: Path
+    file: str
+    line: str
+
+
+def unlisted_pdfs(archive: Path, entries: list[CatalogEntry], header: tuple[str, ...] = COLUMNS) -> list[Unlisted]:
+    """PDFs under ``ARCHIVE/pdf/`` that no catalog row names (names compared in NFC), so none goes unnoticed."""
+    named = {unicodedata.normalize("NFC", entry.file) for entry in entries}
+    found = []
+    for path in sorted((archive / PDF_DIR).rglob("*")):
+        if path.suffix.lower() != ".pdf" or not path.is_file():
+            continue
+        file = unicodedata.normalize("NFC", path.relative_to(archive).as_posix())
+        if file not in named:
+            guess = guess_entry(path, archive)
+            found.append(Unlisted(path, file, catalog_line(replace(guess, file=file, title=path.stem), header)))
+    return found
+
+
+def catalog_header(path: Path) -> tuple[str, ...]:
+    """The columns of an existing catalog, in its order; all known columns for a new one."""
+    if not path.is_file():
+        return COLUMNS
+    text = path.read_text(encoding="utf-8-sig")
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), [])
+    return tuple(name.strip() for name in first) or COLUMNS
+
+
+def catalog_line(entry: CatalogEntry, header: tuple[str, ...] = COLUMNS, delimiter: str = ",") -> str:
+    """One catalog row for ``entry``, its cells in the order of ``header`` (unknown columns left empty)."""
+    out = io.StringIO(newline="")
+    cells = [_cell(getattr(entry, name, None)) for name in header]
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def default_file(entry_id: str) -> str:
@@ -98,10 +170,8 @@ def read_catalog(path: Path) -> list[CatalogEntry]:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     if not rows:
         return []
-    header = [name.strip() for name in rows[0]]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise CatalogError(path, f"missing column(s): {', '.join(missing)}", row=1)
+    header = [unicodedata.normalize("NFC", name.strip()) for name in rows[0]]
+    _check_header(header, path)
 
     errors: list[CatalogError] = []
     entries: list[CatalogEntry] = []
@@ -122,6 +192,35 @@ def read_catalog(path: Path) -> list[CatalogEntry]:
     return entries
 
 
+def _check_header(header: list[str], path: Path) -> None:
+    """Only known columns, each once, the required ones present: a misspelt ``SHA256`` would otherwise be
+    ignored, and with it the checksum the archivist meant to enforce."""
+    errors: list[CatalogError] = []
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        if not name:
+            errors.append(CatalogError(path, f"column {number} has no name; name it or remove it", row=1))
+        elif name not in COLUMNS:
+            errors.append(CatalogError(path, "unknown column; " + _suggestion(name), row=1, column=name))
+        elif name in seen:
+            errors.append(CatalogError(path, f"column {number} repeats column {seen[name]}; keep one", row=1, column=name))
+        else:
+            seen[name] = number
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        errors.append(CatalogError(path, f"missing column(s): {', '.join(missing)}", row=1))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise CatalogErrors(errors)
+
+
+def _suggestion(name: str) -> str:
+    close = difflib.get_close_matches(name.casefold().replace(" ", "_"), COLUMNS, n=1, cutoff=0.6)
+    known = f"known columns: {', '.join(COLUMNS)}"
+    return f"did you mean '{close[0]}'? ({known})" if close else f"{known}"
+
+
 def _delimiter(text: str) -> str:
     """Comma by default; semicolon when the header uses it, as German spreadsheet programs save CSV."""
     first_line = text.split("\n", 1)[0]
@@ -129,6 +228,7 @@ def _delimiter(text: str) -> str:
 
 
 def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
+    """One row as an entry; ``path`` is the catalog, whose directory is the archive."""
     errors: list[CatalogError] = []
 
     def fail(column: str, message: str) -> None:
@@ -159,8 +259,8 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
     if published and not _valid_date(published):
         fail("published", f"'{published}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
 
-    file = cells.get("file", "") or default_file(entry_id)
-    problem = _file_problem(file) if cells.get("file") else None
+    file = unicodedata.normalize("NFC", cells.get("file", "") or default_file(entry_id))
+    problem = (_file_problem(file) if cells.get("file") else None) or _outside(file, path.parent)
     if problem:
         fail("file", problem)
 
@@ -219,13 +319,27 @@ def _file_problem(file: str) -> str | None:
     return None
 
 
+def outside_archive(file: str, archive: Path) -> Path | None:
+    """Where ``file`` really is (symbolic links followed) if that is outside the archive directory."""
+    resolved = locate(archive, file).resolve()
+    return None if resolved.is_relative_to(archive.resolve()) else resolved
+
+
+def _outside(file: str, archive: Path) -> str | None:
+    target = outside_archive(file, archive)
+    if target is None:
+        return None
+    return (f"'{file}' is a link to {target}, outside the archive directory; copy the file into the archive "
+            "instead of linking to it")
+
+
 def _duplicates(entries: list[CatalogEntry], path: Path) -> list[CatalogError]:
     errors = []
     for attribute in ("id", "file"):
         first_row: dict[str, int | None] = {}
         for entry in entries:
             value = getattr(entry, attribute)
-            key = value.casefold() if attribute == "file" else value
+            key = unicodedata.normalize("NFC", value).casefold() if attribute == "file" else value
             if key in first_row:
                 errors.append(
                     CatalogError(path, f"duplicate {attribute} '{value}' (first in row {first_row[key]})", row=entry.row, column=attribute)

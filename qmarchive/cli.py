@@ -15,7 +15,7 @@ import click
 
 from qmarchive import __version__, cite, export, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import package, verify, workers
+from qmarchive import package, verify, versions, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
@@ -100,6 +100,10 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
     help="OCR (Tesseract, German) of pages without usable text: auto (if Tesseract is installed), always "
     f"(every page; fails without Tesseract) or never. Tesseract command: env {TESSERACT_ENV}, else on PATH.",
 )
+@click.option("--replace", "replace_ids", multiple=True, metavar="ID",
+              help="Accept the file of document ID as its next version although it differs from the archived "
+                   "version; the previous file stays in ARCHIVE/versions/ (repeatable).")
+@click.option("--reason", metavar="TEXT", help="Why the files of --replace are replaced; kept in the version history.")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file messages.")
 @click.pass_obj
@@ -114,6 +118,8 @@ def ingest_command(
     timeout: float,
     memory_mb: int,
     ocr: str,
+    replace_ids: tuple[str, ...],
+    reason: str | None,
     no_index: bool,
     quiet: bool,
 ) -> None:
@@ -121,12 +127,17 @@ def ingest_command(
 
     Without FILES, every document in the catalog; catalogued files that are not in the archive yet are
     reported as missing, not as errors. FILES outside the catalog are ingested too, with an id made
-    from the file name. Unchanged files (same SHA-256) are skipped. Each PDF is read in a worker
+    from the file name. Unchanged files (same SHA-256) are skipped. A file that differs from its
+    document's archived version is refused (the archived version stays) unless accepted with --replace
+    or a new sha256 in the catalog; every version's file is kept in ARCHIVE/versions/. PDFs under
+    ARCHIVE/pdf/ that no catalog row names are listed. Each PDF is read in a worker
     process under a time and memory limit, so a hostile file fails alone. Pages without a text layer
     (scans) or with garbage text are OCRed, page by page in the same workers; results are cached by
     page content, so a re-ingest does not OCR again. The search index is updated afterwards unless
     --no-index. Exits with 1 if any file failed.
     """
+    if reason is not None and not replace_ids:
+        raise click.UsageError("--reason goes with --replace")
     if retry_failed:
         if files:
             raise click.UsageError("give either FILES or --retry-failed, not both")
@@ -136,7 +147,7 @@ def ingest_command(
             sys.exit(0)
     exit_code = _ingest(
         paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
-        workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr,
+        workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr, replace_ids=replace_ids, reason=reason,
     )
     if not no_index:
         _update_index(paths, rebuild=False, quiet=quiet)
@@ -163,6 +174,8 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
                 return
             if result.status == "failed":
                 click.echo(f"\nFailed: {result.message}", err=True)
+            elif result.message and result.status != "missing":
+                click.echo(f"\nNote: {result.message}", err=True)
             for warning in result.warnings:
                 click.echo(f"\nWarning: {result.file}: {warning}", err=True)
 
@@ -176,8 +189,20 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
     )
     if counts["missing"] and not quiet:
         click.echo(f"{counts['missing']} catalogued file(s) not in the archive yet: see 'qmarchive status'.", err=True)
+    _report_unlisted(paths)
     _report_ocr(summary.ocr)
     return 0 if summary.ok else 1
+
+
+def _report_unlisted(paths: Paths) -> None:
+    """Name every PDF under ARCHIVE/pdf/ that no catalog row names, with the two ways to add it."""
+    unlisted = catalog.unlisted_pdfs(paths.archive, catalog.read_catalog(paths.catalog), catalog.catalog_header(paths.catalog))
+    if not unlisted:
+        return
+    click.echo(f"Warning: {len(unlisted)} PDF(s) under {paths.archive / catalog.PDF_DIR} in no catalog row; add a line "
+               f"to {paths.catalog} (fill in the title) or ingest the file by path:", err=True)
+    for item in unlisted:
+        click.echo(f"  {item.path}\n    catalog: {item.line}\n    or: qmarchive ingest {item.path}", err=True)
 
 
 def _report_ocr(ocr: ingest.OcrCounts) -> None:
@@ -369,6 +394,32 @@ def status_command(paths: Paths, as_json: bool) -> None:
         )
         for failure in run["failures"]:
             click.echo(f"  failed: {failure['message']}")
+
+
+@cli.command("versions")
+@click.argument("document_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The versions as a JSON array.")
+@click.pass_obj
+def versions_command(paths: Paths, document_id: str, as_json: bool) -> None:
+    """List the versions of a document's file, oldest first.
+
+    Each with its SHA-256, size, when, by whom and with which command it was accepted, why, when it was
+    replaced, and where its file is kept (ARCHIVE/versions/ID/SHA256.pdf). Citations of a version name
+    its checksum; /-/pdf/ID/SHA256 serves it.
+    """
+    rows = versions.history(store.open_existing(paths.database), document_id)
+    if not rows:
+        raise click.ClickException(f"no document '{document_id}' in the database")
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{document_id}: {len(rows)} version(s)")
+    for row in rows:
+        state = f"replaced {row['replaced_at']}" if row["replaced_at"] else "current"
+        why = "; ".join(filter(None, [row["reason"], row["command"], row["accepted_by"] and f"by {row['accepted_by']}"]))
+        kept = paths.archive / row["kept_file"] if row["kept_file"] else "no copy kept"
+        click.echo(f"  {row['version']}  {row['sha256']}  {row['bytes']} bytes  accepted {row['accepted_at']}"
+                   f"{f' ({why})' if why else ''}, {state}\n     file: {kept}")
 
 
 @cli.command("verify")

@@ -133,3 +133,7 @@ class FetchError(QmarchiveError):
 class PackageError(ExportError):
     """A BagIt package cannot be made: the output directory is taken, the archive fails verification,
     or the written bag does not validate."""
+
+
+class FixityError(QmarchiveError):
+    """A file differs from the archived version of its document, or a version cannot be kept or found."""

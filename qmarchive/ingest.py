@@ -11,16 +11,16 @@ import hashlib
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import provenance, store, topics
-from qmarchive.catalog import CatalogEntry, read_catalog, slugify
-from qmarchive.errors import ExtractionError, QmarchiveError
+from qmarchive import provenance, store, topics, versions
+from qmarchive.catalog import CatalogEntry, guess_entry, read_catalog
+from qmarchive.errors import ExtractionError, FixityError, QmarchiveError
 from qmarchive.extract import (
     ExtractedDocument,
     Extractor,
@@ -30,6 +30,7 @@ from qmarchive.extract import (
 from qmarchive.ocr import OcrMode
 from qmarchive.ocr_pages import OcrCounts, OcrPages
 from qmarchive.paths import Paths
+from qmarchive.versions import FIRST_INGEST, Acceptance, file_digest
 from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool, Task
 
 Status = Literal["ingested", "unchanged", "failed", "missing"]
@@ -38,7 +39,6 @@ CATALOG_COLUMNS = (
     "license", "notes", "source_url", "landing_url",
 )  # fmt: skip
 _PLACEHOLDER_TITLES = {"untitled", "unbenannt", "ohne titel", "titel", "title", "dokument1", "document1"}
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def plan(paths: Paths, files: Sequence[Path] = ()) -> list[Job]:
         if resolved in by_path:
             jobs.append(Job(by_path[resolved], resolved, catalogued=True))
             continue
-        entry = _uncatalogued_entry(resolved, paths.archive)
+        entry = guess_entry(resolved, paths.archive)
         problem = None
         if entry.id in by_id:
             problem = (
@@ -107,28 +107,6 @@ def plan(paths: Paths, files: Sequence[Path] = ()) -> list[Job]:
             problem = f"another file given has the same id '{entry.id}'; rename one of them"
         jobs.append(Job(entry, resolved, catalogued=False, problem=problem))
     return jobs
-
-
-def _uncatalogued_entry(path: Path, archive: Path) -> CatalogEntry:
-    """An entry for a PDF outside the catalog: id from the file name, type and years guessed from it."""
-    slug = slugify(path.stem)
-    years = sorted(int(y) for y in _YEAR.findall(path.stem))
-    doc_type = next(
-        (t for key, t in (("ihek", "ihek"), ("abschlussplan", "abschlussplan"), ("brosch", "broschuere")) if key in slug),
-        "sonstiges",
-    )
-    try:
-        file = path.relative_to(archive.resolve()).as_posix()
-    except ValueError:
-        file = str(path)
-    return CatalogEntry(
-        id=slug,
-        title="",
-        doc_type=doc_type,
-        file=file,
-        period_start=years[0] if years else None,
-        period_end=years[-1] if years else None,
-    )
 
 
 # Files checked (and, if unchanged, logged) per transaction before extraction starts.
@@ -147,6 +125,8 @@ def run(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     ocr: OcrMode = "auto",
+    replace_ids: Collection[str] = (),
+    reason: str | None = None,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestSummary:
     """Ingest the jobs, logging each result; ``on_result`` drives progress display.
@@ -161,13 +141,22 @@ def run(
     tasks in the same workers; without Tesseract, 'auto' leaves them as they are and says so in
     ``summary.ocr``, while 'always' raises :class:`OcrUnavailableError` before anything is read.
 
+    A file that differs from its document's archived version (the SHA-256 of its first ingest, or of the
+    last version accepted) is refused (``fixity-mismatch``) unless its id is in ``replace_ids`` (with
+    ``reason``) or the catalog's ``sha256`` names the new file: then it becomes the next version, and the
+    file of every version is kept in ``ARCHIVE/versions/``.
+
     Stored pages are tagged again first if the topics lexicon has changed since they were tagged. Each
     document's rows in ``provenance`` are replaced by what the archive's provenance log holds for it.
     """
+    unknown = sorted(set(replace_ids) - {job.entry.id for job in jobs})
+    if unknown:
+        raise FixityError(f"--replace {', '.join(unknown)}: no such document in the catalog or among the files given")
+    replace_by = Acceptance("qmarchive ingest --replace", reason)
     ocr_pages = OcrPages(db, ocr)
     summary = IngestSummary(run_id=store.start_run(db, paths.archive, extractor), ocr=ocr_pages.counts)
     history = provenance.rows_by_document(provenance.log_path(paths.archive))
-    by_key: dict[int, tuple[Job, FileResult, int]] = {}
+    by_key: dict[int, tuple[Job, _Prepared]] = {}
     tasks: list[Task] = []
 
     def record(result: FileResult) -> bool:
@@ -182,13 +171,13 @@ def run(
         for start in range(0, len(jobs), _CHECKS_PER_COMMIT):
             with db.atomic():  # unchanged files are logged in batches: one disk sync each would dominate a re-run
                 for key, job in enumerate(jobs[start : start + _CHECKS_PER_COMMIT], start=start):
-                    prepared = _prepare(db, job, extractor, ocr_pages, history.get(job.entry.id, []))
+                    replacing = replace_by if job.entry.id in replace_ids else None
+                    prepared = _prepare(db, paths, job, extractor, ocr_pages, history.get(job.entry.id, []), replacing)
                     if isinstance(prepared, FileResult):
                         if record(prepared):
                             return summary
                         continue
-                    base, size = prepared
-                    by_key[key] = (job, base, size)
+                    by_key[key] = (job, prepared)
                     tasks.append(Task(key, job.path, extractor, job.entry.password or password, fingerprint_all=ocr == "always"))
         if not tasks:
             return summary
@@ -202,8 +191,8 @@ def run(
                     queue.extendleft(reversed(page_tasks))  # a document's pages go first, so it is stored soon
                 if ready is None:
                     continue
-                job, base, size = by_key[ready.task.key]
-                result = _store(db, job, base, size, ready, extractor, ocr_pages.applied_mode, history.get(job.entry.id, []))
+                job, prepared = by_key[ready.task.key]
+                result = _store(db, paths, job, prepared, ready, extractor, ocr_pages.applied_mode, history.get(job.entry.id, []))
                 if record(result):
                     break
     finally:
@@ -211,10 +200,27 @@ def run(
     return summary
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A file that passed the cheap checks and is to be extracted; ``version`` is set when storing it makes
+    a new version of its document (its first ingest, or an accepted replacement)."""
+
+    base: FileResult
+    size: int
+    version: Acceptance | None = None
+    note: str | None = None
+
+
 def _prepare(
-    db: Database, job: Job, extractor: Extractor, ocr_pages: OcrPages, history: list[dict[str, Any]]
-) -> FileResult | tuple[FileResult, int]:
-    """The cheap checks, in the parent: a final result, or (base result, size) for a file to extract."""
+    db: Database,
+    paths: Paths,
+    job: Job,
+    extractor: Extractor,
+    ocr_pages: OcrPages,
+    history: list[dict[str, Any]],
+    replacing: Acceptance | None,
+) -> FileResult | _Prepared:
+    """The cheap checks, in the parent: a final result, or what is needed to extract and store the file."""
     started = time.perf_counter()
     base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
     if job.problem:
@@ -237,45 +243,101 @@ def _prepare(
         )
 
     stored = store.stored_version(db, job.entry.id)
+    version: Acceptance | None = None
+    note = None
+    if stored is None:
+        version = FIRST_INGEST
+    elif stored.sha256 != sha256:
+        archived = versions.current(db, job.entry.id)
+        if replacing:
+            version = replacing
+        elif job.entry.sha256 == sha256:
+            version = Acceptance("qmarchive ingest (new sha256 in the catalog)", "the catalog's sha256 names the new file")
+        else:
+            return replace(base, error_class="fixity-mismatch", message=_mismatch(job, sha256, stored.sha256, archived, paths))
+        note = (f"{job.entry.id}: new version accepted ({version.command}"
+                f"{', reason: ' + version.reason if version.reason else ''}); the archived version "
+                f"{archived['version'] if archived else ''} (SHA-256 {stored.sha256[:12]}…) stays in the version history")
+    else:
+        try:
+            note = _keep_current(db, paths.archive, job, sha256)
+        except FixityError as exc:
+            return replace(base, error_class="store", message=str(exc))
+        if replacing:
+            note = "; ".join(filter(None, [note, f"--replace {job.entry.id}: the file is the archived version already; nothing replaced"]))
     if stored and stored[:2] == (sha256, extraction_version(extractor)) and ocr_pages.is_current(stored):
         if job.catalogued:
             store.update_document(db, job.entry.id, _catalog_values(job.entry), provenance=history)
-        return replace(base, status="unchanged", seconds=time.perf_counter() - started)
+        return replace(base, status="unchanged", message=note, seconds=time.perf_counter() - started)
     try:
         check_header(job.path)
     except ExtractionError as exc:
         return replace(base, error_class=exc.error_class, message=str(exc))
-    return base, size
+    return _Prepared(base, size, version, note)
+
+
+def _mismatch(job: Job, sha256: str, archived_sha256: str, archived: dict[str, Any] | None, paths: Paths) -> str:
+    """Why a changed file was refused, with both checksums and the two ways on."""
+    number = f" {archived['version']}" if archived else ""
+    kept = f" (a copy is kept as {paths.archive / archived['kept_file']})" if archived and archived["kept_file"] else ""
+    return (
+        f"{job.path}: SHA-256 {sha256} differs from {archived_sha256} of the archived version{number} of document "
+        f"{job.entry.id}; not ingested: the archived version is still served and cited. Restore the original{kept}, "
+        f"or accept the new file as the next version with: qmarchive ingest --replace {job.entry.id} --reason \"…\""
+    )
+
+
+def _keep_current(db: Database, archive: Path, job: Job, sha256: str) -> str | None:
+    """Keep a copy of the archived version if there is none (a database from before copies were kept)."""
+    archived = versions.current(db, job.entry.id)
+    if archived is None or (archived["kept_file"] and (archive / archived["kept_file"]).is_file()):
+        return None
+    kept = versions.keep(archive, job.entry.id, job.path, sha256)
+    store.set_kept_file(db, job.entry.id, archived["version"], kept)
+    return f"a copy of the archived version {archived['version']} is now kept as {kept}"
 
 
 def _store(
     db: Database,
+    paths: Paths,
     job: Job,
-    base: FileResult,
-    size: int,
+    prepared: _Prepared,
     outcome: Outcome,
     extractor: Extractor,
     ocr_mode: OcrMode,
     history: list[dict[str, Any]],
 ) -> FileResult:
     """Write one extracted document (one transaction), or the failure the worker reported."""
-    base = replace(base, seconds=outcome.seconds)
+    base = replace(prepared.base, seconds=outcome.seconds)
     if outcome.error is not None:
         return replace(base, error_class=outcome.error.error_class, message=str(outcome.error))
     document = outcome.document
     assert document is not None and base.sha256 is not None
     try:
+        version = None
+        if prepared.version:
+            version = {
+                "sha256": base.sha256,
+                "bytes": prepared.size,
+                "page_count": document.page_count,
+                "kept_file": versions.keep(paths.archive, job.entry.id, job.path, base.sha256),
+                "accepted_at": store.now(),
+                "reason": prepared.version.reason,
+                "accepted_by": versions.operator(),
+                "command": prepared.version.command,
+            }
         store.write_document(
             db,
-            _document_record(job, document, base.sha256, size, extractor, ocr_mode),
+            _document_record(job, document, base.sha256, prepared.size, extractor, ocr_mode),
             _page_rows(job.entry.id, document),
             _section_rows(job.entry.id, document),
             _page_topic_rows(job.entry.id, document, outcome.page_topics),
             provenance=history,
+            version=version,
         )
     except QmarchiveError as exc:
         return replace(base, error_class="store", message=f"{job.path}: {exc}")
-    return replace(base, status="ingested", pages=document.page_count, warnings=tuple(document.warnings))
+    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=tuple(document.warnings))
 
 
 def failed_files(db: Database, paths: Paths) -> list[Path]:
@@ -285,17 +347,6 @@ def failed_files(db: Database, paths: Paths) -> list[Path]:
         "AND status = 'failed' ORDER BY id"
     ).fetchall()
     return [Path(file) if Path(file).is_absolute() else paths.archive / file for (file,) in rows]
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _catalog_values(entry: CatalogEntry) -> dict[str, Any]:

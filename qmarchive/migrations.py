@@ -232,3 +232,37 @@ def m004_ocr(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m006_versions(db: Database) -> None:
+    """Every accepted file of a document: its fixity baseline and each version that replaced it.
+
+    A database from before keeps its documents as version 1, without a kept copy (``kept_file`` NULL): the
+    next ``ingest`` of an unchanged file keeps one. ``page_labels`` (JSON) is filled when a version is
+    replaced, so that its pages can still be cited by their printed labels.
+    """
+    db.execute(
+        """
+        CREATE TABLE document_versions (
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            page_count INTEGER,
+            page_labels TEXT,
+            kept_file TEXT,
+            accepted_at TEXT NOT NULL,
+            replaced_at TEXT,
+            reason TEXT,
+            accepted_by TEXT,
+            command TEXT,
+            PRIMARY KEY (document_id, version)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_document_versions_sha256 ON document_versions(document_id, sha256)")
+    db.execute(
+        "INSERT INTO document_versions (document_id, version, sha256, bytes, page_count, accepted_at, reason) "
+        "SELECT id, 1, sha256, bytes, page_count, ingested_at, 'ingested before versions were recorded' FROM documents"
+    )

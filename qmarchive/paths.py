@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,3 +31,27 @@ class Paths:
     def samples(self) -> Paths:
         """The bundled sample archive and an index of its own, so samples never mix with real documents."""
         return replace(self, archive=self.archive / SAMPLES_DIR, index=self.index / SAMPLES_DIR)
+
+
+def locate(base: Path, relative: str) -> Path:
+    """``base / relative``, each name matched in Unicode NFC if it is not there as written.
+
+    macOS writes „ä“ decomposed (NFD), most other systems composed (NFC): a catalog name and the file on
+    disk must find each other whichever form either side uses. Returns the path as written if nothing matches.
+    """
+    path = base / relative
+    if path.exists() or path.is_symlink():
+        return path
+    found = base
+    for name in Path(relative).parts:
+        candidate = found / name
+        if not (candidate.exists() or candidate.is_symlink()):
+            wanted = unicodedata.normalize("NFC", name)
+            try:
+                candidate = next(
+                    (entry for entry in found.iterdir() if unicodedata.normalize("NFC", entry.name) == wanted), candidate
+                )
+            except OSError:
+                return path
+        found = candidate
+    return found if found.exists() or found.is_symlink() else path

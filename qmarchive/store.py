@@ -47,13 +47,17 @@ def write_document(
     sections: Iterable[dict[str, Any]],
     page_topics: Iterable[dict[str, Any]] = (),
     provenance: Iterable[dict[str, Any]] | None = None,
+    version: dict[str, Any] | None = None,
 ) -> None:
     """Replace a document with all its pages, sections and page topics in one transaction: all of it or nothing.
 
     ``provenance`` rows (from the archive's provenance log) replace the document's; None leaves them as they are.
+    ``version`` (a ``document_versions`` row without id and number) makes the file the document's next version.
     """
     try:
         with db.atomic():
+            if version is not None:
+                _add_version(db, document["id"], version)
             db.execute(
                 "DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)",
                 [document["id"]],
@@ -69,6 +73,26 @@ def write_document(
                 _replace_provenance(db, document["id"], provenance)
     except sqlite3.Error as exc:
         raise StoreError(f"document '{document['id']}' was not stored, the previous version is kept ({exc})") from exc
+
+
+def _add_version(db: Database, document_id: str, version: dict[str, Any]) -> None:
+    """Close the current version, keeping its printed page labels (its pages are about to be replaced) so it
+    can still be cited, and add the next one (callers hold the transaction)."""
+    (latest,) = db.execute("SELECT max(version) FROM document_versions WHERE document_id = ?", [document_id]).fetchone()
+    db.execute(
+        "UPDATE document_versions SET replaced_at = ?, page_labels = (SELECT json_group_array(page_label) FROM "
+        "(SELECT page_label FROM pages WHERE document_id = ? ORDER BY page_number)) "
+        "WHERE document_id = ? AND replaced_at IS NULL",
+        [version["accepted_at"], document_id, document_id],
+    )
+    db["document_versions"].insert({**version, "document_id": document_id, "version": (latest or 0) + 1})
+
+
+def set_kept_file(db: Database, document_id: str, version: int, kept_file: str) -> None:
+    """Record the copy kept of a version recorded before copies were kept."""
+    with db.atomic():
+        db.execute("UPDATE document_versions SET kept_file = ? WHERE document_id = ? AND version = ?",
+                   [kept_file, document_id, version])
 
 
 def topics_version(db: Database) -> int | None:
