@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 import sys
 import time
 from contextlib import contextmanager
@@ -200,9 +201,9 @@ def _report_unlisted(paths: Paths) -> None:
     if not unlisted:
         return
     click.echo(f"Warning: {len(unlisted)} PDF(s) under {paths.archive / catalog.PDF_DIR} in no catalog row; add a line "
-               f"to {paths.catalog} (fill in the title) or ingest the file by path:", err=True)
+               f"to {paths.catalog} (check its title) or ingest the file by path:", err=True)
     for item in unlisted:
-        click.echo(f"  {item.path}\n    catalog: {item.line}\n    or: qmarchive ingest {item.path}", err=True)
+        click.echo(f"  {item.path}\n    catalog: {item.line}\n    or: qmarchive ingest {shlex.quote(str(item.path))}", err=True)
 
 
 def _report_ocr(ocr: ingest.OcrCounts) -> None:
@@ -363,7 +364,8 @@ def status_command(paths: Paths, as_json: bool) -> None:
     """Show what the archive and the database hold.
 
     Documents, pages (how many have no text layer, how many were OCRed, how many are still without
-    searchable text), catalogued files not yet in the archive, and the last ingest run with its failures.
+    searchable text), catalogued files not yet in the archive, PDFs under ARCHIVE/pdf/ in no catalog row
+    (with a catalog line to add each), and the last ingest run with its failures.
     """
     report = status.report(paths)
     if as_json:
@@ -380,6 +382,10 @@ def status_command(paths: Paths, as_json: bool) -> None:
     click.echo(f"Missing files:  {len(missing)}")
     for item in missing:
         click.echo(f"  {item['id']}: {item['file']}")
+    uncatalogued = report["uncatalogued_files"]
+    click.echo(f"Not catalogued: {len(uncatalogued)}" + (f" (add a line to {paths.catalog}, or 'qmarchive ingest FILE')" if uncatalogued else ""))
+    for item in uncatalogued:
+        click.echo(f"  {item['file']}: {item['catalog_line']}")
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"

@@ -10,6 +10,7 @@ connection and which runs inside a transaction that is rolled back.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import sqlite3
 import tempfile
 from collections import defaultdict
@@ -21,11 +22,11 @@ from typing import Any, Literal, TypeVar
 from sqlite_utils import Database
 
 from qmarchive import search
-from qmarchive.catalog import CatalogEntry, read_catalog
+from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.errors import QmarchiveError, StoreError
-from qmarchive.ingest import file_digest
+from qmarchive.versions import VERSIONS_DIR, file_digest
 from qmarchive.migrations import FTS_INDEXES
-from qmarchive.paths import Paths
+from qmarchive.paths import Paths, locate
 
 Status = Literal["ok", "warning", "failed"]
 T = TypeVar("T")
@@ -145,7 +146,7 @@ def document_path(archive: Path, file: str) -> Path:
     """Where a document's file lives: catalogued files relative to the archive, files ingested from
     elsewhere at their absolute path."""
     path = Path(file)
-    return path if path.is_absolute() else archive / path
+    return path if path.is_absolute() else locate(archive, file)
 
 
 def _short(sha256: str | None) -> str:
@@ -161,13 +162,15 @@ def _listed(items: Sequence[Any]) -> str:
 
 
 def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Check:
-    """Every document's file against the SHA-256 recorded at ingest, and the catalog's checksum where given."""
+    """Every document's file against its archived version's SHA-256 (whatever the catalog says), the catalog's
+    checksum where given, the kept copy of every version, and PDFs under ``pdf/`` that no catalog row names."""
     check = Check("fixity", "Fixity of the archived files (SHA-256)")
     try:
         catalog = {entry.id: entry for entry in read_catalog(paths.catalog)}
+        unlisted = unlisted_pdfs(paths.archive, list(catalog.values()), catalog_header(paths.catalog))
     except QmarchiveError as exc:
         check.fail(paths.catalog, f"cannot be read, so its checksums were not compared: {exc}", "catalog-unreadable")
-        catalog = {}
+        catalog, unlisted = {}, []
     documents = list(db.query("SELECT id, file, sha256, bytes FROM documents ORDER BY id"))
     hashed = size = 0
     for document in progress(documents, "Hashing") if progress else documents:
@@ -186,8 +189,40 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         size += length
         _compare(check, path, document, digest, entry, paths.catalog)
     _not_ingested(check, paths, catalog, {d["id"] for d in documents})
-    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes"
+    for item in unlisted:
+        check.warn(item.path, f"in the archive but in no catalog row; add the line {item.line} to {paths.catalog} "
+                   f"(check its title) or ingest it by path: qmarchive ingest {shlex.quote(str(item.path))}", "uncatalogued")
+    kept = _kept_versions(check, db, paths.archive)
+    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes" + (f"; {kept} kept version(s)" if kept else "")
     return check
+
+
+def _kept_versions(check: Check, db: Database, archive: Path) -> int:
+    """The copies in ``ARCHIVE/versions/`` are what citations of a version and a damaged working copy fall
+    back on: each must still be the file it was kept as. Returns how many were hashed."""
+    hashed = 0
+    try:
+        rows = list(db.query("SELECT * FROM document_versions ORDER BY document_id, version"))
+    except sqlite3.OperationalError:
+        return 0  # a database from before versions; its next ingest adds them
+    for row in rows:
+        document_id, number = row["document_id"], row["version"]
+        if not row["kept_file"]:
+            check.warn(f"{document_id} version {number}", "no copy of this version is kept; 'qmarchive ingest' keeps "
+                       "one of the current version while its file is unchanged", "not-kept", document_id)
+            continue
+        path = archive / row["kept_file"]
+        try:
+            digest, _ = file_digest(path)
+        except OSError as exc:
+            check.fail(path, f"kept copy of version {number} of {document_id} is missing or unreadable "
+                       f"({exc.strerror or exc}); restore it from a backup", "kept-missing", document_id)
+            continue
+        hashed += 1
+        if digest != row["sha256"]:
+            check.fail(path, f"kept copy of version {number} of {document_id}: SHA-256 {_short(digest)} differs from "
+                       f"the {_short(row['sha256'])} it was kept as; restore it from a backup", "kept-changed", document_id)
+    return hashed
 
 
 def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, entry: CatalogEntry | None,
@@ -200,7 +235,8 @@ def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, en
         elif catalogued == recorded:
             advice = "the catalog agrees with the database, so the file has changed; restore it from a backup"
         else:
-            advice = "the file has changed since it was ingested; restore it from a backup (ingest it again only if the change is intended)"
+            advice = (f"the file has changed since it was ingested; restore it (from {VERSIONS_DIR}/ or a backup), or "
+                      f"accept it as a new version with 'qmarchive ingest --replace {document_id}'")
         check.fail(path, f"SHA-256 {_short(digest)} differs from the {_short(recorded)} recorded at ingest "
                    f"(document {document_id}): {advice}", "changed", document_id)
     if catalogued and catalogued != recorded and catalogued != digest:

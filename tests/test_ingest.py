@@ -48,10 +48,11 @@ def test_reingest_skips_unchanged_files(archive: Paths) -> None:
     assert statuses == ["unchanged", "unchanged", "missing"]
 
 
-def test_changed_file_replaces_pages_under_the_same_ids(archive: Paths) -> None:
+def test_an_accepted_new_version_replaces_pages_under_the_same_ids(archive: Paths) -> None:
     run(archive, "ingest", "--no-index")
     make_pdf(archive.archive / "pdf/ihek-2012.pdf", ihek_spec(pages=running_pages([["Neuer Text über Grünflächen"]])))
-    result = run(archive, "ingest", "--no-index")
+    assert run(archive, "ingest", "--no-index").stdout.startswith("0 ingested (0 pages), 1 unchanged, 1 failed")
+    result = run(archive, "ingest", "--no-index", "--replace", "ihek-2012")
     assert result.stdout.startswith("1 ingested (1 pages), 1 unchanged")
     rows = list(db(archive).query("select id, text from pages where document_id = 'ihek-2012'"))
     assert [row["id"] for row in rows] == ["ihek-2012/1"]

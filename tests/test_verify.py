@@ -36,7 +36,7 @@ def test_clean_archive_passes_and_nothing_is_written(copy: Paths) -> None:
     lines = result.stdout.splitlines()
     assert lines[:2] == [f"Archive:   {copy.archive}", f"Database:  {copy.database}"]
     assert lines[3:] == [
-        "warning  Fixity of the archived files (SHA-256): 2 of 2 files hashed, 50176 bytes",
+        "warning  Fixity of the archived files (SHA-256): 2 of 2 files hashed, 50176 bytes; 2 kept version(s)",
         f"           {copy.catalog}: 1 catalogued document(s) not in the archive yet: ihek-2010",
         "ok       SQLite integrity (PRAGMA integrity_check): ok",
         "ok       Orphan rows (PRAGMA foreign_key_check): every reference resolves",
