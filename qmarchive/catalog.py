@@ -147,6 +147,20 @@ def catalog_line(entry: CatalogEntry, header: tuple[str, ...] = COLUMNS, delimit
     return out.getvalue()
 
 
+def append_entries(path: Path, entries: list[CatalogEntry]) -> None:
+    """Add rows for ``entries`` at the end of a catalog, in its column order and delimiter (a new catalog
+    gets every known column)."""
+    text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
+    delimiter = _delimiter(text) if text else ","
+    header = catalog_header(path)
+    lines = [catalog_line(entry, header, delimiter) for entry in entries]
+    if not text:
+        lines.insert(0, delimiter.join(header))
+    elif not text.endswith(("\n", "\r")):
+        text += "\n"
+    path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _cell(value: object) -> str:
     return "" if value is None else str(value)
 

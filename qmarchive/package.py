@@ -1,7 +1,8 @@
 """The hand-over package for a long-term archive: a BagIt bag (RFC 8493) written with ``bagit``.
 
 Payload (``data/``): the archived PDFs, copied, at their catalog paths (``pdf/<id>.pdf``; files ingested
-from outside the archive under ``pdf/extern/<id>.pdf``), ``catalog.csv``, ``provenance.jsonl`` if the
+from outside the archive under ``pdf/extern/<id>.pdf``), the kept file of every version
+(``versions/<id>/<sha256>.pdf``), ``catalog.csv`` (with a row for each document ingested by path), ``provenance.jsonl`` if the
 archive has one, ``qmarchive.db`` (a consistent copy made with SQLite's backup API) and one Dublin Core
 record per document (``metadata/<id>.xml``, ``oai_dc``). ``data/`` is thus an archive directory of its own:
 ``qmarchive --archive BAG/data ingest`` rebuilds everything derived from it.
@@ -28,9 +29,10 @@ from typing import Any
 import bagit
 
 from qmarchive import __version__, cite, provenance, verify
-from qmarchive.catalog import default_file, slugify, without_passwords
+from qmarchive.catalog import CatalogEntry, append_entries, default_file, slugify, without_passwords
 from qmarchive.errors import PackageError
 from qmarchive.paths import DATABASE_NAME, Paths
+from qmarchive.versions import VERSIONS_DIR
 
 CHECKSUMS = ("sha256", "sha512")
 CHECKSUM_NAMES = {"sha256": "SHA-256", "sha512": "SHA-512"}
@@ -115,7 +117,9 @@ def make(
             documents = list(db.query("SELECT * FROM documents ORDER BY id"))
             step(f"Copying {len(documents)} files")
             placed = _copy_files(paths, documents, building, progress, warnings)
+            kept, kept_placed = _copy_versions(paths.archive, db, building)
             _copy_catalog(paths.catalog, building / "catalog.csv")
+            _catalogue_ingested_by_path(building / "catalog.csv", documents, placed)
             _copy_if_present(provenance.log_path(paths.archive), building / provenance.LOG_NAME)
             step("Copying the database")
             backup_database(db.conn, building / DATABASE_NAME)
@@ -135,6 +139,7 @@ def make(
         step("Validating the bag")
         bag = _validated(building)
         _compare_manifest(bag, documents, placed, warnings, force)
+        _compare_manifest(bag, kept, kept_placed, warnings, force)
         files, size = _oxum(bag)
         _move_into_place(building, outdir)
     except BaseException:
@@ -151,7 +156,7 @@ def _check_target(outdir: Path) -> None:
 
 def _problems(report: verify.Report) -> list[verify.Finding]:
     """What stops packaging: every failure, and files the archive holds that the bag would leave out."""
-    return [f for f in report.findings() if f.severity == "failed" or f.code == "not-ingested"]
+    return [f for f in report.findings() if f.severity == "failed" or f.code in ("not-ingested", "uncatalogued")]
 
 
 def payload_path(document: dict[str, Any]) -> PurePosixPath:
@@ -181,6 +186,39 @@ def _copy_files(paths: Paths, documents: list[dict[str, Any]], building: Path, p
         shutil.copy2(source, building / target)
         placed[document["id"]] = target
     return placed
+
+
+def _copy_versions(archive: Path, db: Any, building: Path) -> tuple[list[dict[str, Any]], dict[str, PurePosixPath]]:
+    """Every version's kept copy (``versions/<id>/<sha256>.pdf``), so that citations of a version can be
+    checked against the bag and ``data/`` keeps the version history's files; as (version, path) records for
+    the manifest check."""
+    rows = list(db.query("SELECT document_id, version, sha256, kept_file FROM document_versions "
+                         "WHERE kept_file IS NOT NULL ORDER BY document_id, version"))
+    kept: list[dict[str, Any]] = []
+    placed: dict[str, PurePosixPath] = {}
+    for row in rows:
+        target = PurePosixPath(row["kept_file"])
+        name = f"{row['document_id']} version {row['version']}"
+        if str(target) not in {str(p) for p in placed.values()}:
+            (building / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(archive / target, building / target)
+        kept.append({"id": name, "sha256": row["sha256"]})
+        placed[name] = target
+    return kept, placed
+
+
+def _catalogue_ingested_by_path(catalog: Path, documents: list[dict[str, Any]], placed: dict[str, PurePosixPath]) -> None:
+    """Documents ingested by path have no catalog row in the archive; the bag's catalog gets one for each (at
+    its place in the bag), so that ingesting ``data/`` brings back every document."""
+    entries = [
+        CatalogEntry(id=d["id"], title=d["title"], doc_type=d["doc_type"], file=str(placed[d["id"]]), area=d["area"],
+                     period_start=d["period_start"], period_end=d["period_end"], published=d["published"],
+                     publisher=d["publisher"], source_url=d["source_url"], landing_url=d["landing_url"],
+                     sha256=d["sha256"], license=d["license"], notes=d["notes"])
+        for d in documents if not d["catalogued"] and d["id"] in placed
+    ]
+    if entries:
+        append_entries(catalog, entries)
 
 
 def _copy_catalog(source: Path, target: Path) -> None:
@@ -264,6 +302,8 @@ def write_xml(record: list[tuple[str, str]], path: Path) -> None:
 def _contents(building: Path, pdfs: int) -> list[str]:
     """What the payload holds, in German, for the default External-Description."""
     parts = [f"{pdfs} Dokument(e) als PDF (data/pdf)"]
+    if (building / VERSIONS_DIR).is_dir():
+        parts.append(f"jede archivierte Fassung dieser Dateien (data/{VERSIONS_DIR}/<id>/<sha256>.pdf)")
     if (building / "catalog.csv").is_file():
         parts.append("der Katalog (data/catalog.csv)")
     if (building / provenance.LOG_NAME).is_file():

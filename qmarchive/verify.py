@@ -13,6 +13,7 @@ import hashlib
 import shlex
 import sqlite3
 import tempfile
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -189,9 +190,15 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         size += length
         _compare(check, path, document, digest, entry, paths.catalog)
     _not_ingested(check, paths, catalog, {d["id"] for d in documents})
+    by_file = {unicodedata.normalize("NFC", d["file"]): d["id"] for d in documents}
     for item in unlisted:
-        check.warn(item.path, f"in the archive but in no catalog row; add the line {item.line} to {paths.catalog} "
-                   f"(check its title) or ingest it by path: qmarchive ingest {shlex.quote(str(item.path))}", "uncatalogued")
+        add = f"add the line {item.line} to {paths.catalog} (check its title)"
+        if item.file in by_file:
+            check.warn(item.path, f"ingested by path as document {by_file[item.file]} but in no catalog row, so a "
+                       f"rebuild from the catalog would lose it; {add}", "uncatalogued-ingested", by_file[item.file])
+        else:
+            check.warn(item.path, f"in the archive but in no catalog row, so never ingested; {add} or ingest it by "
+                       f"path: qmarchive ingest {shlex.quote(str(item.path))}", "uncatalogued")
     kept = _kept_versions(check, db, paths.archive)
     check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes" + (f"; {kept} kept version(s)" if kept else "")
     return check

@@ -59,7 +59,7 @@ def test_package_writes_a_valid_bag(copy: Paths, tmp_path: Path) -> None:
     result = run(copy, str(out), "--contact-name", "Erika Mustermann", "--contact-email", "erika@example.org", "-q")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Bag written to {out}: 2 documents, 6 files, {_size(out)}; valid (SHA-256, SHA-512 manifests). "
+        f"Bag written to {out}: 2 documents, 8 files, {_size(out)}; valid (SHA-256, SHA-512 manifests). "
         f"The receiving archive checks it with: bagit.py --validate {out}\n"
     )
     assert result.stderr == ""
@@ -72,11 +72,14 @@ def test_package_writes_a_valid_bag(copy: Paths, tmp_path: Path) -> None:
 
     assert sorted(bag.algorithms) == ["sha256", "sha512"]
     assert (out / "manifest-sha256.txt").is_file() and (out / "manifest-sha512.txt").is_file()
-    assert set(bag.payload_entries()) == PAYLOAD
+    kept = {f"data/versions/{name}/{documents(copy)[name]['sha256']}.pdf" for name in ("ihek-2012", "ihek-2019-2021")}
+    assert set(bag.payload_entries()) == PAYLOAD | kept
     for name in ("ihek-2012", "ihek-2019-2021"):
         original = copy.archive / f"pdf/{name}.pdf"
+        sha256 = documents(copy)[name]["sha256"]
         assert (out / f"data/pdf/{name}.pdf").read_bytes() == original.read_bytes()
-        assert bag.entries[f"data/pdf/{name}.pdf"]["sha256"] == documents(copy)[name]["sha256"]
+        assert bag.entries[f"data/pdf/{name}.pdf"]["sha256"] == sha256
+        assert (out / f"data/versions/{name}/{sha256}.pdf").read_bytes() == original.read_bytes()
     assert (out / "data/catalog.csv").read_bytes() == copy.catalog.read_bytes()
 
     info = bag.info
