@@ -18,7 +18,8 @@ from urllib.parse import quote, urlsplit
 from sqlite_utils import Database
 
 from qmarchive.catalog import DOC_TYPE_LABELS
-from qmarchive.errors import CitationError, ConfigError
+from qmarchive import versions
+from qmarchive.errors import CitationError, ConfigError, FixityError
 
 FORMATS = ("text", "bibtex", "ris", "csl-json")
 BASE_URL_ENV = "QMARCHIVE_BASE_URL"
@@ -56,8 +57,8 @@ def permalink(document_id: str, page_number: int | None = None, base_url: str | 
     return (base_url or "").rstrip("/") + path
 
 
-def _pdf_url(document_id: str, page_number: int | None, base_url: str | None) -> str:
-    url = (base_url or "").rstrip("/") + f"/-/pdf/{quote(document_id, safe='')}"
+def _pdf_url(document_id: str, page_number: int | None, base_url: str | None, sha256: str | None = None) -> str:
+    url = (base_url or "").rstrip("/") + f"/-/pdf/{quote(document_id, safe='')}" + (f"/{sha256}" if sha256 else "")
     return url if page_number is None else f"{url}#page={page_number:d}"
 
 
@@ -79,6 +80,8 @@ class Citation:
     pdf_url: str
     accessed: date
     published: str | None = None
+    version: int | None = None  # set when an earlier, since replaced version of the file is cited
+    replaced_at: str | None = None
 
     @property
     def key(self) -> str:
@@ -218,8 +221,14 @@ class Citation:
         return [[start]] if start == end else [[start], [end]]
 
 
-def citation(db: Database, target: str, *, base_url: str | None = None, accessed: date | None = None) -> Citation:
-    """The citation of a page (``ihek-2019-2021/12``: document id and physical page number) or a document."""
+def citation(
+    db: Database, target: str, *, base_url: str | None = None, accessed: date | None = None, sha256: str | None = None
+) -> Citation:
+    """The citation of a page (``ihek-2019-2021/12``: document id and physical page number) or a document.
+
+    ``sha256`` (or its first 12 or more hex digits) cites that version of the file: an earlier version keeps
+    its checksum, its printed page labels and its own addresses (``?sha256=`` on the permalink, ``/-/pdf/ID/SHA256``).
+    """
     match = _TARGET.match(target)
     if not match:
         raise CitationError(
@@ -236,8 +245,15 @@ def citation(db: Database, target: str, *, base_url: str | None = None, accessed
     )
     if document is None:
         raise CitationError(f"no document '{document_id}' in the archive")
+    earlier = _earlier_version(db, document_id, sha256, document["sha256"])
     page_label = None
-    if page_number is not None:
+    if earlier and page_number is not None:
+        labels = json.loads(earlier["page_labels"] or "[]")
+        if page_number > (earlier["page_count"] or 0):
+            raise CitationError(f"no page '{target}' in version {earlier['version']} of '{document_id}' "
+                                f"(it has {_pages(earlier['page_count'] or 0)})")
+        page_label = (_clean(labels[page_number - 1]) if page_number <= len(labels) else None) or str(page_number)
+    elif page_number is not None:
         page = _row(db, "SELECT page_label FROM pages WHERE document_id = ? AND page_number = ?", [document_id, page_number])
         if page is None:
             raise CitationError(
@@ -256,12 +272,28 @@ def citation(db: Database, target: str, *, base_url: str | None = None, accessed
         period=period,
         doc_type=document["doc_type"],
         area=_clean(document["area"]),
-        sha256=document["sha256"],
-        url=permalink(document_id, page_number, base),
-        pdf_url=_pdf_url(document_id, page_number, base),
+        sha256=earlier["sha256"] if earlier else document["sha256"],
+        url=permalink(document_id, page_number, base) + (f"?sha256={earlier['sha256']}" if earlier else ""),
+        pdf_url=_pdf_url(document_id, page_number, base, earlier["sha256"] if earlier else None),
         accessed=accessed.date() if isinstance(accessed, datetime) else accessed or date.today(),
         published=published,
+        version=earlier["version"] if earlier else None,
+        replaced_at=earlier["replaced_at"] if earlier else None,
     )
+
+
+def _earlier_version(db: Database, document_id: str, sha256: str | None, current: str) -> dict[str, Any] | None:
+    """The version row ``sha256`` names if it is not the current file; None for the current one."""
+    if not sha256:
+        return None
+    try:
+        found = versions.find(db, document_id, sha256)
+    except FixityError as exc:
+        raise CitationError(str(exc)) from exc
+    if found is None:
+        raise CitationError(f"no version of '{document_id}' with SHA-256 {sha256} in the archive "
+                            f"(see 'qmarchive versions {document_id}')")
+    return None if found["sha256"] == current else found
 
 
 def _check_base_url(base_url: str | None) -> str | None:

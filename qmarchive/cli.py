@@ -343,8 +343,11 @@ def _terminal_snippet(snippet: str) -> str:
               help="German citation text, BibTeX (biblatex), RIS or CSL-JSON.")
 @click.option("--accessed", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Access date the citation states (default: today).")
+@click.option("--sha256", metavar="SHA256",
+              help="Cite the version of the file with this SHA-256 (or its first 12+ digits; see 'qmarchive "
+                   "versions ID') instead of the current one.")
 @click.pass_obj
-def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None) -> None:
+def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None, sha256: str | None) -> None:
     """Cite a page or a whole document.
 
     ID: a page id (ihek-2019-2021/12: document id and physical page number) or a document id. The
@@ -352,7 +355,8 @@ def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None)
     file's short SHA-256. Permalinks start with --base-url.
     """
     db = store.open_existing(paths.database)
-    result = cite.citation(db, target, base_url=paths.base_url, accessed=accessed.date() if accessed else None)
+    result = cite.citation(db, target, base_url=paths.base_url, accessed=accessed.date() if accessed else None,
+                           sha256=sha256)
     output = result.render(fmt)
     click.echo(output, nl=not output.endswith("\n"))
 

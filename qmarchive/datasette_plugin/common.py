@@ -60,8 +60,9 @@ def page_url(datasette, page_id: str) -> str:
     return datasette.urls.row(DATABASE, "pages", tilde_encode(page_id))
 
 
-def pdf_url(datasette, document_id: str, page_number: int | None = None) -> str:
-    url = datasette.urls.path(f"/-/pdf/{quote(document_id, safe='')}")
+def pdf_url(datasette, document_id: str, page_number: int | None = None, sha256: str | None = None) -> str:
+    """The document's PDF (the current version, or the version with ``sha256``), opened at a page."""
+    url = datasette.urls.path(f"/-/pdf/{quote(document_id, safe='')}" + (f"/{sha256}" if sha256 else ""))
     return f"{url}#page={page_number}" if page_number else url
 
 

@@ -1,11 +1,13 @@
 """``/-/zitat/<document>[/<page>]``: how to cite a page or document, in German, and as BibTeX, RIS and
-CSL-JSON (``.bib``, ``.ris``, ``.json``). The URL is also the permalink citations point to."""
+CSL-JSON (``.bib``, ``.ris``, ``.json``). The URL is also the permalink citations point to; with
+``?sha256=`` (12 or more hex digits) it cites that version of the file, and every version is listed, so a
+citation of an earlier version still leads to its file."""
 
 from __future__ import annotations
 
 from datasette.utils.asgi import Response
 
-from qmarchive import cite
+from qmarchive import cite, versions
 from qmarchive.datasette_plugin.common import base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url
 from qmarchive.errors import CitationError
 
@@ -30,18 +32,22 @@ async def zitat(request, datasette):
     page = request.url_vars.get("page")
     fmt = request.url_vars.get("format")
     target = f"{document_id}/{page}" if page else document_id
+    sha256 = request.args.get("sha256") or None
     db_path = database_path(datasette)
     if db_path is None:
         return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
 
-    def load() -> cite.Citation:
+    def load() -> tuple[cite.Citation, list[dict]]:
         with read_only(db_path) as db:
-            return cite.citation(db, target, base_url=base_url(datasette, request))
+            found = cite.citation(db, target, base_url=base_url(datasette, request), sha256=sha256)
+            return found, versions.history(db, document_id)
 
     try:
-        citation = await in_thread(load)
+        citation, history = await in_thread(load)
     except CitationError:
         what = f"Seite {page} von „{document_id}“" if page else f"Dokument „{document_id}“"
+        if sha256:
+            what = f"{what} in der Fassung mit der SHA-256 {sha256[:64]}"
         return Response.html(
             await datasette.render_template(TEMPLATE, {"missing": f"{what} gibt es im Archiv nicht."}, request=request, view_name=VIEW_NAME),
             status=404,
@@ -55,12 +61,19 @@ async def zitat(request, datasette):
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )
     number = int(page) if page else None
+    query = f"?sha256={citation.sha256}" if citation.version else ""
     context = {
         "citation": citation,
         "formats": [{"name": name, "label": label, "text": citation.render(name)} for name, label in SECTIONS],
-        "downloads": [(ext.upper() if ext != "json" else "CSL-JSON", f"{zitat_url(datasette, document_id, number)}.{ext}") for ext in DOWNLOADS],
-        "page_url": page_url(datasette, target) if page else None,
-        "pdf_url": pdf_url(datasette, document_id, number),
+        "downloads": [(ext.upper() if ext != "json" else "CSL-JSON", f"{zitat_url(datasette, document_id, number)}.{ext}{query}") for ext in DOWNLOADS],
+        "page_url": page_url(datasette, target) if page and not citation.version else None,
+        "pdf_url": pdf_url(datasette, document_id, number, citation.sha256 if citation.version else None),
+        "current_url": zitat_url(datasette, document_id, number) if citation.version else None,
+        "versions": [
+            {**row, "zitat_url": zitat_url(datasette, document_id, number) + ("" if row["replaced_at"] is None else f"?sha256={row['sha256']}"),
+             "pdf_url": pdf_url(datasette, document_id, number, row["sha256"]), "cited": row["sha256"] == citation.sha256}
+            for row in history
+        ] if len(history) > 1 else [],
         "document_url": zitat_url(datasette, document_id) if page else None,
     }
     return Response.html(await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME))
