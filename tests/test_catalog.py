@@ -110,3 +110,46 @@ def test_the_real_catalog_lists_the_documents_of_the_archive() -> None:
             "ihek-2015-2016", "ihek-2013-2014", "ihek-2012", "ihek-2011", "ihek-2010", "ihk-2006",
             "broschuere-sozialer-zusammenhalt"} <= ids
     assert all(entry.file.startswith("pdf/") for entry in entries)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("id,title,doc_type,SHA256", "column 'SHA256': unknown column; did you mean 'sha256'? (known columns: id, "),
+        ("id,title,doc_type,Titel", "column 'Titel': unknown column; did you mean 'title'?"),
+        ("id,title,doc_type,publisehr", "column 'publisehr': unknown column; did you mean 'publisher'?"),
+        ("id,title,doc_type,Bemerkung", "column 'Bemerkung': unknown column; known columns: id, title, doc_type, "),
+        ("id,title,doc_type,title", "row 1, column 'title': column 4 repeats column 2; keep one"),
+        ("id,title,doc_type,,notes", "row 1: column 4 has no name; name it or remove it"),
+    ],
+)
+def test_unknown_misspelt_duplicate_and_nameless_columns_are_refused(tmp_path: Path, header: str, message: str) -> None:
+    cells = ",".join("" for _ in header.split(","))
+    (tmp_path / "catalog.csv").write_text(f"{header}\nihek-2012,IHEK 2012,ihek{cells[2:]}\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        read_catalog(tmp_path / "catalog.csv")
+    assert str(info.value).startswith(f"{tmp_path / 'catalog.csv'}, row 1")
+    assert message in str(info.value)
+
+
+def test_all_header_problems_at_once(tmp_path: Path) -> None:
+    (tmp_path / "catalog.csv").write_text("id,Title,SHA256\nx,y,z\n", encoding="utf-8")
+    with pytest.raises(CatalogErrors) as info:
+        read_catalog(tmp_path / "catalog.csv")
+    assert [(e.column, e.reason.split(";")[0]) for e in info.value.errors] == [
+        ("Title", "unknown column"), ("SHA256", "unknown column"), (None, "missing column(s): title, doc_type"),
+    ]
+
+
+def test_a_file_linked_from_outside_the_archive_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    (archive / "pdf").mkdir(parents=True)
+    (tmp_path / "elsewhere.pdf").write_bytes(b"%PDF-1.4")
+    (archive / "pdf" / "ihek-2012.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    (archive / "pdf" / "inside.pdf").symlink_to(archive / "pdf" / "ihek-2012.pdf")
+    write_catalog(archive, [{"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek"},
+                            {"id": "inside", "title": "Link", "doc_type": "ihek", "file": "pdf/inside.pdf"}])
+    with pytest.raises(CatalogErrors) as info:
+        read_catalog(archive / "catalog.csv")
+    assert [(e.row, e.column) for e in info.value.errors] == [(2, "file"), (3, "file")]
+    assert f"'pdf/ihek-2012.pdf' is a link to {tmp_path / 'elsewhere.pdf'}, outside the archive directory" in str(info.value)
