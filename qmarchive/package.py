@@ -192,8 +192,11 @@ def _copy_versions(archive: Path, db: Any, building: Path) -> tuple[list[dict[st
     """Every version's kept copy (``versions/<id>/<sha256>.pdf``), so that citations of a version can be
     checked against the bag and ``data/`` keeps the version history's files; as (version, path) records for
     the manifest check."""
-    rows = list(db.query("SELECT document_id, version, sha256, kept_file FROM document_versions "
-                         "WHERE kept_file IS NOT NULL ORDER BY document_id, version"))
+    try:
+        rows = list(db.query("SELECT document_id, version, sha256, kept_file FROM document_versions "
+                             "WHERE kept_file IS NOT NULL ORDER BY document_id, version"))
+    except sqlite3.OperationalError:
+        return [], {}  # a database from before versions: there is nothing kept to carry
     kept: list[dict[str, Any]] = []
     placed: dict[str, PurePosixPath] = {}
     for row in rows:

@@ -123,7 +123,7 @@ def test_ingest_keeps_the_index_current(archive: Paths) -> None:
     assert "Search index rebuilt: 6 pages indexed, 0 removed, 6 in all" in first.stdout
     assert run(archive, "index").stdout.startswith("Search index up to date (6 pages).")
     make_pdf(archive.archive / "pdf/ihek-2012.pdf", ihek_spec(pages=running_pages([["Neuer Text über Gießkannen"]])))
-    again = run(archive, "ingest")
+    again = run(archive, "ingest", "--replace", "ihek-2012")
     assert "Search index updated: 1 pages indexed, 1 removed, 5 in all" in again.stdout
     assert ids(archive, "Gießkanne") == ["ihek-2012/1"]
     assert ids(archive, "Straße") == ["ihek-2019-2021/2"]

@@ -205,7 +205,7 @@ def test_reingesting_a_changed_file_replaces_its_page_topics(archive: Paths) -> 
     run(archive, "ingest", "--no-index")
     body = ["Querschnittsthema Klimaanpassung", "Flächen sollen entsiegelt und begrünt werden."]
     make_pdf(archive.archive / "pdf/ihek-2012.pdf", ihek_spec(pages=running_pages([body]), title="IHEK 2012"))
-    result = run(archive, "ingest", "--no-index")
+    result = run(archive, "ingest", "--no-index", "--replace", "ihek-2012")
     assert result.stdout.startswith("1 ingested (1 pages), 1 unchanged"), result.output
     assert page_topics(archive) == [
         ("ihek-2012/1", "klimaanpassung"),
