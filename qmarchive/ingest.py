@@ -234,20 +234,21 @@ def _prepare(
     except OSError as exc:
         return replace(base, error_class="unreadable", message=f"{job.path}: cannot read ({exc.strerror or exc})")
     base = replace(base, sha256=sha256)
-    if job.entry.sha256 and job.entry.sha256 != sha256:
-        return replace(
-            base,
-            error_class="checksum",
-            message=f"{job.path}: SHA-256 {sha256[:12]}… differs from the catalog's {job.entry.sha256[:12]}…; "
-            "the file has changed or is the wrong one",
-        )
-
     stored = store.stored_version(db, job.entry.id)
+    changed = stored is not None and stored.sha256 != sha256
+    if job.entry.sha256 and job.entry.sha256 != sha256:
+        message = (f"{job.path}: SHA-256 {sha256[:12]}… differs from the catalog's {job.entry.sha256[:12]}…; "
+                   "the file has changed or is the wrong one")
+        if changed:
+            message += (f" (not ingested: the archived version {stored.sha256[:12]}… is still served and cited; to "
+                        f"accept this file as the next version, write its SHA-256 {sha256} into the catalog)")
+        return replace(base, error_class="fixity-mismatch" if changed else "checksum", message=message)
+
     version: Acceptance | None = None
     note = None
     if stored is None:
         version = FIRST_INGEST
-    elif stored.sha256 != sha256:
+    elif changed:
         archived = versions.current(db, job.entry.id)
         if replacing:
             version = replacing

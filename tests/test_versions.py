@@ -290,3 +290,20 @@ def test_a_link_retargeted_while_serving_is_never_followed(copy: Paths, tmp_path
         assert refused.status_code == 409
         assert refused.headers["content-type"].startswith("text/plain")
         assert b"x" * 100 not in refused.content and "entspricht nicht der archivierten Fassung" in refused.text
+
+
+def test_a_catalog_checksum_that_names_neither_file_blocks_replace(archive: Paths) -> None:
+    assert run(archive, "ingest", "--no-index").exit_code == 0
+    pdf = archive.archive / "pdf/ihek-2012.pdf"
+    archived = sha(pdf.read_bytes())
+    write_catalog(archive.archive, [
+        {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf", "sha256": archived},
+    ])
+    flipped = flip_a_byte(pdf)
+    result = run(archive, "ingest", "--no-index", "--replace", "ihek-2012")
+    assert result.exit_code == 1
+    assert (f"differs from the catalog's {archived[:12]}…; the file has changed or is the wrong one (not ingested: the "
+            f"archived version {archived[:12]}… is still served and cited; to accept this file as the next version, "
+            f"write its SHA-256 {sha(flipped)} into the catalog)") in result.stderr
+    logged = Database(archive.database).execute("SELECT error_class FROM ingest_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert logged == ("fixity-mismatch",)
