@@ -135,11 +135,13 @@ async def test_replace_keeps_the_old_version_and_its_citations(copy: Paths) -> N
     assert (await ds.client.get(f"/-/pdf/ihek-2012/{'0' * 64}")).status_code == 404
     page = await ds.client.get(f"/-/zitat/ihek-2012/2?sha256={sha(original)[:12]}")
     assert page.status_code == 200
-    assert f"Sie sehen Fassung 1 der Datei, ersetzt am {rows[0]['replaced_at'][:10]}" in page.text
+    replaced = rows[0]["replaced_at"]
+    assert f"Sie sehen Fassung 1 der Datei, ersetzt am {replaced[8:10]}.{replaced[5:7]}.{replaced[:4]}." in page.text
     assert f"<code>{sha(original)}</code>" in page.text
     assert f'href="/-/pdf/ihek-2012/{sha(original)}#page=2"' in page.text
     listed = await ds.client.get("/-/zitat/ihek-2012")
     assert "Fassungen der Datei" in listed.text and f"<code>{sha(original)[:12]}</code>" in listed.text
+    assert "<td>erstmals eingelesen</td>" in listed.text and "<td>Druckfehler auf S. 2 berichtigt</td>" in listed.text
     bib = await ds.client.get(f"/-/zitat/ihek-2012/2.bib?sha256={sha(original)}")
     assert f"SHA-256 der Datei: {sha(original)[:12]}" in bib.text
 

@@ -27,6 +27,15 @@ SECTIONS = (
 )
 
 
+# Why a version was accepted, in German, where the command says it; a reason given with --replace as written.
+GRUENDE = {"qmarchive ingest": "erstmals eingelesen", "qmarchive ingest (new sha256 in the catalog)": "neue Prüfsumme im Katalog"}
+
+
+def _german_date(timestamp: str | None) -> str | None:
+    """``2026-12-04T…`` → ``04.12.2026``."""
+    return f"{timestamp[8:10]}.{timestamp[5:7]}.{timestamp[:4]}" if timestamp else None
+
+
 async def zitat(request, datasette):
     document_id = request.url_vars["document_id"]
     page = request.url_vars.get("page")
@@ -69,9 +78,12 @@ async def zitat(request, datasette):
         "page_url": page_url(datasette, target) if page and not citation.version else None,
         "pdf_url": pdf_url(datasette, document_id, number, citation.sha256 if citation.version else None),
         "current_url": zitat_url(datasette, document_id, number) if citation.version else None,
+        "replaced_on": _german_date(citation.replaced_at),
         "versions": [
             {**row, "zitat_url": zitat_url(datasette, document_id, number) + ("" if row["replaced_at"] is None else f"?sha256={row['sha256']}"),
-             "pdf_url": pdf_url(datasette, document_id, number, row["sha256"]), "cited": row["sha256"] == citation.sha256}
+             "pdf_url": pdf_url(datasette, document_id, number, row["sha256"]), "cited": row["sha256"] == citation.sha256,
+             "accepted_on": _german_date(row["accepted_at"]), "replaced_on": _german_date(row["replaced_at"]),
+             "grund": GRUENDE.get(row["command"] or "", row["reason"]) or ""}
             for row in history
         ] if len(history) > 1 else [],
         "document_url": zitat_url(datasette, document_id) if page else None,
