@@ -18,6 +18,7 @@ from pdfmaker import make_pdf, running_pages
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette, child_server
+from qmarchive.store import open_database
 
 
 def run(paths: Paths, *args: str):
@@ -309,3 +310,21 @@ def test_a_catalog_checksum_that_names_neither_file_blocks_replace(archive: Path
             f"write its SHA-256 {sha(flipped)} into the catalog)") in result.stderr
     logged = Database(archive.database).execute("SELECT error_class FROM ingest_log ORDER BY id DESC LIMIT 1").fetchone()
     assert logged == ("fixity-mismatch",)
+
+
+def test_the_migration_makes_stored_documents_their_first_version(built: Paths, tmp_path: Path) -> None:
+    database = tmp_path / "qmarchive.db"
+    shutil.copy(built.database, database)
+    db = Database(database)
+    db.execute("DROP TABLE document_versions")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_versions'")
+    db.conn.commit()
+    db.close()
+
+    rows = list(open_database(database).query(
+        "SELECT d.id, v.version, v.sha256 = d.sha256 AS same, v.bytes = d.bytes AS size, v.kept_file, v.reason "
+        "FROM documents d JOIN document_versions v ON v.document_id = d.id ORDER BY d.id"))
+    assert rows == [
+        {"id": name, "version": 1, "same": 1, "size": 1, "kept_file": None, "reason": "ingested before versions were recorded"}
+        for name in ("ihek-2012", "ihek-2019-2021")
+    ]
