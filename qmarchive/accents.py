@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium_c
 from qmarchive.textnorm import LINE_END_HYPHEN, SPACING_ACCENTS
 
 # How far (in characters of the text page) an accent may be from its letter: the end of a long line.
-_WINDOW = 300
+_WINDOW = 160
 # PDFium's mark for a hyphen it removed at a line end (get_text_range shows U+FFFE for it).
 _PDFIUM_HYPHEN = "\x02"
 
@@ -33,7 +33,7 @@ def _rejoined(textpage: pdfium.PdfTextPage) -> str:
     for i, ch in enumerate(chars):
         if ch == _PDFIUM_HYPHEN:
             chars[i] = LINE_END_HYPHEN if i and chars[i - 1].isalpha() else ""
-    boxes = [textpage.get_charbox(i) for i in range(count)]
+    boxes = _Boxes(textpage)
     for accent in [i for i, ch in enumerate(chars) if ch in SPACING_ACCENTS]:
         base = _base_letter(accent, chars, boxes)
         if base is None:
@@ -44,29 +44,38 @@ def _rejoined(textpage: pdfium.PdfTextPage) -> str:
     return "".join(chars)
 
 
+class _Boxes(dict):
+    """Glyph boxes (left, bottom, right, top) by character index, asked of PDFium only when needed."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        super().__init__()
+        self.textpage = textpage
+
+    def __missing__(self, index: int) -> tuple[float, float, float, float]:
+        box = self[index] = self.textpage.get_charbox(index)
+        return box
+
+
 def _char(code: int) -> str:
     return chr(code) if 0 < code < 0x110000 else ""
 
 
-def _base_letter(accent: int, chars: list[str], boxes: list[tuple[float, float, float, float]]) -> int | None:
-    """The letter whose box the accent stands over (or under, a cedilla), nearest in height."""
+def _base_letter(accent: int, chars: list[str], boxes: _Boxes) -> int | None:
+    """The letter nearest in the text whose box the accent stands over (or under, a cedilla)."""
     left, bottom, right, top = boxes[accent]
     centre_x, centre_y = (left + right) / 2, (bottom + top) / 2
-    best: tuple[float, int, int] | None = None
-    for j in range(max(0, accent - _WINDOW), min(len(chars), accent + _WINDOW)):
-        if len(chars[j]) != 1 or not chars[j].isalpha():
-            continue  # not a letter, or one that already took an accent
-        l, b, r, t = boxes[j]
-        width, height = r - l, t - b
-        if height <= 0 or not l - 0.15 * width <= centre_x <= r + 0.15 * width:
-            continue
-        distance = abs(centre_y - (b + t) / 2)
-        if distance <= 1.5 * height and (best is None or (distance, abs(j - accent)) < best[:2]):
-            best = (distance, abs(j - accent), j)
-    return best[2] if best else None
+    for distance in range(1, _WINDOW):
+        for j in (accent - distance, accent + distance):
+            if not 0 <= j < len(chars) or len(chars[j]) != 1 or not chars[j].isalpha():
+                continue  # not a letter, or one that already took an accent
+            l, b, r, t = boxes[j]
+            width, height = r - l, t - b
+            if height > 0 and l - 0.15 * width <= centre_x <= r + 0.15 * width and abs(centre_y - (b + t) / 2) <= 1.5 * height:
+                return j
+    return None
 
 
-def _close_gap(accent: int, chars: list[str], boxes: list[tuple[float, float, float, float]]) -> None:
+def _close_gap(accent: int, chars: list[str], boxes: _Boxes) -> None:
     """Drop the spaces PDFium put around a removed accent when the letters either side touch."""
     before = next((i for i in range(accent - 1, -1, -1) if chars[i] and not chars[i].isspace()), None)
     after = next((i for i in range(accent + 1, len(chars)) if chars[i] and chars[i] != " "), None)

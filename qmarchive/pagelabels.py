@@ -21,8 +21,10 @@ SOURCES: tuple[Source, ...] = ("pagelabels", "printed", "physical")
 
 # A run is at least this many pages whose candidates share one offset to the physical page number, and
 # its pages are at most MAX_GAP pages apart (unnumbered plates, maps and chapter openings in between).
+# Lower-case roman numbers on two facing pages ("i", "ii": a short contents) are a run too.
 MIN_RUN = 3
 MAX_GAP = 12
+MIN_ROMAN_PAIR = 2
 # Lines from the top and from the bottom of a page that may carry its number.
 EDGE_LINES = 2
 
@@ -143,7 +145,11 @@ def _runs(candidates: list[_Candidate]) -> list[list[_Candidate]]:
                 runs[-1].append(candidate)
         else:
             runs.append([candidate])
-    return [run for run in runs if len(run) >= MIN_RUN]
+    return [run for run in runs if len(run) >= MIN_RUN or _roman_pair(run)]
+
+
+def _roman_pair(run: list[_Candidate]) -> bool:
+    return len(run) == MIN_ROMAN_PAIR and run[0].kind == "roman" and run[1].page == run[0].page + 1
 
 
 def _roman_value(token: str) -> int | None:
