@@ -27,10 +27,10 @@ class Stripped:
 
 def without_hidden_layers(reader: pypdf.PdfReader) -> Stripped | None:
     """A copy of the PDF without content in layers hidden by default, or None if nothing is hidden."""
-    hidden = _hidden_groups(reader)
-    if not hidden:
+    if not _hidden_groups(reader.trailer["/Root"]):
         return None
     writer = pypdf.PdfWriter(clone_from=reader)
+    hidden = _hidden_groups(writer.root_object)  # the copy numbers its objects anew
     left_out: dict[str, list[int]] = {}
     for number, page in enumerate(writer.pages, start=1):
         names = _layers_used(page, hidden)
@@ -59,9 +59,9 @@ def without_hidden_layers(reader: pypdf.PdfReader) -> Stripped | None:
     return Stripped(buffer.getvalue(), notes)
 
 
-def _hidden_groups(reader: pypdf.PdfReader) -> dict[int, str]:
+def _hidden_groups(root: DictionaryObject) -> dict[int, str]:
     """Object number → name of each OCG that the default configuration turns off."""
-    properties = reader.trailer["/Root"].get("/OCProperties")
+    properties = root.get("/OCProperties")
     if properties is None:
         return {}
     properties = properties.get_object()

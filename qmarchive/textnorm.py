@@ -223,8 +223,9 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     A line at a page's top or bottom is running text when it is a bare page number ("12", "- 3 -",
     "Seite 4 von 20", "xii"); when, with digits masked, it or its first words recur at the edges of
     enough pages of the document; when it recurs at the same edge of at least two neighbouring pages
-    (heads that change with the chapter, alternating left and right); or when it is text with the page's
-    printed number (``page_numbers``, None where unknown) at one end.
+    (heads that change with the chapter, alternating left and right); or when it recurs on one and has
+    the page's printed number (``page_numbers``, None where unknown) at one end. A chapter heading or a
+    footnote that happens to start with the page's number recurs nowhere and stays in the body.
     """
     page_lines = [text.split("\n") for text in pages]
     numbers = list(page_numbers) + [None] * (len(pages) - len(page_numbers))
@@ -238,12 +239,13 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     pages_with_text = sum(1 for text in pages if text.strip())
     threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
 
-    def recurs_nearby(page: int, side: int, line: str) -> bool:
+    def repeats_nearby(page: int, side: int, line: str) -> int:
+        """On how many neighbouring pages the line, digits masked, stands at the same edge."""
         if not _WORD.search(line):
-            return False
+            return 0
         near = range(max(0, page - NEIGHBOUR_PAGES), min(len(pages), page + NEIGHBOUR_PAGES + 1))
         keys = _line_keys(line)
-        return sum(1 for j in near if j != page and keys & edge_keys[j][side]) >= NEIGHBOUR_REPEATS
+        return sum(1 for j in near if j != page and keys & edge_keys[j][side])
 
     result = []
     for page, lines in enumerate(page_lines):
@@ -251,12 +253,10 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
 
         def is_running(i: int) -> bool:
             line = lines[i].strip()
-            return (
-                bool(_PAGE_NUMBER_LINE.match(line))
-                or max(counts[k] for k in _line_keys(line)) >= threshold
-                or _ends_with_number(line, numbers[page])
-                or recurs_nearby(page, 0 if i in top else 1, line)
-            )
+            if _PAGE_NUMBER_LINE.match(line) or max(counts[k] for k in _line_keys(line)) >= threshold:
+                return True
+            repeats = repeats_nearby(page, 0 if i in top else 1, line)
+            return repeats >= NEIGHBOUR_REPEATS or (repeats >= 1 and _ends_with_number(line, numbers[page]))
 
         running_idx = _edge_lines(lines, is_running)
         body = "\n".join(line for i, line in enumerate(lines) if i not in running_idx)

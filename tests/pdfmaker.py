@@ -98,3 +98,56 @@ def scan_png(lines: list[str], width: float, height: float, dpi: int = SCAN_DPI)
 def running_pages(bodies: list[list[str]], title: str = "IHEK 2019–2021 · Hellersdorfer Promenade") -> list[list[str]]:
     """Pages with a running header and a page-number footer around each body."""
     return [[title, *body, str(n)] for n, body in enumerate(bodies, start=1)]
+
+
+def make_loose_accent_pdf(path: Path, lines: list[tuple[str, int, int]]) -> Path:
+    """One page whose umlauts are a letter and a separate diaeresis glyph, as TeX's Type3 fonts draw them.
+
+    Each line is (text without the dots, index of the letter under the diaeresis, index where the accent is
+    drawn in the flow): ("Schlusselwörter", 4, 10) draws "Schlusselw", then "¨" back over the "u", then
+    "örter"; ("Ubliche Notation 25", 0, 19) puts the accent after the whole line.
+    """
+    _register_font()
+    c = canvas.Canvas(str(path), invariant=1)
+    y = 800
+    for text, base, split in lines:
+        width = lambda s: pdfmetrics.stringWidth(s, FONT, 11)  # noqa: E731
+        c.setFont(FONT, 11)
+        c.drawString(72, y, text[:split])
+        letter_x = 72 + width(text[:base]) + (width(text[base]) - width("\u00a8")) / 2
+        c.drawString(letter_x, y, "\u00a8")
+        if text[split:]:
+            c.drawString(72 + width(text[:split]), y, text[split:])
+        y -= 15
+    c.showPage()
+    c.save()
+    return path
+
+
+def add_hidden_layer(path: Path, page_index: int, text: str, name: str = "Entwurf") -> Path:
+    """Draw ``text`` on a page inside an optional-content group that the default view hides (``/OFF``)."""
+    import pypdf
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = pypdf.PdfWriter(clone_from=path)
+    group = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/OCG"), NameObject("/Name"): TextStringObject(name)}))
+    writer._root_object[NameObject("/OCProperties")] = DictionaryObject({
+        NameObject("/OCGs"): ArrayObject([group]),
+        NameObject("/D"): DictionaryObject({NameObject("/OFF"): ArrayObject([group]), NameObject("/Order"): ArrayObject([group])}),
+    })
+    page = writer.pages[page_index]
+    resources = page["/Resources"]
+    resources[NameObject("/Properties")] = DictionaryObject({NameObject("/oc1"): group})
+    fonts = DictionaryObject(resources["/Font"])
+    fonts[NameObject("/FHidden")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    }))
+    resources[NameObject("/Font")] = fonts
+    stream = DecodedStreamObject()
+    stream.set_data(f"/OC /oc1 BDC BT /FHidden 11 Tf 72 500 Td ({text}) Tj ET EMC".encode("latin-1"))
+    contents = page.raw_get("/Contents")
+    existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject([*existing, writer._add_object(stream)])
+    writer.write(path)
+    return path
