@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.errors import CitationError, ConfigError
+from qmarchive.pagelabels import locator
 
 FORMATS = ("text", "bibtex", "ris", "csl-json")
 BASE_URL_ENV = "QMARCHIVE_BASE_URL"
@@ -101,7 +102,7 @@ class Citation:
     def page_locator(self) -> str | None:
         """"S. 3" when the printed label is the physical number, "S. 3 (PDF-Seite 9)" when it differs,
         "PDF-Seite 9" when no label is known; None for a whole document."""
-        return page_locator(self.page_label, self.page_number)
+        return locator(self.page_label, self.page_number)
 
     @property
     def note(self) -> str:
@@ -280,15 +281,6 @@ def citation(db: Database, target: str, *, base_url: str | None = None, accessed
         accessed=accessed.date() if isinstance(accessed, datetime) else accessed or date.today(),
         published=published,
     )
-
-
-def page_locator(label: str | None, physical: int | None) -> str | None:
-    """How a citation names a page: by its printed label, by its place in the PDF, or both."""
-    if physical is None:
-        return None
-    if label is None:
-        return f"PDF-Seite {physical}"
-    return f"S. {label}" if label == str(physical) else f"S. {label} (PDF-Seite {physical})"
 
 
 def _check_base_url(base_url: str | None) -> str | None:

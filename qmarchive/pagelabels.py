@@ -67,6 +67,16 @@ class _Candidate:
         return self.value - self.page
 
 
+def locator(label: str | None, physical: int | None) -> str | None:
+    """How citations and hits name a page (German): "S. 3" where the printed label is the physical number,
+    "S. 3 (PDF-Seite 9)" where it differs, "PDF-Seite 9" where no label is known (None); None without a page."""
+    if physical is None:
+        return None
+    if label is None:
+        return f"PDF-Seite {physical}"
+    return f"S. {label}" if label == str(physical) else f"S. {label} (PDF-Seite {physical})"
+
+
 def resolve(declared: Sequence[str] | None, printed: Sequence[str | None]) -> list[PageLabel]:
     """Each page's label: from ``/PageLabels`` when they say more than the physical numbers, else printed.
 

@@ -102,7 +102,7 @@ def test_cite_gives_the_printed_number_and_the_pdf_page(book: Path, paths: Paths
     book.rename(pdf_dir / "ihek.pdf")
     write_catalog(paths.archive, [{"id": "ihek", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019", "file": "pdf/ihek.pdf"}])
     runner = CliRunner()
-    assert runner.invoke(cli, cli_args(paths, "ingest", "--no-index")).exit_code == 0
+    assert runner.invoke(cli, cli_args(paths, "ingest")).exit_code == 0
     rows = Database(paths.database).query("select page_number, page_label, page_label_source from pages where document_id = 'ihek' order by page_number")
     assert [tuple(r.values()) for r in rows][3:7] == [(4, "1", "printed"), (5, "2", "printed"), (6, "3", "printed"), (7, "7", "physical")]
 
@@ -115,3 +115,28 @@ def test_cite_gives_the_printed_number_and_the_pdf_page(book: Path, paths: Paths
     assert "IHEK 2019–2021 (2019). Berlin, PDF-Seite 7. Online: /-/zitat/ihek/7 " in cite("ihek/7")
     bibtex = runner.invoke(cli, cli_args(paths, "cite", "--format", "bibtex", "ihek/7")).stdout
     assert "pages" not in bibtex and "note    = {PDF-Seite 7; SHA-256 der Datei:" in bibtex
+    # Search hits name pages the same way.
+    assert "1. IHEK 2019–2021 (2019), PDF-Seite 7  [ihek/7]" in runner.invoke(cli, cli_args(paths, "search", "Luftbild")).stdout
+    assert "1. IHEK 2019–2021 (2019), S. 3 (PDF-Seite 6)  [ihek/6]" in runner.invoke(cli, cli_args(paths, "search", "Bildung")).stdout
+
+
+def test_migration_marks_stored_labels_until_the_next_extraction(tmp_path: Path) -> None:
+    from qmarchive import store
+    from qmarchive.migrations import migrations
+
+    db = Database(tmp_path / "alt.db")
+    migrations.apply(db, stop_before="m007_page_labels")
+    db["documents"].insert({
+        "id": "d", "title": "D", "doc_type": "ihek", "catalogued": 1, "file": "d.pdf", "sha256": "0", "bytes": 1,
+        "page_count": 2, "pages_without_text": 0, "pdf_encrypted": 0, "extractor": "pdfium", "extractor_version": "x",
+        "extraction_version": "pdfium/1", "ingested_at": "2026-01-01",
+    })
+    for number, label in ((1, "iv"), (2, "2")):
+        db["pages"].insert({
+            "id": f"d/{number}", "document_id": "d", "page_number": number, "page_label": label, "text": "",
+            "running_text": "", "chars": 0, "text_sha256": "0", "has_text_layer": 1,
+        })
+    db.conn.close()
+    db = store.open_database(tmp_path / "alt.db")
+    rows = db.query("select page_label, page_label_source, continuation from pages order by page_number")
+    assert [tuple(r.values()) for r in rows] == [("iv", "pagelabels", ""), ("2", "physical", "")]
