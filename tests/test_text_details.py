@@ -1,5 +1,5 @@
-"""Text details of real PDFs, reproduced in generated ones: chapter heads, loose accents, hidden layers,
-words hyphenated across a page break, junk metadata titles."""
+"""Text details of real PDFs, reproduced in generated ones: chapter heads, words hyphenated across a page
+break, junk metadata titles (loose accents: test_accents.py, hidden layers: test_layers.py)."""
 
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from conftest import cli_args, write_catalog
-from pdfmaker import Spec, add_hidden_layer, make_loose_accent_pdf, make_pdf
+from pdfmaker import Spec, make_pdf
 from qmarchive import ingest
 from qmarchive.cli import cli
 from qmarchive.extract import extract
@@ -41,22 +41,6 @@ def test_chapter_heads_alternating_left_and_right_are_running_text(tmp_path: Pat
     assert doc.pages[4].text == "5 Beteiligung und Mitwirkung\nSprechstunden im Quartier.\nMehr zu Sprechstunden folgt."
     assert [p.label for p in doc.pages] == [str(n) for n in range(1, 9)]
     assert {p.label_source for p in doc.pages} == {"printed"}
-
-
-def test_loose_diaeresis_glyphs_are_rejoined_by_their_position(tmp_path: Path) -> None:
-    pdf = make_loose_accent_pdf(
-        tmp_path / "type3.pdf", [("Schlusselwörter", 4, 10), ("Ubliche Notation 25", 0, 19), ("Tonhohen", 4, 4)]
-    )
-    assert extract(pdf).pages[0].text == "Schlüsselwörter\nÜbliche Notation 25\nTonhöhen"
-
-
-@pytest.mark.parametrize("extractor", ["pdfium", "pypdf"])
-def test_text_in_a_hidden_layer_is_left_out_and_noted(tmp_path: Path, extractor: str) -> None:
-    pdf = make_pdf(tmp_path / "ebenen.pdf", Spec(pages=[["Sichtbarer Text"], ["Zweite Seite"]]))
-    add_hidden_layer(pdf, 0, "Verborgener Entwurf", name="Entwurf 2019")
-    doc = extract(pdf, extractor=extractor)
-    assert [p.text for p in doc.pages] == ["Sichtbarer Text", "Zweite Seite"]
-    assert doc.warnings == ["text in the optional-content layer 'Entwurf 2019' (hidden in the default view) left out on page(s) 1"]
 
 
 def test_a_word_hyphenated_across_a_page_break_is_found_and_each_page_stays_as_printed(paths: Paths) -> None:

@@ -1,0 +1,23 @@
+"""Loose accents put on their letters by glyph position, as TeX's Type3 and Type1 fonts need it."""
+
+from pathlib import Path
+
+from pdfmaker import make_loose_accent_pdf
+from qmarchive.extract import extract
+
+
+def test_loose_diaeresis_glyphs_are_rejoined_by_their_position(tmp_path: Path) -> None:
+    pdf = make_loose_accent_pdf(
+        tmp_path / "type3.pdf", [("Schlusselwörter", 4, 10), ("Ubliche Notation 25", 0, 19), ("Tonhohen", 4, 4)]
+    )
+    assert extract(pdf).pages[0].text == "Schlüsselwörter\nÜbliche Notation 25\nTonhöhen"
+
+
+def test_pdfium_alone_leaves_the_accents_loose(tmp_path: Path) -> None:
+    """What the test PDF reproduces: the accent glyph in the text flow, away from its letter."""
+    import pypdfium2 as pdfium
+
+    pdf = make_loose_accent_pdf(tmp_path / "type3.pdf", [("Schlusselwörter", 4, 10), ("Ubliche Notation 25", 0, 19)])
+    document = pdfium.PdfDocument(pdf)
+    assert document[0].get_textpage().get_text_range() == "Schlusselw ¨ örter\r\nUbliche Notation 25 ¨"
+    document.close()
