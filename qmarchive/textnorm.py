@@ -190,8 +190,12 @@ def _damaged(ch: str) -> bool:
 
 def _line_keys(line: str) -> set[str]:
     """The line with digits masked, and its first words: headers often end in the chapter's title."""
-    words = re.sub(r"\d+", "#", line.casefold()).split()
+    words = _masked(line).split()
     return {" ".join(words), " ".join(words[:_HEADER_PREFIX_WORDS]) + " …"}
+
+
+def _masked(line: str) -> str:
+    return " ".join(re.sub(r"\d+", "#", line.casefold()).split())
 
 
 def _edge_lines(lines: Sequence[str], is_running: Callable[[int], bool]) -> set[int]:
@@ -230,12 +234,13 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     page_lines = [text.split("\n") for text in pages]
     numbers = list(page_numbers) + [None] * (len(pages) - len(page_numbers))
     counts: Counter[str] = Counter()
-    # Per page, the keys of its top and of its bottom edge lines, for the neighbour rule.
-    edge_keys: list[tuple[set[str], set[str]]] = []
+    # Per page, its top and its bottom edge lines with digits masked, for the neighbour rule: whole lines,
+    # since a head within a chapter repeats whole, while body lines may share their first words.
+    edge_lines: list[tuple[set[str], set[str]]] = []
     for lines in page_lines:
-        top, bottom = (set().union(*(_line_keys(lines[i]) for i in side)) for side in _edges(lines))
-        edge_keys.append((top, bottom))
-        counts.update(top | bottom)
+        top, bottom = _edges(lines)
+        counts.update(set().union(*(_line_keys(lines[i]) for i in top + bottom)))
+        edge_lines.append(({_masked(lines[i]) for i in top}, {_masked(lines[i]) for i in bottom}))
     pages_with_text = sum(1 for text in pages if text.strip())
     threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
 
@@ -244,8 +249,8 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
         if not _WORD.search(line):
             return 0
         near = range(max(0, page - NEIGHBOUR_PAGES), min(len(pages), page + NEIGHBOUR_PAGES + 1))
-        keys = _line_keys(line)
-        return sum(1 for j in near if j != page and keys & edge_keys[j][side])
+        masked = _masked(line)
+        return sum(1 for j in near if j != page and masked in edge_lines[j][side])
 
     result = []
     for page, lines in enumerate(page_lines):
