@@ -59,6 +59,7 @@ _HEADER_PREFIX_WORDS = 4
 NEIGHBOUR_PAGES = 4
 NEIGHBOUR_REPEATS = 2
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_END_NUMBERS = re.compile(r"^\d+(?=\s)|(?<=\s)\d+$")
 _PAGE_END_HYPHEN = re.compile(r"(\w+)-$")
 _PAGE_START_WORD = re.compile(r"([^\W\d_]\w*)")
 
@@ -190,12 +191,18 @@ def _damaged(ch: str) -> bool:
 
 def _line_keys(line: str) -> set[str]:
     """The line with digits masked, and its first words: headers often end in the chapter's title."""
-    words = _masked(line).split()
+    words = re.sub(r"\d+", "#", line.casefold()).split()
     return {" ".join(words), " ".join(words[:_HEADER_PREFIX_WORDS]) + " …"}
 
 
-def _masked(line: str) -> str:
-    return " ".join(re.sub(r"\d+", "#", line.casefold()).split())
+def _head_key(line: str) -> str:
+    """A line as a running head repeats it: the page number at either end masked, all else as is."""
+    return _END_NUMBERS.sub("#", " ".join(line.casefold().split()))
+
+
+def _outermost(lines: Sequence[str], side: list[int]) -> int | None:
+    """The line nearest the page edge that is not a bare page number: where a running head stands."""
+    return next((i for i in side if not _PAGE_NUMBER_LINE.match(lines[i].strip())), None)
 
 
 def _edge_lines(lines: Sequence[str], is_running: Callable[[int], bool]) -> set[int]:
@@ -226,41 +233,44 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
 
     A line at a page's top or bottom is running text when it is a bare page number ("12", "- 3 -",
     "Seite 4 von 20", "xii"); when, with digits masked, it or its first words recur at the edges of
-    enough pages of the document; when it recurs at the same edge of at least two neighbouring pages
-    (heads that change with the chapter, alternating left and right); or when it recurs on one and has
-    the page's printed number (``page_numbers``, None where unknown) at one end. A chapter heading or a
+    enough pages of the document; when, as the outermost line, it recurs at the same edge of at least two
+    neighbouring pages, alike but for a page number at one end (heads that change with the chapter,
+    alternating left and right); or when it recurs on one and has the page's printed number
+    (``page_numbers``, None where unknown) at one end. A chapter heading or a
     footnote that happens to start with the page's number recurs nowhere and stays in the body.
     """
     page_lines = [text.split("\n") for text in pages]
     numbers = list(page_numbers) + [None] * (len(pages) - len(page_numbers))
     counts: Counter[str] = Counter()
-    # Per page, its top and its bottom edge lines with digits masked, for the neighbour rule: whole lines,
-    # since a head within a chapter repeats whole, while body lines may share their first words.
-    edge_lines: list[tuple[set[str], set[str]]] = []
+    # Per page, the index and key of its outermost line at the top and at the bottom, for the neighbour rule:
+    # a head stands at the very edge and repeats whole but for the page number, while body lines, lists and
+    # references may share their first words or differ only in other numbers.
+    heads: list[tuple[tuple[int | None, str], ...]] = []
     for lines in page_lines:
         top, bottom = _edges(lines)
         counts.update(set().union(*(_line_keys(lines[i]) for i in top + bottom)))
-        edge_lines.append(({_masked(lines[i]) for i in top}, {_masked(lines[i]) for i in bottom}))
+        outer = (_outermost(lines, top), _outermost(lines, bottom))
+        heads.append(tuple((i, _head_key(lines[i]) if i is not None else "") for i in outer))
     pages_with_text = sum(1 for text in pages if text.strip())
     threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
 
-    def repeats_nearby(page: int, side: int, line: str) -> int:
-        """On how many neighbouring pages the line, digits masked, stands at the same edge."""
-        if not _WORD.search(line):
+    def repeats_nearby(page: int, index: int) -> int:
+        """On how many neighbouring pages the page's outermost line at one edge stands at the same edge."""
+        side = next((s for s, (i, _) in enumerate(heads[page]) if i == index), None)
+        if side is None or not _WORD.search(page_lines[page][index]):
             return 0
+        key = heads[page][side][1]
         near = range(max(0, page - NEIGHBOUR_PAGES), min(len(pages), page + NEIGHBOUR_PAGES + 1))
-        masked = _masked(line)
-        return sum(1 for j in near if j != page and masked in edge_lines[j][side])
+        return sum(1 for j in near if j != page and heads[j][side][1] == key)
 
     result = []
     for page, lines in enumerate(page_lines):
-        top = set(_edges(lines)[0])
 
         def is_running(i: int) -> bool:
             line = lines[i].strip()
             if _PAGE_NUMBER_LINE.match(line) or max(counts[k] for k in _line_keys(line)) >= threshold:
                 return True
-            repeats = repeats_nearby(page, 0 if i in top else 1, line)
+            repeats = repeats_nearby(page, i)
             return repeats >= NEIGHBOUR_REPEATS or (repeats >= 1 and _ends_with_number(line, numbers[page]))
 
         running_idx = _edge_lines(lines, is_running)
