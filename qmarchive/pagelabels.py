@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from qmarchive import textnorm
+
 Source = Literal["pagelabels", "printed", "physical"]
 SOURCES: tuple[Source, ...] = ("pagelabels", "printed", "physical")
 
@@ -25,8 +27,6 @@ SOURCES: tuple[Source, ...] = ("pagelabels", "printed", "physical")
 MIN_RUN = 3
 MAX_GAP = 12
 MIN_ROMAN_PAIR = 2
-# Lines from the top and from the bottom of a page that may carry its number.
-EDGE_LINES = 2
 
 _DECORATION = " \t-–—|•·[]()<>"
 _WHOLE = re.compile(r"^(?:(?:seite|page|s\.)\s*)?(\S+)$", re.IGNORECASE)
@@ -114,11 +114,10 @@ def printed_labels(pages: Sequence[str]) -> list[str | None]:
 
 
 def edge_lines(text: str) -> list[str]:
-    """The first and last :data:`EDGE_LINES` lines of a page that have text, top first."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if len(lines) <= 2 * EDGE_LINES:
-        return lines
-    return lines[:EDGE_LINES] + lines[-EDGE_LINES:]
+    """The lines with text nearest a page's top and bottom, where running heads and footers stand."""
+    lines = text.split("\n")
+    top, bottom = textnorm.edge_indexes(lines)
+    return [lines[i].strip() for i in sorted(set(top + bottom))]
 
 
 def number_value(token: str) -> tuple[str, int] | None:

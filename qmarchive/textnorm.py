@@ -208,7 +208,7 @@ def _outermost(lines: Sequence[str], side: list[int]) -> int | None:
 def _edge_lines(lines: Sequence[str], is_running: Callable[[int], bool]) -> set[int]:
     """Indexes of running lines: runs of qualifying lines from the top and from the bottom of a page."""
     found: set[int] = set()
-    for ordered in _edges(lines):
+    for ordered in edge_indexes(lines):
         for i in ordered:
             if not is_running(i):
                 break
@@ -216,7 +216,7 @@ def _edge_lines(lines: Sequence[str], is_running: Callable[[int], bool]) -> set[
     return found
 
 
-def _edges(lines: Sequence[str]) -> tuple[list[int], list[int]]:
+def edge_indexes(lines: Sequence[str]) -> tuple[list[int], list[int]]:
     """Indexes of the lines with text nearest the top and nearest the bottom, outermost first."""
     filled = [i for i, line in enumerate(lines) if line.strip()]
     return filled[:_EDGE_LINES], filled[::-1][:_EDGE_LINES]
@@ -247,7 +247,7 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     # references may share their first words or differ only in other numbers.
     heads: list[tuple[tuple[int | None, str], ...]] = []
     for lines in page_lines:
-        top, bottom = _edges(lines)
+        top, bottom = edge_indexes(lines)
         counts.update(set().union(*(_line_keys(lines[i]) for i in top + bottom)))
         outer = (_outermost(lines, top), _outermost(lines, bottom))
         heads.append(tuple((i, _head_key(lines[i]) if i is not None else "") for i in outer))
