@@ -151,3 +151,50 @@ def add_hidden_layer(path: Path, page_index: int, text: str, name: str = "Entwur
     page[NameObject("/Contents")] = ArrayObject([*existing, writer._add_object(stream)])
     writer.write(path)
     return path
+
+
+def make_type3_accent_pdf(path: Path, words: list[tuple[str, int, int]]) -> Path:
+    """One page set in a Type3 font, umlauts drawn as a base letter and a separate "dieresis" glyph.
+
+    Each word is (text without the dots, index of the letter under the accent, index where the accent is
+    drawn in the flow), as in :func:`make_loose_accent_pdf`. Every glyph is a filled box: a letter from
+    the baseline to x-height, the accent above it; the encoding names each glyph, so text extraction
+    knows its character, as with TeX's bitmap fonts.
+    """
+    from hostile import _stream, raw_pdf
+
+    letters = sorted({ch for text, _, _ in words for ch in text if ch != " "})
+    names = {ch: f"g{ord(ch):04X}" for ch in letters}
+    differences = " ".join(f"{ord(ch)} /{_glyph_name(ch)}" for ch in letters) + " 168 /dieresis"
+    procs = {_glyph_name(ch): b"500 0 20 0 480 500 d1 20 0 460 500 re f" for ch in letters}
+    procs["dieresis"] = b"500 0 120 600 380 680 d1 120 600 260 80 re f"
+    size, advance = 11, 5.5
+    ops = []
+    y = 700
+    for text, base, split in words:
+        ops.append(b"BT /T3 %d Tf 72 %d Td (%s) Tj ET" % (size, y, text[:split].encode("latin-1")))
+        ops.append(b"BT /T3 %d Tf %.2f %d Td (\\250) Tj ET" % (size, 72 + base * advance, y))
+        if text[split:]:
+            ops.append(b"BT /T3 %d Tf %.2f %d Td (%s) Tj ET" % (size, 72 + split * advance, y, text[split:].encode("latin-1")))
+        y -= 15
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /T3 5 0 R >> >> /Contents 4 0 R >>",
+        _stream(b"\n".join(ops)),
+    ]
+    first_proc = len(objects) + 2
+    proc_refs = " ".join(f"/{name} {first_proc + i} 0 R" for i, name in enumerate(procs)).encode()
+    objects.append(
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 500 700] /FontMatrix [0.001 0 0 0.001 0 0] "
+        b"/CharProcs << " + proc_refs + b" >> /Encoding << /Type /Encoding /Differences [" + differences.encode() + b"] >> "
+        b"/FirstChar 0 /LastChar 255 /Widths [" + b" ".join([b"500"] * 256) + b"] /Resources << >> >>"
+    )
+    objects.extend(_stream(proc) for proc in procs.values())
+    path.write_bytes(raw_pdf(objects))
+    return path
+
+
+def _glyph_name(ch: str) -> str:
+    """The PostScript glyph name of a Latin-1 letter (a, b, …, odieresis)."""
+    return {"ä": "adieresis", "ö": "odieresis", "ü": "udieresis", "ß": "germandbls"}.get(ch, ch)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pdfmaker import make_loose_accent_pdf
+from pdfmaker import make_loose_accent_pdf, make_type3_accent_pdf
 from qmarchive.extract import extract
 
 
@@ -21,3 +21,9 @@ def test_pdfium_alone_leaves_the_accents_loose(tmp_path: Path) -> None:
     document = pdfium.PdfDocument(pdf)
     assert document[0].get_textpage().get_text_range() == "Schlusselw ¨ örter\r\nUbliche Notation 25 ¨"
     document.close()
+
+
+def test_type3_font_accents_are_rejoined(tmp_path: Path) -> None:
+    """A real Type3 font, as TeX's bitmap fonts are: PDFium gives "Schlusselw ¨ örter" and "Ubliche Notation ¨"."""
+    pdf = make_type3_accent_pdf(tmp_path / "type3.pdf", [("Schlusselwörter", 4, 10), ("Ubliche Notation", 0, 16)])
+    assert extract(pdf).pages[0].text == "Schlüsselwörter\nÜbliche Notation"
