@@ -27,3 +27,9 @@ def test_type3_font_accents_are_rejoined(tmp_path: Path) -> None:
     """A real Type3 font, as TeX's bitmap fonts are: PDFium gives "Schlusselw ¨ örter" and "Ubliche Notation ¨"."""
     pdf = make_type3_accent_pdf(tmp_path / "type3.pdf", [("Schlusselwörter", 4, 10), ("Ubliche Notation", 0, 16)])
     assert extract(pdf).pages[0].text == "Schlüsselwörter\nÜbliche Notation"
+
+
+def test_an_accent_over_no_letter_stays_as_drawn(tmp_path: Path) -> None:
+    """Not dropped, not guessed onto a neighbour: an accent over the gap between two words stays visible."""
+    pdf = make_type3_accent_pdf(tmp_path / "luecke.pdf", [("Preis  Wert", 6, 11)])
+    assert extract(pdf).pages[0].text == "Preis Wert ¨"
