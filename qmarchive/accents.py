@@ -15,6 +15,9 @@ from qmarchive.textnorm import LINE_END_HYPHEN, SPACING_ACCENTS
 
 # How far (in characters of the text page) an accent may be from its letter: the end of a long line.
 _WINDOW = 160
+# Beyond this many accent glyphs on a page (no text has them; a hostile file may), the page keeps
+# PDFium's text and the clean-up's text rule, rather than one glyph lookup after another.
+MAX_ACCENTS = 5000
 # PDFium's mark for a hyphen it removed at a line end (get_text_range shows U+FFFE for it).
 _PDFIUM_HYPHEN = "\x02"
 
@@ -22,7 +25,7 @@ _PDFIUM_HYPHEN = "\x02"
 def page_text(textpage: pdfium.PdfTextPage) -> str:
     """The page's text as PDFium extracts it, with loose accents put on their letters as combining marks."""
     text = textpage.get_text_range()
-    if not any(accent in text for accent in SPACING_ACCENTS):
+    if not any(accent in text for accent in SPACING_ACCENTS) or sum(map(text.count, SPACING_ACCENTS)) > MAX_ACCENTS:
         return text
     return _rejoined(textpage)
 

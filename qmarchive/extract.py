@@ -106,9 +106,7 @@ def extract(
         with _repairs(notes):
             reader, password = _open_reader(path, password)
             structure = _read_structure(reader, path)
-        stripped = layers.without_hidden_layers(reader)
-        if stripped:
-            notes.extend(stripped.notes)
+        stripped = _without_hidden_layers(reader, notes)
         raw_texts, used = _page_texts(path, reader, extractor, password, notes, stripped)
         notes.extend(_suspicious_pages(reader, raw_texts))
         unusable = [not textnorm.usable_text(raw) for raw in raw_texts]
@@ -384,6 +382,18 @@ def _innermost_section(sections: list[Section], page: int) -> str | None:
     if not covering:
         return None
     return max(covering, key=lambda s: (s.level, s.first_page)).title
+
+
+def _without_hidden_layers(reader: pypdf.PdfReader, notes: list[str]) -> layers.Stripped | None:
+    """The copy without hidden layers; a damaged layer configuration costs the layers, not the document."""
+    try:
+        stripped = layers.without_hidden_layers(reader)
+    except Exception as exc:  # noqa: BLE001 - hostile input; the text is still read, layers and all
+        notes.append(f"optional-content layers not read ({type(exc).__name__}: {exc}); text of hidden layers, if any, is included")
+        return None
+    if stripped:
+        notes.extend(stripped.notes)
+    return stripped
 
 
 def _page_texts(

@@ -65,6 +65,8 @@ def _hidden_groups(root: DictionaryObject) -> dict[int, str]:
     if properties is None:
         return {}
     properties = properties.get_object()
+    if not isinstance(properties, DictionaryObject):
+        raise ValueError(f"/OCProperties is not a dictionary but {type(properties).__name__}")
     default = properties.get("/D", DictionaryObject()).get_object()
     groups = {ref.idnum: ref for ref in _refs(properties.get("/OCGs"))}
     if default.get("/BaseState") == "/OFF":
