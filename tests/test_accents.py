@@ -33,3 +33,14 @@ def test_an_accent_over_no_letter_stays_as_drawn(tmp_path: Path) -> None:
     """Not dropped, not guessed onto a neighbour: an accent over the gap between two words stays visible."""
     pdf = make_type3_accent_pdf(tmp_path / "luecke.pdf", [("Preis  Wert", 6, 11)])
     assert extract(pdf).pages[0].text == "Preis Wert ¨"
+
+
+def test_a_page_of_thousands_of_accents_keeps_pdfiums_text(tmp_path: Path) -> None:
+    """Past MAX_ACCENTS the glyph lookups are skipped (a hostile file), the text stays as PDFium gives it."""
+    from pdfmaker import Spec, make_pdf
+    from qmarchive import accents
+
+    lines = ["¨" * 100] * (accents.MAX_ACCENTS // 100 + 1)
+    pdf = make_pdf(tmp_path / "viele.pdf", Spec(pages=[["Anfang", *lines]]))
+    text = extract(pdf).pages[0].text
+    assert text.startswith("Anfang\n" + "¨" * 100) and text.count("¨") == accents.MAX_ACCENTS + 100
