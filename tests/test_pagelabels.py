@@ -140,3 +140,19 @@ def test_migration_marks_stored_labels_until_the_next_extraction(tmp_path: Path)
     db = store.open_database(tmp_path / "alt.db")
     rows = db.query("select page_label, page_label_source, continuation from pages order by page_number")
     assert [tuple(r.values()) for r in rows] == [("iv", "pagelabels", ""), ("2", "physical", "")]
+
+
+async def test_citation_page_and_page_row_show_where_the_label_comes_from(built: Paths) -> None:
+    """ihek-2012 has two pages: its footer numbers form no run of three, so its pages are 'PDF-Seite N'."""
+    from qmarchive.serve import build_datasette
+
+    ds = build_datasette(built.database)
+    zitat = (await ds.client.get("/-/zitat/ihek-2012/2")).text
+    assert "<h1>Zitieren: IHEK 2012, PDF-Seite 2</h1>" in zitat
+    assert "IHEK 2012 (2012). Berlin, PDF-Seite 2. Online:" in zitat
+    row = (await ds.client.get("/qmarchive/pages/ihek-2012~2F2.json", params={"_shape": "array"})).json()
+    assert (row[0]["page_label"], row[0]["page_label_source"]) == ("2", "physical")
+    html = (await ds.client.get("/qmarchive/pages/ihek-2012~2F2")).text
+    assert 'Original-PDF, PDF-Seite 2</a>' in html
+    printed = (await ds.client.get("/-/zitat/ihek-2019-2021/2")).text
+    assert "<h1>Zitieren: IHEK 2019–2021, S. 2</h1>" in printed
