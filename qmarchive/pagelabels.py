@@ -19,7 +19,6 @@ from typing import Literal
 from qmarchive import textnorm
 
 Source = Literal["pagelabels", "printed", "physical"]
-SOURCES: tuple[Source, ...] = ("pagelabels", "printed", "physical")
 
 # A run is at least this many pages whose candidates share one offset to the physical page number, and
 # its pages are at most MAX_GAP pages apart (unnumbered plates, maps and chapter openings in between).
