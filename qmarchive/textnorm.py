@@ -280,9 +280,9 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     return result
 
 
-def normalise_pages(raw_pages: Sequence[str], page_numbers: Sequence[str | None] = ()) -> list[PageText]:
+def normalise_pages(raw_pages: Sequence[str]) -> list[PageText]:
     """The whole pipeline for one document's pages, in the order the steps depend on each other."""
-    return normalise_clean_pages([clean_characters(text) for text in raw_pages], page_numbers)
+    return normalise_clean_pages([clean_characters(text) for text in raw_pages])
 
 
 def normalise_clean_pages(pages: Sequence[str], page_numbers: Sequence[str | None] = ()) -> list[PageText]:
