@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive import versions
 from qmarchive.errors import CitationError, ConfigError, FixityError
+from qmarchive.pagelabels import locator
 
 FORMATS = ("text", "bibtex", "ris", "csl-json")
 BASE_URL_ENV = "QMARCHIVE_BASE_URL"
@@ -68,7 +69,7 @@ class Citation:
 
     document_id: str
     page_number: int | None
-    page_label: str | None
+    page_label: str | None  # as printed or declared by /PageLabels; None for a document or an unknown label
     title: str
     publisher: str | None
     year: str
@@ -100,6 +101,20 @@ class Citation:
     def sha256_note(self) -> str:
         return f"SHA-256 der Datei: {self.short_sha256}"
 
+    @property
+    def page_locator(self) -> str | None:
+        """"S. 3" when the printed label is the physical number, "S. 3 (PDF-Seite 9)" when it differs,
+        "PDF-Seite 9" when no label is known; None for a whole document."""
+        return locator(self.page_label, self.page_number)
+
+    @property
+    def note(self) -> str:
+        """The note of BibTeX, RIS and CSL-JSON: the PDF page where the printed label does not say it, and the
+        file's SHA-256."""
+        if self.page_number is None or self.page_label == str(self.page_number):
+            return self.sha256_note
+        return f"PDF-Seite {self.page_number}; {self.sha256_note}"
+
     def text(self) -> str:
         """German citation after the author-year form common in German planning literature."""
         if self.publisher and self.year:
@@ -110,7 +125,7 @@ class Citation:
             lead = f"{self.title} ({self.year})"
         else:
             lead = self.title
-        where = PLACE + (f", S. {self.page_label}" if self.page_label else "")
+        where = PLACE + (f", {self.page_locator}" if self.page_locator else "")
         return (
             f"{_sentence(lead)} {where}. Online: {self.url} (abgerufen am {self.accessed:%d.%m.%Y}). "
             f"{self.sha256_note}."
@@ -139,7 +154,7 @@ class Citation:
         fields.append(("url", self.url))
         fields.append(("urldate", self.accessed.isoformat()))
         fields.append(("langid", "ngerman"))
-        fields.append(("note", _bibtex_escape(self.sha256_note)))
+        fields.append(("note", _bibtex_escape(self.note)))
         width = max(len(name) for name, _ in fields)
         body = "".join(f"  {name.ljust(width)} = {{{value}}},\n" for name, value in fields)
         return f"@report{{{self.key},\n{body}}}"
@@ -167,7 +182,7 @@ class Citation:
             ("UR", self.url),
             ("Y2", f"{self.accessed:%Y/%m/%d}"),
             ("LA", LANGUAGE),
-            ("N1", self.sha256_note),
+            ("N1", self.note),
             ("ER", ""),
         ]
         return "".join(f"{tag}  - {value}{_RIS_NEWLINE}" for tag, value in lines)
@@ -189,7 +204,7 @@ class Citation:
         item["URL"] = self.url
         item["accessed"] = {"date-parts": [[self.accessed.year, self.accessed.month, self.accessed.day]]}
         item["language"] = LANGUAGE
-        item["note"] = self.sha256_note
+        item["note"] = self.note
         return item
 
     def render(self, fmt: str) -> str:
@@ -252,14 +267,18 @@ def citation(
         if page_number > (earlier["page_count"] or 0):
             raise CitationError(f"no page '{target}' in version {earlier['version']} of '{document_id}' "
                                 f"(it has {_pages(earlier['page_count'] or 0)})")
-        page_label = (_clean(labels[page_number - 1]) if page_number <= len(labels) else None) or str(page_number)
+        page_label = _clean(labels[page_number - 1]) if page_number <= len(labels) else None
     elif page_number is not None:
-        page = _row(db, "SELECT page_label FROM pages WHERE document_id = ? AND page_number = ?", [document_id, page_number])
+        page = _row(
+            db,
+            "SELECT page_label, page_label_source FROM pages WHERE document_id = ? AND page_number = ?",
+            [document_id, page_number],
+        )
         if page is None:
             raise CitationError(
                 f"no page '{target}' in the archive ('{document_id}' has {_pages(document['page_count'])})"
             )
-        page_label = _clean(page["page_label"]) or str(page_number)
+        page_label = _clean(page["page_label"]) if page["page_label_source"] != "physical" else None
     published = _clean(document["published"])
     period = _period(document["period_start"], document["period_end"])
     return Citation(

@@ -327,7 +327,7 @@ def _print_hits(result: search.SearchResult) -> None:
         click.echo(f"Meinten Sie: {result.suggestion}", err=True)
     for hit in result.hits:
         ocr = "  (OCR)" if hit.ocr else ""
-        click.echo(f"{hit.rank:>3}. {hit.title} ({hit.period}), S. {hit.page_label}  [{hit.page_id}]{ocr}")
+        click.echo(f"{hit.rank:>3}. {hit.title} ({hit.period}), {hit.page_locator}  [{hit.page_id}]{ocr}")
         click.echo("     " + _terminal_snippet(hit.snippet))
 
 

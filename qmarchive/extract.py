@@ -8,6 +8,7 @@ pypdf's text extraction loses. pypdf can be chosen instead and takes over when P
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import warnings
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from pypdf.errors import (
     PyPdfError,
 )
 
-from qmarchive import textnorm
+from qmarchive import accents, layers, pagelabels, textnorm
 from qmarchive.errors import (
     DamagedPdfError,
     EncryptedPdfError,
@@ -41,7 +42,7 @@ Extractor = Literal["pdfium", "pypdf"]
 EXTRACTORS: tuple[Extractor, ...] = ("pdfium", "pypdf")
 
 # Raise when the text pipeline changes, so that unchanged files are extracted again.
-TEXT_PIPELINE_VERSION = 1
+TEXT_PIPELINE_VERSION = 2  # 2: printed page labels, varying running heads, loose accents, hidden layers
 # A page with no text but at least this much (decompressed) content stream is suspicious, not scanned.
 SUSPICIOUS_CONTENT_BYTES = 1_000_000
 
@@ -70,6 +71,8 @@ class Page:
     content_sha256: str | None = None  # of what the page draws; the key of cached OCR results
     ocr_engine: str | None = None  # set when ``text`` was read by OCR
     ocr_confidence: float | None = None
+    label_source: pagelabels.Source = "physical"  # where ``label`` comes from
+    continuation: str = ""  # the word broken at the page's end, joined with the next page's first part
 
 
 @dataclass
@@ -103,7 +106,8 @@ def extract(
         with _repairs(notes):
             reader, password = _open_reader(path, password)
             structure = _read_structure(reader, path)
-        raw_texts, used = _page_texts(path, reader, extractor, password, notes)
+        stripped = _without_hidden_layers(reader, notes)
+        raw_texts, used = _page_texts(path, reader, extractor, password, notes, stripped)
         notes.extend(_suspicious_pages(reader, raw_texts))
         unusable = [not textnorm.usable_text(raw) for raw in raw_texts]
         hashes = [
@@ -116,20 +120,24 @@ def extract(
     except Exception as exc:  # noqa: BLE001 - the PDF libraries raise anything on hostile input
         raise DamagedPdfError(path, f"damaged PDF that could not be read ({type(exc).__name__}: {exc})") from exc
 
-    normalised = textnorm.normalise_pages(raw_texts)
+    cleaned = [textnorm.clean_characters(raw) for raw in raw_texts]
+    labels = pagelabels.resolve(structure.declared_labels, pagelabels.printed_labels(cleaned))
+    normalised = textnorm.normalise_clean_pages(cleaned, [label.label if label.known else None for label in labels])
     sections = structure.sections
     pages = [
         Page(
             number=n,
-            label=structure.labels[n - 1],
+            label=label.label,
+            label_source=label.source,
             text=page.body,
+            continuation=page.continuation,
             running_text=page.running,
             has_text_layer=bool(raw.strip()),
             section=_innermost_section(sections, n),
             needs_ocr=unusable[n - 1],
             content_sha256=hashes[n - 1],
         )
-        for n, (raw, page) in enumerate(zip(raw_texts, normalised), start=1)
+        for n, (raw, page, label) in enumerate(zip(raw_texts, normalised, labels), start=1)
     ]
     return ExtractedDocument(
         page_count=len(pages),
@@ -280,7 +288,7 @@ def _suspicious_pages(reader: pypdf.PdfReader, raw_texts: list[str]) -> list[str
 @dataclass(frozen=True)
 class _Structure:
     metadata: dict[str, str | None]
-    labels: list[str]
+    declared_labels: list[str] | None
     sections: list[Section]
 
 
@@ -290,7 +298,7 @@ def _read_structure(reader: pypdf.PdfReader, path: Path) -> _Structure:
         raise DamagedPdfError(path, "PDF has no pages")
     return _Structure(
         metadata=_metadata(reader),
-        labels=_labels(reader, page_count),
+        declared_labels=_declared_labels(reader, page_count),
         sections=_sections(reader, page_count),
     )
 
@@ -327,14 +335,16 @@ def _metadata(reader: pypdf.PdfReader) -> dict[str, str | None]:
     }
 
 
-def _labels(reader: pypdf.PdfReader, page_count: int) -> list[str]:
-    """Printed page labels ("iii", "12"); physical numbers where the PDF defines none or bad ones."""
+def _declared_labels(reader: pypdf.PdfReader, page_count: int) -> list[str] | None:
+    """The page labels ("iii", "12") the PDF's ``/PageLabels`` define; None where it has none or bad ones."""
     try:
+        if "/PageLabels" not in reader.trailer["/Root"]:
+            return None
         labels = list(reader.page_labels)
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError, RecursionError):
-        labels = []
+        return None
     if len(labels) != page_count:
-        return [str(n) for n in range(1, page_count + 1)]
+        return None
     return [label.strip() or str(n) for n, label in enumerate(labels, start=1)]
 
 
@@ -374,27 +384,45 @@ def _innermost_section(sections: list[Section], page: int) -> str | None:
     return max(covering, key=lambda s: (s.level, s.first_page)).title
 
 
+def _without_hidden_layers(reader: pypdf.PdfReader, notes: list[str]) -> layers.Stripped | None:
+    """The copy without hidden layers; a damaged layer configuration costs the layers, not the document."""
+    try:
+        stripped = layers.without_hidden_layers(reader)
+    except Exception as exc:  # noqa: BLE001 - hostile input; the text is still read, layers and all
+        notes.append(f"optional-content layers not read ({type(exc).__name__}: {exc}); text of hidden layers, if any, is included")
+        return None
+    if stripped:
+        notes.extend(stripped.notes)
+    return stripped
+
+
 def _page_texts(
-    path: Path, reader: pypdf.PdfReader, extractor: Extractor, password: str | None, notes: list[str]
+    path: Path,
+    reader: pypdf.PdfReader,
+    extractor: Extractor,
+    password: str | None,
+    notes: list[str],
+    stripped: layers.Stripped | None = None,
 ) -> tuple[list[str], str]:
+    """Each page's raw text; from the copy without hidden layers if there is one (it needs no password)."""
     if extractor == "pdfium":
         try:
-            return _pdfium_texts(path, password), "pdfium"
+            return _pdfium_texts(stripped.data if stripped else path, None if stripped else password), "pdfium"
         except pdfium.PdfiumError as exc:
             notes.append(f"PDFium could not open the file ({exc}); text extracted with pypdf instead")
             log.warning("%s: PDFium failed (%s), falling back to pypdf", path, exc)
-    return _pypdf_texts(reader), "pypdf"
+    return _pypdf_texts(pypdf.PdfReader(io.BytesIO(stripped.data)) if stripped else reader), "pypdf"
 
 
-def _pdfium_texts(path: Path, password: str | None) -> list[str]:
-    document = pdfium.PdfDocument(path, password=password)
+def _pdfium_texts(source: Path | bytes, password: str | None) -> list[str]:
+    document = pdfium.PdfDocument(source, password=password)
     try:
         texts = []
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
             try:
-                texts.append(textpage.get_text_range())
+                texts.append(accents.page_text(textpage))
             finally:
                 textpage.close()
                 page.close()

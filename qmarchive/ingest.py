@@ -38,7 +38,20 @@ CATALOG_COLUMNS = (
     "area", "title", "doc_type", "period_start", "period_end", "published", "publisher",
     "license", "notes", "source_url", "landing_url",
 )  # fmt: skip
-_PLACEHOLDER_TITLES = {"untitled", "unbenannt", "ohne titel", "titel", "title", "dokument1", "document1"}
+# PDF titles that name no document: a word processor's placeholder or default ("Dokument1",
+# "Präsentation1", "Untitled-3"), an application's name for the file, a path, URL or file name.
+_JUNK_TITLE = re.compile(
+    r"^(?:untitled|unbenannt|ohne titel|titel|title|dokument|document|präsentation|presentation|folie|slide"
+    r"|powerpoint-präsentation|powerpoint presentation|tmp|temp)[\s_-]*\d*$"
+    r"|^microsoft (?:word|powerpoint|excel) - "  # the application's default: "Microsoft Word - IHEK_v3.doc"
+    r"|^[a-z][a-z0-9+.-]*:/"  # a URL: file:///C:/Users/…, https://…
+    r"|^(?:[a-z]:)?\\|^[a-z]:/|\\"  # a Windows path
+    r"|^~?/\S*$"  # a Unix path
+    r"|^\S+\.(?=[a-z0-9]*[a-z])[a-z0-9]{1,5}$"  # a file name: tmp0001.ht, gerdoc.dvi, IHEK_final.indd
+    r"|\.(?:docx?|odt|indd|pptx?|xlsx?|rtf|pdf|qxd|p65)$",  # a file name with spaces
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -338,7 +351,8 @@ def _store(
         )
     except QmarchiveError as exc:
         return replace(base, error_class="store", message=f"{job.path}: {exc}")
-    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=tuple(document.warnings))
+    warnings = (*document.warnings, *_title_notes(job, document))
+    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=warnings)
 
 
 def failed_files(db: Database, paths: Paths) -> list[Path]:
@@ -381,13 +395,19 @@ def _document_record(
 
 
 def _usable_title(title: str | None) -> str | None:
-    """A PDF's own title, unless it is a placeholder or a word processor's file name."""
-    if not title:
+    """A PDF's own title, unless it is a placeholder, an application default, a path, URL or file name."""
+    if not title or _JUNK_TITLE.search(title.strip()):
         return None
-    title = re.sub(r"^Microsoft (Word|PowerPoint) - ", "", title).strip()
-    if title.casefold() in _PLACEHOLDER_TITLES or re.search(r"\.(docx?|odt|indd|pptx?)$", title, re.I):
-        return None
-    return title
+    return title.strip()
+
+
+def _title_notes(job: Job, document: ExtractedDocument) -> tuple[str, ...]:
+    """Say so when the PDF's title was not taken for a document without a catalog title."""
+    title = document.metadata["title"]
+    if job.entry.title or not title or _usable_title(title):
+        return ()
+    return (f"PDF metadata title '{title}' ignored (a placeholder, application default, path, URL or file name); "
+            f"title taken from the file name '{job.path.stem}'",)  # fmt: skip
 
 
 def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, Any]]:
@@ -397,9 +417,11 @@ def _page_rows(document_id: str, document: ExtractedDocument) -> list[dict[str, 
             "document_id": document_id,
             "page_number": page.number,
             "page_label": page.label,
+            "page_label_source": page.label_source,
             "section": page.section,
             "text": page.text,
             "running_text": page.running_text,
+            "continuation": page.continuation,
             "chars": len(page.text),
             "text_sha256": hashlib.sha256(page.text.encode("utf-8")).hexdigest(),
             "has_text_layer": int(page.has_text_layer),

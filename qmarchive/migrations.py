@@ -266,3 +266,17 @@ def m006_versions(db: Database) -> None:
         "INSERT INTO document_versions (document_id, version, sha256, bytes, page_count, accepted_at, reason) "
         "SELECT id, 1, sha256, bytes, page_count, ingested_at, 'ingested before versions were recorded' FROM documents"
     )
+
+
+@migrations()
+def m007_page_labels(db: Database) -> None:
+    """Where each page label comes from, and the word a page's hyphenated end makes with the next page.
+
+    ``page_label_source``: 'pagelabels' (the PDF's /PageLabels), 'printed' (read from the running header or
+    footer) or 'physical' (neither: the label is the physical page number). Rows stored before this are
+    marked from what they hold until the next ingest extracts them again (the text pipeline version
+    changed): a label other than the physical number came from /PageLabels.
+    """
+    db.execute("ALTER TABLE pages ADD COLUMN page_label_source TEXT NOT NULL DEFAULT 'physical'")
+    db.execute("ALTER TABLE pages ADD COLUMN continuation TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE pages SET page_label_source = 'pagelabels' WHERE page_label != CAST(page_number AS TEXT)")

@@ -76,12 +76,14 @@ def write_document(
 
 
 def _add_version(db: Database, document_id: str, version: dict[str, Any]) -> None:
-    """Close the current version, keeping its printed page labels (its pages are about to be replaced) so it
-    can still be cited, and add the next one (callers hold the transaction)."""
+    """Close the current version, keeping its printed page labels (its pages are about to be replaced; null
+    where only the physical number is known) so it can still be cited, and add the next one (callers hold
+    the transaction)."""
     (latest,) = db.execute("SELECT max(version) FROM document_versions WHERE document_id = ?", [document_id]).fetchone()
     db.execute(
-        "UPDATE document_versions SET replaced_at = ?, page_labels = (SELECT json_group_array(page_label) FROM "
-        "(SELECT page_label FROM pages WHERE document_id = ? ORDER BY page_number)) "
+        "UPDATE document_versions SET replaced_at = ?, page_labels = (SELECT json_group_array(label) FROM "
+        "(SELECT CASE WHEN page_label_source = 'physical' THEN NULL ELSE page_label END AS label "
+        "FROM pages WHERE document_id = ? ORDER BY page_number)) "
         "WHERE document_id = ? AND replaced_at IS NULL",
         [version["accepted_at"], document_id, document_id],
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 GARBAGE_SHARE = 0.3
 # Spacing accents that some PDFs draw as separate glyphs before their letter, mapped to the
 # combining mark they stand for.
-_SPACING_ACCENTS = {
+SPACING_ACCENTS = {
     "\u00a8": "\u0308",  # ¨ diaeresis
     "\u00b4": "\u0301",  # ´ acute
     "\u02c6": "\u0302",  # ˆ circumflex
@@ -26,7 +26,7 @@ _SPACING_ACCENTS = {
     "\u02c7": "\u030c",  # ˇ caron
     "\u00b8": "\u0327",  # ¸ cedilla
 }
-_LOOSE_ACCENT = re.compile("([" + "".join(_SPACING_ACCENTS) + r"]) ?([A-Za-z])")
+_LOOSE_ACCENT = re.compile("([" + "".join(SPACING_ACCENTS) + r"]) ?([A-Za-z])")
 # Ligature glyph names that pypdf leaves in the text when a font has no usable ToUnicode map.
 _GLYPH_NAME = re.compile(r"/(?:uni([0-9A-Fa-f]{4})|(f_f_[il]|f_[fiklbhjt]|s_t|c_t))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffd\u200b-\u200d\u2060]")
@@ -55,6 +55,13 @@ RUNNING_LINE_SHARE = 0.3
 RUNNING_LINE_MIN_PAGES = 3
 _EDGE_LINES = 2
 _HEADER_PREFIX_WORDS = 4
+# A line at the same edge of this many pages within NEIGHBOUR_PAGES either side is a running head too.
+NEIGHBOUR_PAGES = 4
+NEIGHBOUR_REPEATS = 2
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_END_NUMBERS = re.compile(r"^\d+(?=\s)|(?<=\s)\d+$")
+_PAGE_END_HYPHEN = re.compile(r"(\w+)-$")
+_PAGE_START_WORD = re.compile(r"([^\W\d_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -63,12 +70,13 @@ class PageText:
 
     body: str
     running: str
+    continuation: str = ""  # the word broken at the page end, joined with the next page's first part
 
 
 def clean_characters(text: str) -> str:
     """Character-level clean-up shared by all extractors; line structure is kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _LOOSE_ACCENT.sub(lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], text)
+    text = _LOOSE_ACCENT.sub(lambda m: m.group(2) + SPACING_ACCENTS[m.group(1)], text)
     text = _GLYPH_NAME.sub(_glyph_name_text, text)
     text = text.replace(_SOFT_HYPHEN + "\n", LINE_END_HYPHEN).replace(_SOFT_HYPHEN, "")
     text = _CONTROL.sub("", text.replace("\t", " "))
@@ -187,37 +195,84 @@ def _line_keys(line: str) -> set[str]:
     return {" ".join(words), " ".join(words[:_HEADER_PREFIX_WORDS]) + " …"}
 
 
-def _edge_lines(lines: Sequence[str], is_running: Callable[[str], bool]) -> set[int]:
+def _head_key(line: str) -> str:
+    """A line as a running head repeats it: the page number at either end masked, all else as is."""
+    return _END_NUMBERS.sub("#", " ".join(line.casefold().split()))
+
+
+def _outermost(lines: Sequence[str], side: list[int]) -> int | None:
+    """The line nearest the page edge that is not a bare page number: where a running head stands."""
+    return next((i for i in side if not _PAGE_NUMBER_LINE.match(lines[i].strip())), None)
+
+
+def _edge_lines(lines: Sequence[str], is_running: Callable[[int], bool]) -> set[int]:
     """Indexes of running lines: runs of qualifying lines from the top and from the bottom of a page."""
-    filled = [i for i, line in enumerate(lines) if line.strip()]
     found: set[int] = set()
-    for ordered in (filled[:_EDGE_LINES], filled[::-1][:_EDGE_LINES]):
+    for ordered in edge_indexes(lines):
         for i in ordered:
-            if not is_running(lines[i]):
+            if not is_running(i):
                 break
             found.add(i)
     return found
 
 
-def split_running_lines(pages: Sequence[str]) -> list[PageText]:
+def edge_indexes(lines: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Indexes of the lines with text nearest the top and nearest the bottom, outermost first."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return filled[:_EDGE_LINES], filled[::-1][:_EDGE_LINES]
+
+
+def _ends_with_number(line: str, number: str | None) -> bool:
+    """Text and the page's own printed number at either end: "Kapitel 3: Die Hauptklassen 162"."""
+    words = line.split()
+    return number is not None and len(words) > 1 and number in (words[0], words[-1])
+
+
+def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None] = ()) -> list[PageText]:
     """Separate running headers/footers from body text across a whole document.
 
     A line at a page's top or bottom is running text when it is a bare page number ("12", "- 3 -",
-    "Seite 4 von 20", "xii") or when, with digits masked, it or its first words recur at the edges of
-    enough pages.
+    "Seite 4 von 20", "xii"); when, with digits masked, it or its first words recur at the edges of
+    enough pages of the document; when, as the outermost line, it recurs at the same edge of at least two
+    neighbouring pages, alike but for a page number at one end (heads that change with the chapter,
+    alternating left and right); or when it recurs on one and has the page's printed number
+    (``page_numbers``, None where unknown) at one end. A chapter heading or a
+    footnote that happens to start with the page's number recurs nowhere and stays in the body.
     """
     page_lines = [text.split("\n") for text in pages]
+    numbers = list(page_numbers) + [None] * (len(pages) - len(page_numbers))
     counts: Counter[str] = Counter()
+    # Per page, the index and key of its outermost line at the top and at the bottom, for the neighbour rule:
+    # a head stands at the very edge and repeats whole but for the page number, while body lines, lists and
+    # references may share their first words or differ only in other numbers.
+    heads: list[tuple[tuple[int | None, str], ...]] = []
     for lines in page_lines:
-        counts.update(set().union(*(_line_keys(lines[i]) for i in _edge_lines(lines, lambda line: True))))
+        top, bottom = edge_indexes(lines)
+        counts.update(set().union(*(_line_keys(lines[i]) for i in top + bottom)))
+        outer = (_outermost(lines, top), _outermost(lines, bottom))
+        heads.append(tuple((i, _head_key(lines[i]) if i is not None else "") for i in outer))
     pages_with_text = sum(1 for text in pages if text.strip())
     threshold = max(RUNNING_LINE_MIN_PAGES, RUNNING_LINE_SHARE * pages_with_text)
 
-    def is_running(line: str) -> bool:
-        return bool(_PAGE_NUMBER_LINE.match(line.strip())) or max(counts[k] for k in _line_keys(line)) >= threshold
+    def repeats_nearby(page: int, index: int) -> int:
+        """On how many neighbouring pages the page's outermost line at one edge stands at the same edge."""
+        side = next((s for s, (i, _) in enumerate(heads[page]) if i == index), None)
+        if side is None or not _WORD.search(page_lines[page][index]):
+            return 0
+        key = heads[page][side][1]
+        near = range(max(0, page - NEIGHBOUR_PAGES), min(len(pages), page + NEIGHBOUR_PAGES + 1))
+        return sum(1 for j in near if j != page and heads[j][side][1] == key)
 
     result = []
-    for lines in page_lines:
+    for page, lines in enumerate(page_lines):
+
+        def is_running(i: int) -> bool:
+            line = lines[i].strip()
+            if _PAGE_NUMBER_LINE.match(line) or max(counts[k] for k in _line_keys(line)) >= threshold:
+                return True
+            repeats = repeats_nearby(page, i)
+            return repeats >= NEIGHBOUR_REPEATS or (repeats >= 1 and _ends_with_number(line, numbers[page]))
+
         running_idx = _edge_lines(lines, is_running)
         body = "\n".join(line for i, line in enumerate(lines) if i not in running_idx)
         running = "\n".join(lines[i].strip() for i in sorted(running_idx))
@@ -227,10 +282,25 @@ def split_running_lines(pages: Sequence[str]) -> list[PageText]:
 
 def normalise_pages(raw_pages: Sequence[str]) -> list[PageText]:
     """The whole pipeline for one document's pages, in the order the steps depend on each other."""
-    cleaned = [clean_characters(text) for text in raw_pages]
-    split = split_running_lines(cleaned)
+    return normalise_clean_pages([clean_characters(text) for text in raw_pages])
+
+
+def normalise_clean_pages(pages: Sequence[str], page_numbers: Sequence[str | None] = ()) -> list[PageText]:
+    """The pipeline after :func:`clean_characters`, for callers that read the cleaned text first."""
+    split = split_running_lines(pages, page_numbers)
     keep = hyphenated_compounds(page.body for page in split)
+    bodies = [tidy_whitespace(dehyphenate(page.body, keep)) for page in split]
     return [
-        PageText(body=tidy_whitespace(dehyphenate(page.body, keep)), running=tidy_whitespace(page.running))
-        for page in split
+        PageText(body=body, running=tidy_whitespace(page.running), continuation=_continuation(body, following, keep))
+        for page, body, following in zip(split, bodies, [*bodies[1:], ""])
     ]
+
+
+def _continuation(body: str, following: str, keep: set[str]) -> str:
+    """The word a page ends with when its hyphenated end goes on at the top of the next page ("Defi-" +
+    "nition" → "Definition"), joined as within a page; empty unless the next page goes on in lower case."""
+    end, start = _PAGE_END_HYPHEN.search(body), _PAGE_START_WORD.match(following)
+    if not end or not start:
+        return ""
+    joined = dehyphenate(f"{end.group(1)}-\n{start.group(1)}", keep)
+    return joined if start.group(1)[0].islower() and " " not in joined and "\n" not in joined else ""

@@ -98,3 +98,103 @@ def scan_png(lines: list[str], width: float, height: float, dpi: int = SCAN_DPI)
 def running_pages(bodies: list[list[str]], title: str = "IHEK 2019–2021 · Hellersdorfer Promenade") -> list[list[str]]:
     """Pages with a running header and a page-number footer around each body."""
     return [[title, *body, str(n)] for n, body in enumerate(bodies, start=1)]
+
+
+def make_loose_accent_pdf(path: Path, lines: list[tuple[str, int, int]]) -> Path:
+    """One page whose umlauts are a letter and a separate diaeresis glyph, as TeX's Type3 fonts draw them.
+
+    Each line is (text without the dots, index of the letter under the diaeresis, index where the accent is
+    drawn in the flow): ("Schlusselwörter", 4, 10) draws "Schlusselw", then "¨" back over the "u", then
+    "örter"; ("Ubliche Notation 25", 0, 19) puts the accent after the whole line.
+    """
+    _register_font()
+    c = canvas.Canvas(str(path), invariant=1)
+    y = 800
+    for text, base, split in lines:
+        width = lambda s: pdfmetrics.stringWidth(s, FONT, 11)  # noqa: E731
+        c.setFont(FONT, 11)
+        c.drawString(72, y, text[:split])
+        letter_x = 72 + width(text[:base]) + (width(text[base]) - width("\u00a8")) / 2
+        c.drawString(letter_x, y, "\u00a8")
+        if text[split:]:
+            c.drawString(72 + width(text[:split]), y, text[split:])
+        y -= 15
+    c.showPage()
+    c.save()
+    return path
+
+
+def add_hidden_layer(path: Path, page_index: int, text: str, name: str = "Entwurf") -> Path:
+    """Draw ``text`` on a page inside an optional-content group that the default view hides (``/OFF``)."""
+    import pypdf
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = pypdf.PdfWriter(clone_from=path)
+    group = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/OCG"), NameObject("/Name"): TextStringObject(name)}))
+    writer._root_object[NameObject("/OCProperties")] = DictionaryObject({
+        NameObject("/OCGs"): ArrayObject([group]),
+        NameObject("/D"): DictionaryObject({NameObject("/OFF"): ArrayObject([group]), NameObject("/Order"): ArrayObject([group])}),
+    })
+    page = writer.pages[page_index]
+    resources = page["/Resources"]
+    resources[NameObject("/Properties")] = DictionaryObject({NameObject("/oc1"): group})
+    fonts = DictionaryObject(resources["/Font"])
+    fonts[NameObject("/FHidden")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    }))
+    resources[NameObject("/Font")] = fonts
+    stream = DecodedStreamObject()
+    stream.set_data(f"/OC /oc1 BDC BT /FHidden 11 Tf 72 500 Td ({text}) Tj ET EMC".encode("latin-1"))
+    contents = page.raw_get("/Contents")
+    existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject([*existing, writer._add_object(stream)])
+    writer.write(path)
+    return path
+
+
+def make_type3_accent_pdf(path: Path, words: list[tuple[str, int, int]]) -> Path:
+    """One page set in a Type3 font, umlauts drawn as a base letter and a separate "dieresis" glyph.
+
+    Each word is (text without the dots, index of the letter under the accent, index where the accent is
+    drawn in the flow), as in :func:`make_loose_accent_pdf`. Every glyph is a filled box: a letter from
+    the baseline to x-height, the accent above it; the encoding names each glyph, so text extraction
+    knows its character, as with TeX's bitmap fonts.
+    """
+    from hostile import _stream, raw_pdf
+
+    letters = sorted({ch for text, _, _ in words for ch in text if ch != " "})
+    names = {ch: f"g{ord(ch):04X}" for ch in letters}
+    differences = " ".join(f"{ord(ch)} /{_glyph_name(ch)}" for ch in letters) + " 168 /dieresis"
+    procs = {_glyph_name(ch): b"500 0 20 0 480 500 d1 20 0 460 500 re f" for ch in letters}
+    procs["dieresis"] = b"500 0 120 600 380 680 d1 120 600 260 80 re f"
+    size, advance = 11, 5.5
+    ops = []
+    y = 700
+    for text, base, split in words:
+        ops.append(b"BT /T3 %d Tf 72 %d Td (%s) Tj ET" % (size, y, text[:split].encode("latin-1")))
+        ops.append(b"BT /T3 %d Tf %.2f %d Td (\\250) Tj ET" % (size, 72 + base * advance, y))
+        if text[split:]:
+            ops.append(b"BT /T3 %d Tf %.2f %d Td (%s) Tj ET" % (size, 72 + split * advance, y, text[split:].encode("latin-1")))
+        y -= 15
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /T3 5 0 R >> >> /Contents 4 0 R >>",
+        _stream(b"\n".join(ops)),
+    ]
+    first_proc = len(objects) + 2
+    proc_refs = " ".join(f"/{name} {first_proc + i} 0 R" for i, name in enumerate(procs)).encode()
+    objects.append(
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 500 700] /FontMatrix [0.001 0 0 0.001 0 0] "
+        b"/CharProcs << " + proc_refs + b" >> /Encoding << /Type /Encoding /Differences [" + differences.encode() + b"] >> "
+        b"/FirstChar 0 /LastChar 255 /Widths [" + b" ".join([b"500"] * 256) + b"] /Resources << >> >>"
+    )
+    objects.extend(_stream(proc) for proc in procs.values())
+    path.write_bytes(raw_pdf(objects))
+    return path
+
+
+def _glyph_name(ch: str) -> str:
+    """The PostScript glyph name of a Latin-1 letter (a, b, …, odieresis)."""
+    return {"ä": "adieresis", "ö": "odieresis", "ü": "udieresis", "ß": "germandbls"}.get(ch, ch)

@@ -213,7 +213,7 @@ def test_the_schema_is_a_valid_draft_7_schema() -> None:
 
 def test_single_year_period(built: Paths) -> None:
     c = cite_page(built, "ihek-2012/1")
-    assert c.year == "2012" and c.text().startswith("IHEK 2012 (2012). Berlin, S. 1. Online: /-/zitat/ihek-2012/1 ")
+    assert c.year == "2012" and c.text().startswith("IHEK 2012 (2012). Berlin, PDF-Seite 1. Online: /-/zitat/ihek-2012/1 ")
     fields, _ = parse_bibtex(c.bibtex())
     assert fields["year"] == "2012" and "date" not in fields
     assert parse_csl(c.render("csl-json"))["issued"] == {"date-parts": [[2012]]}
@@ -245,7 +245,7 @@ def test_document_citation(built: Paths) -> None:
 def test_special_characters_round_trip(varied: Paths) -> None:
     c = cite_page(varied, "sonderzeichen/2")
     assert (c.title, c.publisher) == (SPECIAL_TITLE, SPECIAL_PUBLISHER)
-    assert c.text().startswith(f"{SPECIAL_PUBLISHER} (2022): {SPECIAL_TITLE}. Berlin, S. ii. ")
+    assert c.text().startswith(f"{SPECIAL_PUBLISHER} (2022): {SPECIAL_TITLE}. Berlin, S. ii (PDF-Seite 2). ")
 
     bib = c.bibtex()
     assert r": \{Klammern\} 100 \% " in bib and r"\& Grün" in bib and r"a\_b \#1 \$2 \textasciitilde{} \textbackslash{} Ende" in bib
@@ -270,18 +270,21 @@ def test_special_characters_round_trip(varied: Paths) -> None:
 def test_key_and_permalink_use_the_physical_page_the_text_the_printed_label(varied: Paths) -> None:
     c = cite_page(varied, "sonderzeichen/3")
     assert (c.page_label, c.key, c.url) == ("1", "sonderzeichen-s3", "/-/zitat/sonderzeichen/3")
-    assert ", S. 1. Online: /-/zitat/sonderzeichen/3 " in c.text()
+    assert ", S. 1 (PDF-Seite 3). Online: /-/zitat/sonderzeichen/3 " in c.text()
+    assert parse_bibtex(c.bibtex())[0]["note"] == f"PDF-Seite 3; SHA-256 der Datei: {c.sha256[:12]}"
 
 
 def test_missing_metadata_leaves_no_stray_punctuation(varied: Paths) -> None:
+    """A one-page PDF prints no run of page numbers: its page is named by its place in the PDF only."""
     c = cite_page(varied, "ohne-angaben/1")
-    assert (c.publisher, c.year, c.period) == (None, "", "")
+    assert (c.publisher, c.year, c.period, c.page_label) == (None, "", "", None)
     assert c.text() == (
-        "Ohne Angaben. Berlin, S. 1. Online: /-/zitat/ohne-angaben/1 (abgerufen am 25.11.2026). "
+        "Ohne Angaben. Berlin, PDF-Seite 1. Online: /-/zitat/ohne-angaben/1 (abgerufen am 25.11.2026). "
         f"SHA-256 der Datei: {c.sha256[:12]}."
     )
     fields, _ = parse_bibtex(c.bibtex())
-    assert set(fields) == {"ENTRYTYPE", "ID", "title", "address", "pages", "url", "urldate", "langid", "note"}
+    assert set(fields) == {"ENTRYTYPE", "ID", "title", "address", "url", "urldate", "langid", "note"}
+    assert fields["note"] == f"PDF-Seite 1; SHA-256 der Datei: {c.sha256[:12]}"
     record = parse_ris(c.ris())
     assert not {"authors", "publisher", "year", "date", "type_of_work"} & set(record)
     item = parse_csl(c.render("csl-json"))

@@ -14,7 +14,7 @@ from qmarchive.serve import build_datasette
 
 HIT_KEYS = {
     "page_id", "document_id", "page_number", "page_label", "title", "doc_type", "period", "section",
-    "snippet", "score", "rank", "url", "pdf_url", "ocr",
+    "snippet", "score", "rank", "url", "pdf_url", "ocr", "page_label_source",
 }
 CSV_COLUMNS = [
     "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", "url", "pdf_url",

@@ -102,3 +102,28 @@ def test_every_space_separator_ligature_and_full_width_form_is_folded() -> None:
     ]
     for ch in typography:
         assert clean_characters(f"a{ch}b") == unicodedata.normalize("NFKC", f"a{ch}b"), hex(ord(ch))
+
+
+def test_heads_that_change_with_the_chapter_are_running_text_by_position_and_repetition() -> None:
+    """Four chapters of three pages: each head is on too few pages for the document-wide rule."""
+    chapters = ["Wohnen", "Bildung", "Beteiligung", "Grün"]
+    heads = [f"Kapitel {n // 3 + 1}: {chapters[n // 3]} {n + 1}" for n in range(12)]
+    pages = [f"{head}\n{w} im Text {n}\nmehr zu {w}" for n, (head, w) in enumerate(zip(heads, WORDS * 2))]
+    split = split_running_lines(pages)
+    assert [p.running for p in split] == heads
+    assert split[5].body == "Kita im Text 5\nmehr zu Kita"
+
+
+def test_a_line_with_the_page_number_needs_one_neighbour_and_a_lone_heading_stays() -> None:
+    pages = ["Kapitel Wohnen 7\nText eins", "Kapitel Wohnen 8\nText zwei", "9 Fazit und Ausblick\nText drei"]
+    assert [p.running for p in split_running_lines(pages)] == ["", "", ""]
+    split = split_running_lines(pages, ["7", "8", "9"])
+    assert [p.running for p in split] == ["Kapitel Wohnen 7", "Kapitel Wohnen 8", ""]
+
+
+def test_a_word_broken_across_pages_is_joined_for_search_only() -> None:
+    pages = normalise_pages(["Erstens gilt die Defi-", "nition des Gebiets.", "Zweitens die KOMA-", "Script-Klasse"])
+    assert [(p.body, p.continuation) for p in pages] == [
+        ("Erstens gilt die Defi-", "Definition"), ("nition des Gebiets.", ""),
+        ("Zweitens die KOMA-", ""), ("Script-Klasse", ""),
+    ]

@@ -109,7 +109,7 @@ async def test_replace_keeps_the_old_version_and_its_citations(copy: Paths) -> N
         (2, sha(new), len(new), 1, "Druckfehler auf S. 2 berichtigt", "qmarchive ingest --replace"),
     ]
     assert rows[0]["replaced_at"] == rows[1]["accepted_at"] and rows[1]["replaced_at"] is None
-    assert json.loads(rows[0]["page_labels"]) == ["1", "2"]
+    assert json.loads(rows[0]["page_labels"]) == [None, None]  # no printed page numbers: cited as "PDF-Seite N"
     assert rows[1]["accepted_by"] and rows[1]["kept_file"] == f"versions/ihek-2012/{sha(new)}.pdf"
     listing = run(copy, "versions", "ihek-2012").stdout.splitlines()
     assert listing[0] == "ihek-2012: 2 version(s)"
@@ -118,7 +118,7 @@ async def test_replace_keeps_the_old_version_and_its_citations(copy: Paths) -> N
     old = run(copy, "cite", "ihek-2012/2", "--sha256", sha(original)[:12], "--accessed", "2026-12-04")
     assert old.exit_code == 0, old.output
     assert old.stdout == (
-        f"IHEK 2012 (2012). Berlin, S. 2. Online: /-/zitat/ihek-2012/2?sha256={sha(original)} "
+        f"IHEK 2012 (2012). Berlin, PDF-Seite 2. Online: /-/zitat/ihek-2012/2?sha256={sha(original)} "
         f"(abgerufen am 04.12.2026). SHA-256 der Datei: {sha(original)[:12]}.\n"
     )
     current = run(copy, "cite", "ihek-2012/1", "--accessed", "2026-12-04")

@@ -147,7 +147,7 @@ def write_lock(index_dir: Path) -> Iterator[str | None]:
 # --- what goes into the index -------------------------------------------------------------------
 
 _PAGES_SQL = """
-SELECT p.id, p.document_id, p.page_number, p.section, p.text, p.text_sha256,
+SELECT p.id, p.document_id, p.page_number, p.section, p.text, p.text_sha256, p.continuation,
        d.title, d.doc_type, d.area, d.period_start, d.period_end,
        (SELECT group_concat(topic_id, ' ') FROM page_topics t WHERE t.page_id = p.id) AS topics
 FROM pages p JOIN documents d ON d.id = p.document_id
@@ -168,7 +168,7 @@ def _page_rows(db: Database, ids: list[str] | None = None) -> Iterator[dict[str,
 
 def _fingerprint(row: dict[str, Any]) -> str:
     """Everything an index document is made of; a page whose fingerprint changed is indexed again."""
-    values = [row[k] for k in ("text_sha256", "title", "section", "doc_type", "area", "period_start", "period_end", "topics")]
+    values = [row[k] for k in ("text_sha256", "continuation", "title", "section", "doc_type", "area", "period_start", "period_end", "topics")]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
@@ -203,7 +203,8 @@ def _index_document(row: dict[str, Any]) -> dict[str, Any]:
         "feld": row["topics"] or "",
         "titel": row["title"] or "",
         "abschnitt": row["section"] or "",
-        "text": text,
+        # A word hyphenated across the page break is found on the page where it starts.
+        "text": f"{text}\n{row['continuation']}" if row["continuation"] else text,
         "woerter": " ".join(sorted(spelling)),
     }
 

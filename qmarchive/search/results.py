@@ -10,12 +10,14 @@ from typing import Any
 from markupsafe import escape
 from sqlite_utils import Database
 
+from qmarchive import pagelabels
+
 # Facet fields with their German labels, in display order.
 FACETS = {"jahr": "Jahr", "typ": "Dokumenttyp", "feld": "Handlungsfeld", "dokument": "Dokument"}
 SNIPPET_CHARS = 240
 
 _PAGES_SQL = """
-SELECT p.id, p.document_id, p.page_number, p.page_label, p.section, p.text, p.has_text_layer, p.ocr,
+SELECT p.id, p.document_id, p.page_number, p.page_label, p.page_label_source, p.section, p.text, p.has_text_layer, p.ocr,
        d.title, d.doc_type, d.period_start, d.period_end
 FROM pages p JOIN documents d ON d.id = p.document_id
 WHERE p.id IN ({marks})
@@ -55,6 +57,13 @@ class Hit:
     score: float
     rank: int
     ocr: bool = False  # the page's text was read by OCR
+    page_label_source: str = "physical"  # see qmarchive.pagelabels
+
+    @property
+    def page_locator(self) -> str:
+        """"S. 3", "S. 3 (PDF-Seite 9)" or "PDF-Seite 9": the printed label only where it is known."""
+        known = self.page_label if self.page_label_source != "physical" else None
+        return pagelabels.locator(known, self.page_number) or ""
 
     @classmethod
     def from_row(cls, row: dict[str, Any], *, snippet: str, score: float, rank: int) -> Hit:
@@ -63,6 +72,7 @@ class Hit:
             page_label=row["page_label"], title=row["title"], doc_type=row["doc_type"],
             period=period(row["period_start"], row["period_end"]), section=row["section"],
             snippet=snippet, score=round(float(score), 4), rank=rank, ocr=bool(row["ocr"]),
+            page_label_source=row["page_label_source"],
         )
 
     def as_dict(self) -> dict[str, Any]:
