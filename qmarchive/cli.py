@@ -15,7 +15,7 @@ import click
 
 from qmarchive import __version__, cite, export, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import package, verify, workers
+from qmarchive import locks, package, verify, withdrawal, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
@@ -127,19 +127,20 @@ def ingest_command(
     page content, so a re-ingest does not OCR again. The search index is updated afterwards unless
     --no-index. Exits with 1 if any file failed.
     """
-    if retry_failed:
-        if files:
-            raise click.UsageError("give either FILES or --retry-failed, not both")
-        files = tuple(ingest.failed_files(store.open_database(paths.database), paths))
-        if not files:
-            click.echo("No failed files to retry.")
-            sys.exit(0)
-    exit_code = _ingest(
-        paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
-        workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr,
-    )
-    if not no_index:
-        _update_index(paths, rebuild=False, quiet=quiet)
+    if retry_failed and files:
+        raise click.UsageError("give either FILES or --retry-failed, not both")
+    with _writer(paths, "ingest"):
+        if retry_failed:
+            files = tuple(ingest.failed_files(store.open_database(paths.database), paths))
+            if not files:
+                click.echo("No failed files to retry.")
+                sys.exit(0)
+        exit_code = _ingest(
+            paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
+            workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr,
+        )
+        if not no_index:
+            _update_index(paths, rebuild=False, quiet=quiet)
     sys.exit(exit_code)
 
 
@@ -163,6 +164,8 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
                 return
             if result.status == "failed":
                 click.echo(f"\nFailed: {result.message}", err=True)
+            elif result.status == "withdrawn":
+                click.echo(f"\nSkipped: {result.message}", err=True)
             for warning in result.warnings:
                 click.echo(f"\nWarning: {result.file}: {warning}", err=True)
 
@@ -170,12 +173,15 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
     counts = summary.counts
     pages = sum(r.pages for r in summary.results)
     seconds = time.perf_counter() - started
+    withdrawn = f", {counts['withdrawn']} withdrawn (skipped)" if counts["withdrawn"] else ""
     click.echo(
         f"{counts['ingested']} ingested ({pages} pages), {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed, {counts['missing']} missing — {seconds:.1f} s, database {paths.database}"
+        f"{counts['failed']} failed, {counts['missing']} missing{withdrawn} — {seconds:.1f} s, database {paths.database}"
     )
     if counts["missing"] and not quiet:
         click.echo(f"{counts['missing']} catalogued file(s) not in the archive yet: see 'qmarchive status'.", err=True)
+    for document in withdrawal.uncatalogued(db, (entry.id for entry in catalog.read_catalog(paths.catalog))):
+        click.echo(f"Warning: {withdrawal.uncatalogued_advice(document['id'])}.", err=True)
     _report_ocr(summary.ocr)
     return 0 if summary.ok else 1
 
@@ -212,6 +218,16 @@ def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None 
 
 
 @contextmanager
+def _writer(paths: Paths, command: str) -> Iterator[None]:
+    """The archive's one writer lock for a whole command (a second writer stops at once), saying so if a
+    killed writer's lock was recovered."""
+    with locks.writer(paths.index, command) as recovered:
+        if recovered:
+            click.echo(f"Warning: {recovered}", err=True)
+        yield
+
+
+@contextmanager
 def _progress(length: int, label: str, quiet: bool, **options: Any) -> Iterator[Any]:
     """A progress bar on a terminal; a silent stand-in otherwise."""
     if quiet or not sys.stderr.isatty():
@@ -224,6 +240,52 @@ def _progress(length: int, label: str, quiet: bool, **options: Any) -> Iterator[
 class _NoProgress:
     def update(self, n: int, current_item: Any = None) -> None:
         pass
+
+
+@cli.command("withdraw")
+@click.argument("document_id", metavar="ID")
+@click.option("--reason", required=True, help="Why it is withdrawn; shown with the notice (German, for the public).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -> None:
+    """Withdraw a document from the public archive, keeping a record.
+
+    Removes the document from the database (search, facets, exports, the hand-over package) and the
+    search index; its citation URLs (/-/zitat, /-/pdf, its row pages) answer 410 Gone with a German
+    notice: withdrawn on, reason, the SHA-256 it had. The act (who: the OS user; when; why) is appended
+    to ARCHIVE/provenance.jsonl, so a database rebuilt from the archive withdraws it again, and ingest
+    skips it while its catalog row remains. The PDF stays in the archive. Undo: qmarchive reinstate ID.
+    """
+    with _writer(paths, "withdraw"):
+        record = withdrawal.withdraw(store.open_existing(paths.database), paths, document_id, reason)
+        click.echo(
+            f"Withdrew {document_id} ({record['title']}, {record['page_count']} pages, SHA-256 {record['sha256']}) "
+            f"on {record['withdrawn_at']} by {record['withdrawn_by']}: {record['reason']}"
+        )
+        click.echo(f"Its citation URLs now answer 410 Gone; the act is recorded in {paths.archive / 'provenance.jsonl'}. "
+                   f"Undo: qmarchive reinstate {document_id}")
+        _update_index(paths, rebuild=False, quiet=quiet)
+
+
+@cli.command("reinstate")
+@click.argument("document_id", metavar="ID")
+@click.option("--reason", help="Why it is published again (recorded with the act).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet: bool) -> None:
+    """Publish a withdrawn document again: the undo of withdraw.
+
+    Needs its catalog row and its file in the archive (it is read again, like ingest; OCR comes from
+    the cache). The act is appended to ARCHIVE/provenance.jsonl. Exits with 1 if the file fails to ingest.
+    """
+    with _writer(paths, "reinstate"):
+        db = store.open_existing(paths.database)
+        entry = next((e for e in catalog.read_catalog(paths.catalog) if e.id == document_id), None)
+        record, path = withdrawal.reinstate(db, paths, entry, document_id, reason=reason)
+        click.echo(f"Reinstated {document_id} (withdrawn on {record['withdrawn_at'][:10]}); reading {path} again.")
+        exit_code = _ingest(paths, (path,), quiet=quiet)
+        _update_index(paths, rebuild=False, quiet=quiet)
+    sys.exit(exit_code)
 
 
 @cli.command("index")
@@ -492,9 +554,10 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
     samples = paths.samples()
     if not samples.catalog.is_file():
         raise click.ClickException(f"{samples.catalog}: no sample archive here; run from the project directory")
-    if _ingest(samples, quiet=False) != 0:
-        raise click.ClickException("the sample archive did not ingest cleanly (see the messages above)")
-    _update_index(samples, rebuild=False, quiet=False)
+    with _writer(samples, "ingest"):
+        if _ingest(samples, quiet=False) != 0:
+            raise click.ClickException("the sample archive did not ingest cleanly (see the messages above)")
+        _update_index(samples, rebuild=False, quiet=False)
     if not no_serve:
         click.echo(f"Serving the sample archive at http://{host}:{port}/ (Ctrl+C stops)")
         serve.serve(samples.database, host, port, archive=samples.archive, base_url=samples.base_url)

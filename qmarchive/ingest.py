@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import provenance, store, topics
+from qmarchive import provenance, store, topics, withdrawal
 from qmarchive.catalog import CatalogEntry, read_catalog, slugify
 from qmarchive.errors import ExtractionError, QmarchiveError
 from qmarchive.extract import (
@@ -32,7 +32,7 @@ from qmarchive.ocr_pages import OcrCounts, OcrPages
 from qmarchive.paths import Paths
 from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool, Task
 
-Status = Literal["ingested", "unchanged", "failed", "missing"]
+Status = Literal["ingested", "unchanged", "failed", "missing", "withdrawn"]
 CATALOG_COLUMNS = (
     "area", "title", "doc_type", "period_start", "period_end", "published", "publisher",
     "license", "notes", "source_url", "landing_url",
@@ -76,7 +76,7 @@ class IngestSummary:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {status: self.count(status) for status in ("ingested", "unchanged", "failed", "missing")}
+        return {status: self.count(status) for status in ("ingested", "unchanged", "failed", "missing", "withdrawn")}
 
     @property
     def ok(self) -> bool:
@@ -161,7 +161,9 @@ def run(
     tasks in the same workers; without Tesseract, 'auto' leaves them as they are and says so in
     ``summary.ocr``, while 'always' raises :class:`OcrUnavailableError` before anything is read.
 
-    Stored pages are tagged again first if the topics lexicon has changed since they were tagged. Each
+    Withdrawals and reinstatements recorded in the archive's provenance log are applied first, and a
+    withdrawn document is skipped (status 'withdrawn'), never ingested again silently. Stored pages are
+    tagged again first if the topics lexicon has changed since they were tagged. Each
     document's rows in ``provenance`` are replaced by what the archive's provenance log holds for it.
     """
     ocr_pages = OcrPages(db, ocr)
@@ -178,6 +180,7 @@ def run(
         return fail_fast and result.status == "failed"
 
     try:
+        withdrawal.sync(db, paths.archive)
         summary.retagged = retag_if_needed(db)
         for start in range(0, len(jobs), _CHECKS_PER_COMMIT):
             with db.atomic():  # unchanged files are logged in batches: one disk sync each would dominate a re-run
@@ -217,6 +220,9 @@ def _prepare(
     """The cheap checks, in the parent: a final result, or (base result, size) for a file to extract."""
     started = time.perf_counter()
     base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
+    withdrawn = withdrawal.withdrawn(db, job.entry.id)
+    if withdrawn:
+        return replace(base, status="withdrawn", message=f"{job.path}: {withdrawal.skip_message(job.entry.id, withdrawn)}")
     if job.problem:
         return replace(base, error_class="catalog", message=f"{job.path}: {job.problem}")
     if not job.path.is_file():
