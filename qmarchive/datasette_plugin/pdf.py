@@ -16,6 +16,7 @@ from urllib.parse import quote
 import aiofiles
 from datasette.utils.asgi import Response
 
+from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import DATABASE
 
 ROUTE = r"^/-/pdf/(?P<document_id>[a-z0-9]+(?:-[a-z0-9]+)*)$"
@@ -129,7 +130,8 @@ async def pdf(request, datasette):
         return not_found(document_id)
     row = (await db.execute("select file, sha256 from documents where id = ?", [document_id])).first()
     if row is None:
-        return not_found(document_id)
+        record = await gone.withdrawn(datasette, document_id)
+        return not_found(document_id) if record is None else await gone.response(datasette, request, record)
     stored = Path(row["file"])
     candidates = [stored] if stored.is_absolute() else [base / stored for base in await archive_dirs(datasette)]
     path = next((p for p in candidates if p.is_file()), None)
