@@ -400,7 +400,9 @@ def status_command(paths: Paths, as_json: bool) -> None:
     """Show what the archive and the database hold.
 
     Documents, pages (how many have no text layer, how many were OCRed, how many are still without
-    searchable text), catalogued files not yet in the archive, and the last ingest run with its failures.
+    searchable text), catalogued files not yet in the archive, withdrawn documents, documents no longer
+    in the catalog, the search index as it is now (pages indexed; missing, stale or extra pages against
+    the database), and the last ingest run with its failures.
     """
     report = status.report(paths)
     if as_json:
@@ -417,10 +419,19 @@ def status_command(paths: Paths, as_json: bool) -> None:
     click.echo(f"Missing files:  {len(missing)}")
     for item in missing:
         click.echo(f"  {item['id']}: {item['file']}")
+    withdrawn = report["withdrawn"]
+    click.echo(f"Withdrawn:      {len(withdrawn)}")
+    for record in withdrawn:
+        click.echo(f"  {record['document_id']}: withdrawn {record['withdrawn_at']} by {record['withdrawn_by']}: "
+                   f"{record['reason']} (SHA-256 {record['sha256']}); undo: qmarchive reinstate {record['document_id']}")
+    if report["uncatalogued"]:
+        click.echo(f"Not in catalog: {len(report['uncatalogued'])}")
+        for row in report["uncatalogued"]:
+            click.echo(f"  {row['advice']}")
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"
-        click.echo(f"Search index:   {index['pages']} pages, built {index['built_at']}, {index['bytes'] / 1e6:.1f} MB, {state}")
+        click.echo(f"Search index:   {_index_pages(index)}; built {index['built_at']}, {index['bytes'] / 1e6:.1f} MB, {state}")
     else:
         click.echo("Search index:   none yet (qmarchive index)")
     run = report["last_run"]
@@ -428,9 +439,23 @@ def status_command(paths: Paths, as_json: bool) -> None:
         click.echo(
             f"Last ingest:    run {run['id']} at {run['started_at']}: {run['ingested']} ingested, "
             f"{run['unchanged']} unchanged, {run['failed']} failed, {run['missing']} missing"
+            + (f", {run['withdrawn']} withdrawn (skipped)" if run.get("withdrawn") else "")
         )
         for failure in run["failures"]:
             click.echo(f"  failed: {failure['message']}")
+
+
+def _index_pages(index: dict[str, Any]) -> str:
+    """How many pages the index holds now, and whether they are the database's."""
+    if "in_step" not in index:
+        return f"{index['pages']} pages at the last full build"
+    if index["error"]:
+        return index["error"]
+    counted = f"{index['indexed_pages']} pages indexed, {index['database']} in the database"
+    if index["in_step"]:
+        return f"{counted}, in step"
+    differences = ", ".join(f"{len(index[kind])} {kind}" for kind in ("missing", "stale", "extra") if index[kind])
+    return f"{counted}, out of step ({differences}): run 'qmarchive index'"
 
 
 @cli.command("verify")

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from qmarchive import store
-from qmarchive.search import index_info
+from qmarchive import store, withdrawal
 from qmarchive.catalog import read_catalog
 from qmarchive.paths import Paths
+from qmarchive.search import index_info
+from qmarchive.search.agreement import compare
+from qmarchive.verify import open_read_only
 
 
 def report(paths: Paths) -> dict[str, Any]:
-    """Counts from the database (if built) and the catalog entries whose PDFs are not in the archive."""
+    """Counts from the database (if built), the catalog entries whose PDFs are not in the archive, the
+    withdrawn documents, the documents no longer in the catalog, and the search index as it is now."""
     entries = read_catalog(paths.catalog)
     missing = [
         {"id": entry.id, "file": entry.file} for entry in entries if not entry.path(paths.archive).is_file()
     ]
+    withdrawn: list[dict[str, Any]] = []
+    uncatalogued: list[dict[str, Any]] = []
     if paths.database.exists():
-        counts = store.summary(store.open_database(paths.database))
+        db = store.open_database(paths.database)
+        counts = store.summary(db)
+        withdrawn = withdrawal.records(db)
+        uncatalogued = [
+            {**row, "advice": withdrawal.uncatalogued_advice(row["id"])}
+            for row in withdrawal.uncatalogued(db, (entry.id for entry in entries))
+        ]
     else:
         counts = {
             "documents": 0, "pages": 0, "pages_without_text": 0, "pages_ocr": 0, "pages_without_searchable_text": 0,
@@ -30,5 +42,25 @@ def report(paths: Paths) -> dict[str, Any]:
         "catalog_entries": len(entries),
         "missing_files": missing,
         **counts,
-        "search_index": index_info(paths.index),
+        "withdrawn": withdrawn,
+        "uncatalogued": uncatalogued,
+        "search_index": _index(paths) if paths.database.exists() else index_info(paths.index),
     }
+
+
+def _index(paths: Paths) -> dict[str, Any] | None:
+    """The current generation's marker and size, with the pages it holds now and how they differ from the
+    database's (the marker's ``pages`` is the count of the last full build)."""
+    info = index_info(paths.index)
+    if info is None:
+        return None
+    db = open_read_only(paths.database)
+    try:
+        agreement = compare(db, paths.index)
+    except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways; status reports, verify names them
+        return {**info, "indexed_pages": None, "in_step": False,
+                "error": f"{info['path']}: cannot be read ({type(exc).__name__}: {exc}); run 'qmarchive verify', "
+                         "then 'qmarchive index --rebuild'"}
+    finally:
+        db.close()
+    return {**info, **asdict(agreement), "indexed_pages": agreement.indexed, "in_step": agreement.in_step, "error": None}

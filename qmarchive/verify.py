@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
-from qmarchive import search
+from qmarchive import search, withdrawal
 from qmarchive.catalog import CatalogEntry, read_catalog
 from qmarchive.errors import QmarchiveError, StoreError
 from qmarchive.ingest import file_digest
@@ -167,7 +167,8 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         catalog = {entry.id: entry for entry in read_catalog(paths.catalog)}
     except QmarchiveError as exc:
         check.fail(paths.catalog, f"cannot be read, so its checksums were not compared: {exc}", "catalog-unreadable")
-        catalog = {}
+        catalog = None
+    readable, catalog = catalog is not None, catalog or {}
     documents = list(db.query("SELECT id, file, sha256, bytes FROM documents ORDER BY id"))
     hashed = size = 0
     for document in progress(documents, "Hashing") if progress else documents:
@@ -185,8 +186,13 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         hashed += 1
         size += length
         _compare(check, path, document, digest, entry, paths.catalog)
-    _not_ingested(check, paths, catalog, {d["id"] for d in documents})
-    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes"
+    withdrawn = {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
+    _not_ingested(check, paths, catalog, {d["id"] for d in documents} | withdrawn)
+    if readable:
+        for row in withdrawal.uncatalogued(db, catalog):
+            check.fail(paths.catalog, withdrawal.uncatalogued_advice(row["id"]), "not-in-catalog", row["id"])
+    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes" + (
+        f"; {len(withdrawn)} withdrawn document(s) not checked" if withdrawn else "")
     return check
 
 
