@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -593,6 +594,9 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @click.option("--sql", metavar="SQL", help="Export the rows of one read-only SELECT (or WITH) query.")
 @click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="Value for a :NAME parameter in --sql (repeatable).")
+@click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
+              help=f"Seconds the --sql query may spend in SQLite before it is stopped [default: {export.SQL_TIME_LIMIT:g}, "
+                   "as the served SQL]; 0: no limit.")
 @click.option("--search", "query", metavar="QUERY", help="Export every hit of a search, with a zitat column.")
 @click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
               help="Search engine for --search.")
@@ -606,20 +610,21 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def export_command(paths: Paths, table: str | None, sql: str | None, params: tuple[tuple[str, str], ...],
-                   query: str | None, engine: str, filters: tuple[str, ...], fmt: str | None, output: Path,
+                   time_limit: float | None, query: str | None, engine: str, filters: tuple[str, ...], fmt: str | None, output: Path,
                    quiet: bool) -> None:
     """Export a table, a query or all hits of a search as CSV, Excel (xlsx) or JSON.
 
     Exactly one of --table, --sql, --search. Complete exports of any size, streamed row by row; the
-    database is opened read-only. Search hits and rows of the pages table carry the page's German
+    database is opened read-only. An --sql query has the served SQL's time limit (--time-limit). An
+    export that is stopped (time limit, error, Ctrl-C, kill) removes its partial file and says so. Search hits and rows of the pages table carry the page's German
     citation (zitat). For Excel, use xlsx: CSV opened in a spreadsheet may turn values into formulas,
     numbers or dates.
     """
 
     if sum(option is not None for option in (table, sql, query)) != 1:
         raise click.UsageError("give exactly one of --table, --sql, --search")
-    if params and sql is None:
-        raise click.UsageError("--param only goes with --sql")
+    if (params or time_limit is not None) and sql is None:
+        raise click.UsageError("--param and --time-limit only go with --sql")
     if (filters or engine != "whoosh") and query is None:
         raise click.UsageError("--engine and --filter only go with --search")
     to_stdout = str(output) == "-"
@@ -631,7 +636,7 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
     if table is not None:
         source = export.table_rows(db, table, base_url=base_url)
     elif sql is not None:
-        source = export.sql_rows(db, sql, dict(params))
+        source = export.sql_rows(db, sql, dict(params), time_limit=export.SQL_TIME_LIMIT if time_limit is None else time_limit)
     else:
         source = export.search_rows(db, paths.index, query, engine=engine, filters=_parse_filters(filters), base_url=base_url)
     info = [
@@ -641,13 +646,23 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         ("Programm", f"qmarchive {__version__}"),
     ]
     show = not quiet and sys.stderr.isatty()
-    with _progress((source.size() or 0) if show else 0, "Exporting", not show) as bar:
+    with _terminate_as_interrupt(), _progress((source.size() or 0) if show else 0, "Exporting", not show) as bar:
         report = export.export(source, fmt, sys.stdout if to_stdout else output, info=info, progress=bar.update)
     if to_stdout:
         sys.stdout.flush()
         click.echo(f"{report.rows} rows written to standard output ({fmt})", err=True)
     else:
         click.echo(f"{report.rows} rows written to {report.path} ({_file_size(report.bytes or 0)}, {fmt})")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (kill) stops the block like Ctrl-C, so that it cleans up after itself."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _export_format(output: Path, to_stdout: bool) -> str:
