@@ -452,10 +452,10 @@ def _index_pages(index: dict[str, Any]) -> str:
         return f"{index['pages']} pages at the last full build"
     if index["error"]:
         return index["error"]
-    counted = f"{index['indexed_pages']} pages indexed, {index['database']} in the database"
+    counted = f"{index['indexed_pages']} pages indexed, {index['database_pages']} in the database"
     if index["in_step"]:
         return f"{counted}, in step"
-    differences = ", ".join(f"{len(index[kind])} {kind}" for kind in ("missing", "stale", "extra") if index[kind])
+    differences = ", ".join(f"{index[kind]} {kind}" for kind in ("missing", "stale", "extra") if index[kind])
     return f"{counted}, out of step ({differences}): run 'qmarchive index'"
 
 

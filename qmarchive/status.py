@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from qmarchive import store, withdrawal
@@ -11,6 +10,9 @@ from qmarchive.paths import Paths
 from qmarchive.search import index_info
 from qmarchive.search.agreement import compare
 from qmarchive.verify import open_read_only
+
+# Page ids listed per kind of difference between the index and the database; the rest are counted.
+LISTED = 20
 
 
 def report(paths: Paths) -> dict[str, Any]:
@@ -63,4 +65,9 @@ def _index(paths: Paths) -> dict[str, Any] | None:
                          "then 'qmarchive index --rebuild'"}
     finally:
         db.close()
-    return {**info, **asdict(agreement), "indexed_pages": agreement.indexed, "in_step": agreement.in_step, "error": None}
+    differences = {kind: getattr(agreement, kind) for kind in ("missing", "stale", "extra")}
+    return {
+        **info, "indexed_pages": agreement.indexed, "database_pages": agreement.database, "in_step": agreement.in_step,
+        **{kind: len(pages) for kind, pages in differences.items()},
+        **{f"{kind}_pages": pages[:LISTED] for kind, pages in differences.items()}, "error": None,
+    }

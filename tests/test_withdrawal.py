@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import cli_args
+from conftest import BODIES, cli_args, ihek_spec
+from pdfmaker import make_pdf, running_pages
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
@@ -244,3 +245,18 @@ def test_citation_urls_of_a_withdrawn_document_answer_410_gone_over_http(copy: P
         assert [v["value"] for v in facets["document_id"]["results"]] == ["ihek-2019-2021"]
         record = client.get("/qmarchive/withdrawals/ihek-2012.json", params={"_shape": "objects"}).json()["rows"][0]
         assert (record["reason"], record["sha256"]) == (REASON, sha256)
+
+
+def test_status_reads_the_index_as_it_is_now_and_says_whether_it_is_in_step(copy: Paths) -> None:
+    make_pdf(copy.archive / "pdf" / "ihek-2010.pdf", ihek_spec(pages=running_pages(BODIES[:3]), title="IHEK 2010"))
+    assert run(copy, "ingest", "--no-index").exit_code == 0
+    index = json.loads(run(copy, "status", "--json").stdout)["search_index"]
+    assert {key: index[key] for key in ("pages", "indexed_pages", "database_pages", "in_step", "missing", "stale", "extra")} == {
+        "pages": 6, "indexed_pages": 6, "database_pages": 9, "in_step": False, "missing": 3, "stale": 0, "extra": 0,
+    }
+    assert index["missing_pages"] == ["ihek-2010/1", "ihek-2010/2", "ihek-2010/3"]
+    text = run(copy, "status").stdout
+    assert "Search index:   6 pages indexed, 9 in the database, out of step (3 missing): run 'qmarchive index'; built " in text
+    assert run(copy, "index").exit_code == 0
+    index = json.loads(run(copy, "status", "--json").stdout)["search_index"]
+    assert (index["pages"], index["indexed_pages"], index["in_step"]) == (6, 9, True)
