@@ -70,6 +70,10 @@ def test_withdraw_removes_the_document_from_everything_that_publishes_it_and_kee
         "finished_at": at,
     }
     assert (copy.archive / "pdf" / "ihek-2012.pdf").is_file()  # the archive keeps the file
+    cited = run(copy, "cite", "ihek-2012/1")
+    assert cited.exit_code == 1 and cited.stderr == (
+        f"Error: document 'ihek-2012' was withdrawn from the archive on {at[:10]} ({REASON}; SHA-256 {sha256}); "
+        "its permalinks answer 410 Gone\n")
 
     hits = json.loads(run(copy, "search", "Bewohnerschaft", "--json").stdout)
     assert {hit["document_id"] for hit in hits} == {"ihek-2019-2021"}
