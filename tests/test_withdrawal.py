@@ -264,3 +264,16 @@ def test_status_reads_the_index_as_it_is_now_and_says_whether_it_is_in_step(copy
     assert run(copy, "index").exit_code == 0
     index = json.loads(run(copy, "status", "--json").stdout)["search_index"]
     assert (index["pages"], index["indexed_pages"], index["in_step"]) == (6, 9, True)
+
+
+def test_the_withdrawn_text_is_not_left_in_the_database_file(copy: Paths) -> None:
+    secret = "Geheimhaltungsvermerkxq"
+    bodies = [["Einleitung", f"Der {secret} steht nur in diesem Dokument.", "Weitere Angaben folgen."]]
+    make_pdf(copy.archive / "pdf" / "ihek-2010.pdf", ihek_spec(pages=running_pages(bodies), outline=[], title="IHEK 2010"))
+    assert run(copy, "ingest").exit_code == 0
+    data = copy.database.read_bytes()
+    assert (secret.encode() in data, secret.lower().encode() in data) == (True, True)  # page text and FTS5 term
+    withdraw(copy, "ihek-2010")
+    data = copy.database.read_bytes()
+    assert (secret.encode() in data, secret.lower().encode() in data) == (False, False)
+    assert run(copy, "verify").exit_code == 0
