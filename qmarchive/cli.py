@@ -280,9 +280,7 @@ def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet:
     the cache). The act is appended to ARCHIVE/provenance.jsonl. Exits with 1 if the file fails to ingest.
     """
     with _writer(paths, "reinstate"):
-        db = store.open_existing(paths.database)
-        entry = next((e for e in catalog.read_catalog(paths.catalog) if e.id == document_id), None)
-        record, path = withdrawal.reinstate(db, paths, entry, document_id, reason=reason)
+        record, path = withdrawal.reinstate(store.open_existing(paths.database), paths, document_id, reason=reason)
         click.echo(f"Reinstated {document_id} (withdrawn on {record['withdrawn_at'][:10]}); reading {path} again.")
         exit_code = _ingest(paths, (path,), quiet=quiet)
         _update_index(paths, rebuild=False, quiet=quiet)

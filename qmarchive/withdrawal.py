@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from qmarchive import __version__, locks, provenance, store
-from qmarchive.catalog import CatalogEntry
+from qmarchive.catalog import read_catalog
 from qmarchive.errors import WithdrawalError
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths
@@ -96,8 +96,8 @@ def withdraw(db: Database, paths: Paths, document_id: str, reason: str, *, user:
     return record
 
 
-def reinstate(db: Database, paths: Paths, entry: CatalogEntry | None, document_id: str, *,
-              user: str | None = None, reason: str | None = None) -> tuple[dict[str, Any], Path]:
+def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None = None,
+              reason: str | None = None) -> tuple[dict[str, Any], Path]:
     """Lift a withdrawal: record the act in the archive's log and remove the withdrawal record.
 
     Returns the record that was lifted and the file to ingest again (the caller ingests it). Refuses
@@ -108,6 +108,7 @@ def reinstate(db: Database, paths: Paths, entry: CatalogEntry | None, document_i
         record = withdrawn(db, document_id)
         if record is None:
             raise WithdrawalError(f"document {document_id} is not withdrawn; 'qmarchive status' lists the withdrawn documents")
+        entry = next((e for e in read_catalog(paths.catalog) if e.id == document_id), None)
         if entry is None:
             raise WithdrawalError(f"document {document_id} has no row in {paths.catalog}: restore its catalog row "
                                   f"(file {record['file']}), then run 'qmarchive reinstate {document_id}' again")
