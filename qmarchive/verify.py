@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeVar
 from sqlite_utils import Database
 
 from qmarchive import search, withdrawal
+from qmarchive.provenance import log_path as provenance_log
 from qmarchive.catalog import CatalogEntry, read_catalog
 from qmarchive.errors import QmarchiveError, StoreError
 from qmarchive.ingest import file_digest
@@ -188,6 +189,12 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         _compare(check, path, document, digest, entry, paths.catalog)
     withdrawn = {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
     _not_ingested(check, paths, catalog, {d["id"] for d in documents} | withdrawn)
+    stored = {d["id"] for d in documents}
+    for document_id, act in sorted(withdrawal.latest_acts(paths.archive).items()):
+        if act["outcome"] == withdrawal.WITHDRAWN and (document_id in stored or document_id not in withdrawn):
+            check.fail(provenance_log(paths.archive), f"document {document_id} was withdrawn on {act.get('finished_at')} "
+                       "but the database does not show it withdrawn; run 'qmarchive ingest' to apply the withdrawal",
+                       "withdrawal-not-applied", document_id)
     if readable:
         for row in withdrawal.uncatalogued(db, catalog):
             check.fail(paths.catalog, withdrawal.uncatalogued_advice(row["id"]), "not-in-catalog", row["id"])

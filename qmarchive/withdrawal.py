@@ -125,15 +125,20 @@ def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None 
     return record, path
 
 
-def sync(db: Database, archive: Path) -> list[str]:
-    """Bring the database in step with the acts in the archive's log (latest act per document wins):
-    apply withdrawals it lacks, lift those the log has lifted. Returns the ids withdrawn here."""
+def latest_acts(archive: Path) -> dict[str, dict[str, Any]]:
+    """The latest withdrawal or reinstatement of each document in the archive's provenance log."""
     latest: dict[str, dict[str, Any]] = {}
     for record in provenance.records(provenance.log_path(archive)):
         if record["outcome"] in (WITHDRAWN, REINSTATED):
             latest[str(record["document_id"])] = record
+    return latest
+
+
+def sync(db: Database, archive: Path) -> list[str]:
+    """Bring the database in step with the acts in the archive's log (latest act per document wins):
+    apply withdrawals it lacks, lift those the log has lifted. Returns the ids withdrawn here."""
     applied = []
-    for document_id, act in latest.items():
+    for document_id, act in latest_acts(archive).items():
         record = withdrawn(db, document_id)
         if act["outcome"] == WITHDRAWN and record is None:
             _apply(db, {"document_id": document_id, **{key: act.get(key) for key in KEPT},

@@ -277,3 +277,21 @@ def test_the_withdrawn_text_is_not_left_in_the_database_file(copy: Paths) -> Non
     data = copy.database.read_bytes()
     assert (secret.encode() in data, secret.lower().encode() in data) == (False, False)
     assert run(copy, "verify").exit_code == 0
+
+
+def test_verify_names_a_withdrawal_the_database_has_not_applied(copy: Paths, tmp_path: Path) -> None:
+    before = tmp_path / "before.db"
+    shutil.copy(copy.database, before)
+    withdraw(copy)
+    shutil.copy(before, copy.database)  # e.g. a database restored from a backup made before the withdrawal
+    result = run(copy, "verify", "--json")
+    assert result.exit_code == 1
+    findings = [f for check in json.loads(result.stdout)["checks"] for f in check["findings"] if f["severity"] == "failed"]
+    assert [(f["subject"], f["code"], f["document_id"]) for f in findings][0] == (
+        str(copy.archive / "provenance.jsonl"), "withdrawal-not-applied", "ihek-2012"
+    )
+    assert [f["code"] for f in findings][1:] == ["index-missing"]  # the index already left it out
+    assert findings[0]["message"].endswith("but the database does not show it withdrawn; run 'qmarchive ingest' to apply the withdrawal")
+    assert run(copy, "ingest").exit_code == 0  # which applies it
+    assert query(copy, "select document_id from withdrawals") == [("ihek-2012",)]
+    assert run(copy, "verify").exit_code == 0
