@@ -237,8 +237,9 @@ def citation(db: Database, target: str, *, base_url: str | None = None, accessed
     if document is None:
         gone = _row(db, "SELECT withdrawn_at, reason, sha256 FROM withdrawals WHERE document_id = ?", [document_id])
         if gone:
-            raise CitationError(f"document '{document_id}' was withdrawn from the archive on {gone['withdrawn_at'][:10]} "
-                                f"({gone['reason']}; SHA-256 {gone['sha256']}); its permalinks answer 410 Gone")
+            raise CitationError(f"document '{document_id}' was withdrawn from the archive on "
+                                f"{gone['withdrawn_at'][:10]} ({gone['reason']}; SHA-256 {gone['sha256']}); "
+                                "its permalinks answer 410 Gone")
         raise CitationError(f"no document '{document_id}' in the archive")
     page_label = None
     if page_number is not None:

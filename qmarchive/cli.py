@@ -263,8 +263,8 @@ def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -
             f"Withdrew {document_id} ({record['title']}, {record['page_count']} pages, SHA-256 {record['sha256']}) "
             f"on {record['withdrawn_at']} by {record['withdrawn_by']}: {record['reason']}"
         )
-        click.echo(f"Its citation URLs now answer 410 Gone; the act is recorded in {paths.archive / 'provenance.jsonl'}. "
-                   f"Undo: qmarchive reinstate {document_id}")
+        click.echo(f"Its citation URLs now answer 410 Gone; the act is recorded in "
+                   f"{paths.archive / 'provenance.jsonl'}. Undo: qmarchive reinstate {document_id}")
         _update_index(paths, rebuild=False, quiet=quiet)
 
 
@@ -430,7 +430,8 @@ def status_command(paths: Paths, as_json: bool) -> None:
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"
-        click.echo(f"Search index:   {_index_pages(index)}; built {index['built_at']}, {index['bytes'] / 1e6:.1f} MB, {state}")
+        click.echo(f"Search index:   {_index_pages(index)}; built {index['built_at']}, "
+                   f"{index['bytes'] / 1e6:.1f} MB, {state}")
     else:
         click.echo("Search index:   none yet (qmarchive index)")
     run = report["last_run"]
@@ -593,8 +594,8 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="Value for a :NAME parameter in --sql (repeatable).")
 @click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
-              help=f"Seconds the --sql query may spend in SQLite before it is stopped [default: {export.SQL_TIME_LIMIT:g}, "
-                   "as the served SQL]; 0: no limit.")
+              help="Seconds the --sql query may spend in SQLite before it is stopped "
+                   f"[default: {export.SQL_TIME_LIMIT:g}, as the served SQL]; 0: no limit.")
 @click.option("--search", "query", metavar="QUERY", help="Export every hit of a search, with a zitat column.")
 @click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
               help="Search engine for --search.")
@@ -608,15 +609,15 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def export_command(paths: Paths, table: str | None, sql: str | None, params: tuple[tuple[str, str], ...],
-                   time_limit: float | None, query: str | None, engine: str, filters: tuple[str, ...], fmt: str | None, output: Path,
-                   quiet: bool) -> None:
+                   time_limit: float | None, query: str | None, engine: str, filters: tuple[str, ...],
+                   fmt: str | None, output: Path, quiet: bool) -> None:
     """Export a table, a query or all hits of a search as CSV, Excel (xlsx) or JSON.
 
     Exactly one of --table, --sql, --search. Complete exports of any size, streamed row by row; the
     database is opened read-only. An --sql query has the served SQL's time limit (--time-limit). An
-    export that is stopped (time limit, error, Ctrl-C, kill) removes its partial file and says so. Search hits and rows of the pages table carry the page's German
-    citation (zitat). For Excel, use xlsx: CSV opened in a spreadsheet may turn values into formulas,
-    numbers or dates.
+    export that is stopped (time limit, error, Ctrl-C, kill) removes its partial file and says so.
+    Search hits and rows of the pages table carry the page's German citation (zitat). For Excel, use
+    xlsx: CSV opened in a spreadsheet may turn values into formulas, numbers or dates.
     """
 
     if sum(option is not None for option in (table, sql, query)) != 1:
@@ -634,7 +635,8 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
     if table is not None:
         source = export.table_rows(db, table, base_url=base_url)
     elif sql is not None:
-        source = export.sql_rows(db, sql, dict(params), time_limit=export.SQL_TIME_LIMIT if time_limit is None else time_limit)
+        limit = export.SQL_TIME_LIMIT if time_limit is None else time_limit
+        source = export.sql_rows(db, sql, dict(params), time_limit=limit)
     else:
         source = export.search_rows(db, paths.index, query, engine=engine, filters=_parse_filters(filters), base_url=base_url)
     info = [
