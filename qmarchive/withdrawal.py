@@ -97,13 +97,15 @@ def withdraw(db: Database, paths: Paths, document_id: str, reason: str, *, user:
 
 
 def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None = None,
-              reason: str | None = None) -> tuple[dict[str, Any], Path]:
+              reason: str | None = None) -> tuple[dict[str, Any], Path, str | None]:
     """Lift a withdrawal: record the act in the archive's log and remove the withdrawal record.
 
-    Returns the record that was lifted and the file to ingest again (the caller ingests it). Refuses
-    while the document has no catalog row or its file is not in the archive, so that a reinstated
-    document is never left without its pages.
+    Returns the record that was lifted, the file to ingest again (the caller ingests it) and a warning
+    if that file is not the one that was withdrawn. Refuses while the document has no catalog row or
+    its file is not in the archive, so that a reinstated document is never left without its pages.
     """
+    from qmarchive.ingest import file_digest  # ingest applies withdrawals, so it imports this module
+
     with locks.writer(paths.index, "reinstate"):
         record = withdrawn(db, document_id)
         if record is None:
@@ -116,13 +118,21 @@ def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None 
         if not path.is_file():
             raise WithdrawalError(f"{path}: not in the archive; put the file back (it had SHA-256 {record['sha256']} "
                                   f"when it was withdrawn), then run 'qmarchive reinstate {document_id}' again")
+        try:
+            sha256, _ = file_digest(path)
+        except OSError as exc:
+            raise WithdrawalError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was changed") from exc
+        changed = None
+        if record["sha256"] and sha256 != record["sha256"]:
+            changed = (f"{path} now has SHA-256 {sha256}, not the {record['sha256']} it had when it was withdrawn; "
+                       "the file as it is now is published")
         by = user or os_user()
         note = " ".join((reason or "").split())
         _log(paths.archive, REINSTATED, {**record, "reason": note or None, "reinstated_by": by},
              f"reinstated by {by}" + (f": {note}" if note else ""))
         with db.atomic():
             db.execute("DELETE FROM withdrawals WHERE document_id = ?", [document_id])
-    return record, path
+    return record, path, changed
 
 
 def latest_acts(archive: Path) -> dict[str, dict[str, Any]]:

@@ -144,6 +144,20 @@ def test_reinstate_publishes_it_again_and_the_log_keeps_both_acts(copy: Paths) -
     assert status["withdrawn"] == [] and status["search_index"]["in_step"] is True
     assert status["search_index"]["indexed_pages"] == 6
     assert run(copy, "verify").exit_code == 0
+    assert result.stderr == ""
+
+
+def test_reinstating_with_another_file_says_so(copy: Paths) -> None:
+    withdraw(copy)
+    old = query(copy, "select sha256 from withdrawals")[0][0]
+    pdf = copy.archive / "pdf" / "ihek-2012.pdf"
+    make_pdf(pdf, ihek_spec(pages=running_pages(BODIES[1:3]), title="IHEK 2012 (geschwärzt)"))
+    result = run(copy, "reinstate", "ihek-2012")
+    assert result.exit_code == 0, result.output
+    new = query(copy, "select sha256 from documents where id = 'ihek-2012'")[0][0]
+    assert new != old
+    assert result.stderr == (f"Warning: {pdf} now has SHA-256 {new}, not the {old} it had when it was withdrawn; "
+                             "the file as it is now is published.\n")
 
 
 @pytest.mark.parametrize(
