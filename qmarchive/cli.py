@@ -280,7 +280,8 @@ def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet:
     the cache). The act is appended to ARCHIVE/provenance.jsonl. Exits with 1 if the file fails to ingest.
     """
     with _writer(paths, "reinstate"):
-        record, path, changed = withdrawal.reinstate(store.open_existing(paths.database), paths, document_id, reason=reason)
+        db = store.open_existing(paths.database)
+        record, path, changed = withdrawal.reinstate(db, paths, document_id, reason=reason)
         click.echo(f"Reinstated {document_id} (withdrawn on {record['withdrawn_at'][:10]}); reading {path} again.")
         if changed:
             click.echo(f"Warning: {changed}.", err=True)

@@ -70,7 +70,7 @@ def writer(index_dir: Path, command: str) -> Iterator[str | None]:
 
     Yields a message if a killed writer's lock was recovered, else None.
     """
-    path = writer_lock_path(index_dir).absolute()
+    path = writer_lock_path(index_dir.resolve())
     if path in _held:
         yield None
         return

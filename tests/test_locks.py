@@ -66,7 +66,7 @@ def test_a_second_writer_stops_at_once_naming_the_first(copy: Paths, args: list[
     assert result.returncode == 1
     assert result.stderr == (
         f"Error: another ingest (process {first.pid}) is running on this archive (lock "
-        f"{(copy.index / locks.WRITER_LOCK).absolute()}); wait for it to finish, then run '{args[0]}' again\n"
+        f"{(copy.index / locks.WRITER_LOCK).resolve()}); wait for it to finish, then run '{args[0]}' again\n"
     )
     assert seconds < 20  # at once: it does not wait for the lock
     assert runs(copy) == before and copy.database.read_bytes() == database
