@@ -259,6 +259,11 @@ def citation(
         [document_id],
     )
     if document is None:
+        gone = _row(db, "SELECT withdrawn_at, reason, sha256 FROM withdrawals WHERE document_id = ?", [document_id])
+        if gone:
+            raise CitationError(f"document '{document_id}' was withdrawn from the archive on "
+                                f"{gone['withdrawn_at'][:10]} ({gone['reason']}; SHA-256 {gone['sha256']}); "
+                                "its permalinks answer 410 Gone")
         raise CitationError(f"no document '{document_id}' in the archive")
     earlier = _earlier_version(db, document_id, sha256, document["sha256"])
     page_label = None

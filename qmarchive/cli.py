@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shlex
+import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ import click
 
 from qmarchive import __version__, cite, export, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import package, verify, versions, workers
+from qmarchive import locks, package, verify, versions, withdrawal, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
@@ -139,19 +140,20 @@ def ingest_command(
     """
     if reason is not None and not replace_ids:
         raise click.UsageError("--reason goes with --replace")
-    if retry_failed:
-        if files:
-            raise click.UsageError("give either FILES or --retry-failed, not both")
-        files = tuple(ingest.failed_files(store.open_database(paths.database), paths))
-        if not files:
-            click.echo("No failed files to retry.")
-            sys.exit(0)
-    exit_code = _ingest(
-        paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
-        workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr, replace_ids=replace_ids, reason=reason,
-    )
-    if not no_index:
-        _update_index(paths, rebuild=False, quiet=quiet)
+    if retry_failed and files:
+        raise click.UsageError("give either FILES or --retry-failed, not both")
+    with _writer(paths, "ingest"):
+        if retry_failed:
+            files = tuple(ingest.failed_files(store.open_database(paths.database), paths))
+            if not files:
+                click.echo("No failed files to retry.")
+                sys.exit(0)
+        exit_code = _ingest(
+            paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
+            workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr, replace_ids=replace_ids, reason=reason,
+        )
+        if not no_index:
+            _update_index(paths, rebuild=False, quiet=quiet)
     sys.exit(exit_code)
 
 
@@ -175,6 +177,8 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
                 return
             if result.status == "failed":
                 click.echo(f"\nFailed: {result.message}", err=True)
+            elif result.status == "withdrawn":
+                click.echo(f"\nSkipped: {result.message}", err=True)
             elif result.message and result.status != "missing":
                 click.echo(f"\nNote: {result.message}", err=True)
             for warning in result.warnings:
@@ -184,13 +188,16 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
     counts = summary.counts
     pages = sum(r.pages for r in summary.results)
     seconds = time.perf_counter() - started
+    withdrawn = f", {counts['withdrawn']} withdrawn (skipped)" if counts["withdrawn"] else ""
     click.echo(
         f"{counts['ingested']} ingested ({pages} pages), {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed, {counts['missing']} missing — {seconds:.1f} s, database {paths.database}"
+        f"{counts['failed']} failed, {counts['missing']} missing{withdrawn} — {seconds:.1f} s, database {paths.database}"
     )
     if counts["missing"] and not quiet:
         click.echo(f"{counts['missing']} catalogued file(s) not in the archive yet: see 'qmarchive status'.", err=True)
     _report_unlisted(paths)
+    for document in withdrawal.uncatalogued(db, (entry.id for entry in catalog.read_catalog(paths.catalog))):
+        click.echo(f"Warning: {withdrawal.uncatalogued_advice(document['id'])}.", err=True)
     _report_ocr(summary.ocr)
     return 0 if summary.ok else 1
 
@@ -238,6 +245,16 @@ def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None 
 
 
 @contextmanager
+def _writer(paths: Paths, command: str) -> Iterator[None]:
+    """The archive's one writer lock for a whole command (a second writer stops at once), saying so if a
+    killed writer's lock was recovered."""
+    with locks.writer(paths.index, command) as recovered:
+        if recovered:
+            click.echo(f"Warning: {recovered}", err=True)
+        yield
+
+
+@contextmanager
 def _progress(length: int, label: str, quiet: bool, **options: Any) -> Iterator[Any]:
     """A progress bar on a terminal; a silent stand-in otherwise."""
     if quiet or not sys.stderr.isatty():
@@ -250,6 +267,53 @@ def _progress(length: int, label: str, quiet: bool, **options: Any) -> Iterator[
 class _NoProgress:
     def update(self, n: int, current_item: Any = None) -> None:
         pass
+
+
+@cli.command("withdraw")
+@click.argument("document_id", metavar="ID")
+@click.option("--reason", required=True, help="Why it is withdrawn; shown with the notice (German, for the public).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -> None:
+    """Withdraw a document from the public archive, keeping a record.
+
+    Removes the document from the database (search, facets, exports, the hand-over package) and the
+    search index; its citation URLs (/-/zitat, /-/pdf, its row pages) answer 410 Gone with a German
+    notice: withdrawn on, reason, the SHA-256 it had. The act (who: the OS user; when; why) is appended
+    to ARCHIVE/provenance.jsonl, so a database rebuilt from the archive withdraws it again, and ingest
+    skips it while its catalog row remains. The PDF stays in the archive. Undo: qmarchive reinstate ID.
+    """
+    with _writer(paths, "withdraw"):
+        record = withdrawal.withdraw(store.open_existing(paths.database), paths, document_id, reason)
+        click.echo(
+            f"Withdrew {document_id} ({record['title']}, {record['page_count']} pages, SHA-256 {record['sha256']}) "
+            f"on {record['withdrawn_at']} by {record['withdrawn_by']}: {record['reason']}"
+        )
+        click.echo(f"Its citation URLs now answer 410 Gone; the act is recorded in "
+                   f"{paths.archive / 'provenance.jsonl'}. Undo: qmarchive reinstate {document_id}")
+        _update_index(paths, rebuild=False, quiet=quiet)
+
+
+@cli.command("reinstate")
+@click.argument("document_id", metavar="ID")
+@click.option("--reason", help="Why it is published again (recorded with the act).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet: bool) -> None:
+    """Publish a withdrawn document again: the undo of withdraw.
+
+    Needs its catalog row and its file in the archive (it is read again, like ingest; OCR comes from
+    the cache). The act is appended to ARCHIVE/provenance.jsonl. Exits with 1 if the file fails to ingest.
+    """
+    with _writer(paths, "reinstate"):
+        db = store.open_existing(paths.database)
+        record, path, changed = withdrawal.reinstate(db, paths, document_id, reason=reason)
+        click.echo(f"Reinstated {document_id} (withdrawn on {record['withdrawn_at'][:10]}); reading {path} again.")
+        if changed:
+            click.echo(f"Warning: {changed}.", err=True)
+        exit_code = _ingest(paths, (path,), quiet=quiet)
+        _update_index(paths, rebuild=False, quiet=quiet)
+    sys.exit(exit_code)
 
 
 @cli.command("index")
@@ -369,7 +433,9 @@ def status_command(paths: Paths, as_json: bool) -> None:
 
     Documents, pages (how many have no text layer, how many were OCRed, how many are still without
     searchable text), catalogued files not yet in the archive, PDFs under ARCHIVE/pdf/ in no catalog row
-    (with a catalog line to add each), and the last ingest run with its failures.
+    (with a catalog line to add each), withdrawn documents, documents no longer in the catalog, the search
+    index as it is now (pages indexed; missing, stale or extra pages against the database), and the last
+    ingest run with its failures.
     """
     report = status.report(paths)
     if as_json:
@@ -390,10 +456,20 @@ def status_command(paths: Paths, as_json: bool) -> None:
     click.echo(f"Not catalogued: {len(uncatalogued)}" + (f" (add a line to {paths.catalog}, or 'qmarchive ingest FILE')" if uncatalogued else ""))
     for item in uncatalogued:
         click.echo(f"  {item['file']}: {item['catalog_line']}")
+    withdrawn = report["withdrawn"]
+    click.echo(f"Withdrawn:      {len(withdrawn)}")
+    for record in withdrawn:
+        click.echo(f"  {record['document_id']}: withdrawn {record['withdrawn_at']} by {record['withdrawn_by']}: "
+                   f"{record['reason']} (SHA-256 {record['sha256']}); undo: qmarchive reinstate {record['document_id']}")
+    if report["uncatalogued"]:
+        click.echo(f"Not in catalog: {len(report['uncatalogued'])}")
+        for row in report["uncatalogued"]:
+            click.echo(f"  {row['advice']}")
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"
-        click.echo(f"Search index:   {index['pages']} pages, built {index['built_at']}, {index['bytes'] / 1e6:.1f} MB, {state}")
+        click.echo(f"Search index:   {_index_pages(index)}; built {index['built_at']}, "
+                   f"{index['bytes'] / 1e6:.1f} MB, {state}")
     else:
         click.echo("Search index:   none yet (qmarchive index)")
     run = report["last_run"]
@@ -401,6 +477,7 @@ def status_command(paths: Paths, as_json: bool) -> None:
         click.echo(
             f"Last ingest:    run {run['id']} at {run['started_at']}: {run['ingested']} ingested, "
             f"{run['unchanged']} unchanged, {run['failed']} failed, {run['missing']} missing"
+            + (f", {run['withdrawn']} withdrawn (skipped)" if run.get("withdrawn") else "")
         )
         for failure in run["failures"]:
             click.echo(f"  failed: {failure['message']}")
@@ -430,6 +507,19 @@ def versions_command(paths: Paths, document_id: str, as_json: bool) -> None:
         kept = paths.archive / row["kept_file"] if row["kept_file"] else "no copy kept"
         click.echo(f"  {row['version']}  {row['sha256']}  {row['bytes']} bytes  accepted {row['accepted_at']}"
                    f"{f' ({why})' if why else ''}, {state}\n     file: {kept}")
+
+
+def _index_pages(index: dict[str, Any]) -> str:
+    """How many pages the index holds now, and whether they are the database's."""
+    if "in_step" not in index:
+        return f"{index['pages']} pages at the last full build"
+    if index["error"]:
+        return index["error"]
+    counted = f"{index['indexed_pages']} pages indexed, {index['database_pages']} in the database"
+    if index["in_step"]:
+        return f"{counted}, in step"
+    differences = ", ".join(f"{index[kind]} {kind}" for kind in ("missing", "stale", "extra") if index[kind])
+    return f"{counted}, out of step ({differences}): run 'qmarchive index'"
 
 
 @cli.command("verify")
@@ -553,9 +643,10 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
     samples = paths.samples()
     if not samples.catalog.is_file():
         raise click.ClickException(f"{samples.catalog}: no sample archive here; run from the project directory")
-    if _ingest(samples, quiet=False) != 0:
-        raise click.ClickException("the sample archive did not ingest cleanly (see the messages above)")
-    _update_index(samples, rebuild=False, quiet=False)
+    with _writer(samples, "ingest"):
+        if _ingest(samples, quiet=False) != 0:
+            raise click.ClickException("the sample archive did not ingest cleanly (see the messages above)")
+        _update_index(samples, rebuild=False, quiet=False)
     if not no_serve:
         click.echo(f"Serving the sample archive at http://{host}:{port}/ (Ctrl+C stops)")
         serve.serve(samples.database, host, port, archive=samples.archive, base_url=samples.base_url)
@@ -566,6 +657,9 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @click.option("--sql", metavar="SQL", help="Export the rows of one read-only SELECT (or WITH) query.")
 @click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="Value for a :NAME parameter in --sql (repeatable).")
+@click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Seconds the --sql query may spend in SQLite before it is stopped "
+                   f"[default: {export.SQL_TIME_LIMIT:g}, as the served SQL]; 0: no limit.")
 @click.option("--search", "query", metavar="QUERY", help="Export every hit of a search, with a zitat column.")
 @click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
               help="Search engine for --search.")
@@ -579,20 +673,21 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def export_command(paths: Paths, table: str | None, sql: str | None, params: tuple[tuple[str, str], ...],
-                   query: str | None, engine: str, filters: tuple[str, ...], fmt: str | None, output: Path,
-                   quiet: bool) -> None:
+                   time_limit: float | None, query: str | None, engine: str, filters: tuple[str, ...],
+                   fmt: str | None, output: Path, quiet: bool) -> None:
     """Export a table, a query or all hits of a search as CSV, Excel (xlsx) or JSON.
 
     Exactly one of --table, --sql, --search. Complete exports of any size, streamed row by row; the
-    database is opened read-only. Search hits and rows of the pages table carry the page's German
-    citation (zitat). For Excel, use xlsx: CSV opened in a spreadsheet may turn values into formulas,
-    numbers or dates.
+    database is opened read-only. An --sql query has the served SQL's time limit (--time-limit). An
+    export that is stopped (time limit, error, Ctrl-C, kill) removes its partial file and says so.
+    Search hits and rows of the pages table carry the page's German citation (zitat). For Excel, use
+    xlsx: CSV opened in a spreadsheet may turn values into formulas, numbers or dates.
     """
 
     if sum(option is not None for option in (table, sql, query)) != 1:
         raise click.UsageError("give exactly one of --table, --sql, --search")
-    if params and sql is None:
-        raise click.UsageError("--param only goes with --sql")
+    if (params or time_limit is not None) and sql is None:
+        raise click.UsageError("--param and --time-limit only go with --sql")
     if (filters or engine != "whoosh") and query is None:
         raise click.UsageError("--engine and --filter only go with --search")
     to_stdout = str(output) == "-"
@@ -604,7 +699,8 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
     if table is not None:
         source = export.table_rows(db, table, base_url=base_url)
     elif sql is not None:
-        source = export.sql_rows(db, sql, dict(params))
+        limit = export.SQL_TIME_LIMIT if time_limit is None else time_limit
+        source = export.sql_rows(db, sql, dict(params), time_limit=limit)
     else:
         source = export.search_rows(db, paths.index, query, engine=engine, filters=_parse_filters(filters), base_url=base_url)
     info = [
@@ -614,13 +710,23 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         ("Programm", f"qmarchive {__version__}"),
     ]
     show = not quiet and sys.stderr.isatty()
-    with _progress((source.size() or 0) if show else 0, "Exporting", not show) as bar:
+    with _terminate_as_interrupt(), _progress((source.size() or 0) if show else 0, "Exporting", not show) as bar:
         report = export.export(source, fmt, sys.stdout if to_stdout else output, info=info, progress=bar.update)
     if to_stdout:
         sys.stdout.flush()
         click.echo(f"{report.rows} rows written to standard output ({fmt})", err=True)
     else:
         click.echo(f"{report.rows} rows written to {report.path} ({_file_size(report.bytes or 0)}, {fmt})")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (kill) stops the block like Ctrl-C, so that it cleans up after itself."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _export_format(output: Path, to_stdout: bool) -> str:

@@ -113,6 +113,14 @@ class StoreError(QmarchiveError):
     """The database cannot be opened or written."""
 
 
+class WriterBusyError(QmarchiveError):
+    """Another process is writing the archive (fetch, ingest, index, withdraw); only one may at a time."""
+
+
+class WithdrawalError(QmarchiveError):
+    """A document cannot be withdrawn or reinstated: unknown id, already withdrawn, its file is gone."""
+
+
 class SearchIndexError(QmarchiveError):
     """The search index is missing, locked by another writer, or cannot be read."""
 

@@ -20,7 +20,9 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from qmarchive import cite, search
+from qmarchive.serve import SETTINGS
 from qmarchive.errors import CitationError, ExportError, StoreError
 from qmarchive.search.fts_query import fts_query
 
@@ -43,6 +46,9 @@ SEARCH_COLUMNS = (
     "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", CITATION_COLUMN,
 )
 SEARCH_CHUNK = 200
+# An SQL export has the time limit of the served SQL (seconds in SQLite); the handler looks every N steps.
+SQL_TIME_LIMIT = SETTINGS["sql_time_limit_ms"] / 1000
+PROGRESS_HANDLER_STEPS = 1000
 # Tables whose natural order is not their primary key's.
 TABLE_ORDER = {"pages": "document_id, page_number"}
 
@@ -144,23 +150,73 @@ def table_rows(db: Database, table: str, *, base_url: str | None = None) -> Rows
     return Rows(name=table, columns=columns, rows=rows, total=total, description=f"Tabelle {table}")
 
 
-def sql_rows(db: Database, sql: str, params: Mapping[str, Any] | None = None) -> Rows:
-    """The rows of one SELECT (or WITH … SELECT) statement; anything else is refused."""
+def sql_rows(
+    db: Database, sql: str, params: Mapping[str, Any] | None = None, *, time_limit: float | None = SQL_TIME_LIMIT
+) -> Rows:
+    """The rows of one SELECT (or WITH … SELECT) statement; anything else is refused.
+
+    ``time_limit``: seconds the query may spend in SQLite (counting its rows too, not writing them), as
+    the served SQL has; None or 0: no limit. A query that runs longer raises :class:`ExportError`.
+    """
     statement = sql.strip().rstrip(";").strip()
     if not statement:
         raise ExportError("the SQL query is empty")
     keyword = first_keyword(statement)
     if keyword not in ("select", "with"):
         raise ExportError(f"only SELECT queries can be exported, not {keyword.upper() or 'this statement'}")
-    cursor = _execute(db, statement, params or {})
+    clock = QueryClock(db.conn, time_limit or None)
+    cursor = _execute(db, statement, params or {}, clock)
     if cursor.description is None:
         raise ExportError("the SQL statement returns no rows")
     columns = unique_names([d[0] for d in cursor.description])
 
     def count() -> int:
-        return _execute(db, f"SELECT count(*) FROM (\n{statement}\n)", params or {}).fetchone()[0]
+        counted = _execute(db, f"SELECT count(*) FROM (\n{statement}\n)", params or {}, clock)
+        return next(_fetch(counted, clock))[0]
 
-    return Rows(name="abfrage", columns=columns, rows=_fetch(cursor), description=statement, count=count)
+    return Rows(name="abfrage", columns=columns, rows=_fetch(cursor, clock), description=statement, count=count)
+
+
+class QueryClock:
+    """The time a query spends in SQLite, held against a limit by SQLite's progress handler, which also
+    lets Ctrl-C stop a query that returns no rows for a long time.
+
+    SQLite reports an aborted query only as "interrupted", and the sqlite3 module swallows a
+    KeyboardInterrupt raised while the handler runs (aborting the query): an interruption that was not
+    the time limit was Ctrl-C (or SIGTERM), since nothing else interrupts this connection.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, limit: float | None) -> None:
+        self.limit = limit
+        self.used = 0.0
+        self.started: float | None = None
+        self.exceeded = False
+        conn.set_progress_handler(self._check, PROGRESS_HANDLER_STEPS)
+
+    def _check(self) -> int:
+        if self.limit is not None and self.started is not None:
+            self.exceeded = self.used + time.monotonic() - self.started > self.limit
+        return int(self.exceeded)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        self.started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.used += time.monotonic() - self.started
+            self.started = None
+
+    def error(self, exc: sqlite3.Error) -> BaseException:
+        """What an aborted query means: the time limit, Ctrl-C, or an SQL error."""
+        if self.exceeded:
+            return ExportError(
+                f"the query ran longer than the time limit of {self.limit:g} s (time spent in SQLite); "
+                "narrow it, or raise the limit with --time-limit SECONDS (0: none)"
+            )
+        if str(exc) == "interrupted":
+            return KeyboardInterrupt()
+        return ExportError(f"SQL error: {exc}")
 
 
 def first_keyword(sql: str) -> str:
@@ -240,19 +296,24 @@ def _with_citations(db: Database, columns: list[str], rows: Iterable[Row], base_
         yield [*values, citation_text(db, values[at], base_url)]
 
 
-def _execute(db: Database, sql: str, params: Any = ()) -> sqlite3.Cursor:
+def _execute(db: Database, sql: str, params: Any = (), clock: QueryClock | None = None) -> sqlite3.Cursor:
     try:
-        return db.conn.execute(sql, params)
+        with clock.running() if clock else nullcontext():
+            return db.conn.execute(sql, params)
     except sqlite3.Error as exc:
-        raise ExportError(f"SQL error: {exc}") from exc
+        raise (clock.error(exc) if clock else ExportError(f"SQL error: {exc}")) from exc
 
 
-def _fetch(cursor: sqlite3.Cursor, size: int = 500) -> Iterator[tuple]:
+def _fetch(cursor: sqlite3.Cursor, clock: QueryClock | None = None, size: int = 500) -> Iterator[tuple]:
     try:
-        while batch := cursor.fetchmany(size):
+        while True:
+            with clock.running() if clock else nullcontext():
+                batch = cursor.fetchmany(size)
+            if not batch:
+                return
             yield from batch
     except sqlite3.Error as exc:
-        raise ExportError(f"SQL error: {exc}") from exc
+        raise (clock.error(exc) if clock else ExportError(f"SQL error: {exc}")) from exc
 
 
 # -- writers -------------------------------------------------------------------------------------------
@@ -450,7 +511,12 @@ def export(
         os.replace(temporary, output)
     except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        removed = f"{output} was not written (the partial file {temporary.name} was removed)"
         if isinstance(exc, OSError):
-            raise ExportError(f"{output}: cannot write ({exc.strerror or exc})") from exc
+            raise ExportError(f"{output}: cannot write ({exc.strerror or exc}); {removed}") from exc
+        if isinstance(exc, KeyboardInterrupt):
+            raise ExportError(f"interrupted; {removed}") from None
+        if isinstance(exc, ExportError):
+            raise ExportError(f"{exc}; {removed}") from exc
         raise
     return Report(n, output, output.stat().st_size)

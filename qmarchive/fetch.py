@@ -11,8 +11,9 @@ already there:
 - an archived file is never replaced by a different one without ``force``, and then it stays beside the
   new one as ``<file>.<UTC time>-<sha12>.bak`` (hard-linked before the rename, so it is never missing);
 - every attempt appends one line to ``ARCHIVE/provenance.jsonl`` (see :mod:`qmarchive.provenance`);
-- one fetch at a time writes into an archive (lock ``ARCHIVE/.fetch.lock``): a second one stops at once
-  with the first one's process id; the system releases the lock of a killed fetch.
+- one writer at a time: fetch holds the archive's writer lock (:func:`qmarchive.locks.writer`), so a
+  second fetch, or an ingest, stops at once naming the process that holds it; the system releases the
+  lock of a killed fetch.
 
 A batch is lenient: a failed entry is a result, and the batch goes on. Only problems that stop the whole
 batch (an invalid catalog, an unknown id, an unusable setting) raise.
@@ -30,7 +31,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,7 +53,6 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 MAX_DELAY = 60.0
 MAX_REDIRECTS = 10
-LOCK_NAME = ".fetch.lock"
 _RETRY_STATUSES = {408, 425, 429}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
@@ -149,7 +148,7 @@ def fetch(
     selected = _select(read_catalog(paths.catalog), ids, paths)
     paths.archive.mkdir(parents=True, exist_ok=True)
     summary = FetchSummary()
-    with locks.exclusive(paths.archive / LOCK_NAME, partial(_busy, paths.archive)), _client(options) as client:
+    with locks.writer(paths.index, "fetch"), _client(options) as client:
         log_file = provenance.log_path(paths.archive)
         recorded = {(r["document_id"], r.get("sha256")) for r in provenance.records(log_file)}
         for entry, named in selected:
@@ -159,12 +158,6 @@ def fetch(
             if on_result:
                 on_result(result)
     return summary
-
-
-def _busy(archive: Path, holder: str) -> FetchError:
-    return FetchError(
-        f"{archive}: another fetch (process {holder}) is downloading into this archive; wait for it to finish"
-    )
 
 
 def _select(entries: list[CatalogEntry], ids: Sequence[str], paths: Paths) -> list[tuple[CatalogEntry, bool]]:

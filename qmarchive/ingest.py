@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import provenance, store, topics, versions
+from qmarchive import provenance, store, topics, versions, withdrawal
 from qmarchive.catalog import CatalogEntry, guess_entry, read_catalog
 from qmarchive.errors import ExtractionError, FixityError, QmarchiveError
 from qmarchive.extract import (
@@ -33,7 +33,7 @@ from qmarchive.paths import Paths
 from qmarchive.versions import FIRST_INGEST, Acceptance, file_digest
 from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool, Task
 
-Status = Literal["ingested", "unchanged", "failed", "missing"]
+Status = Literal["ingested", "unchanged", "failed", "missing", "withdrawn"]
 CATALOG_COLUMNS = (
     "area", "title", "doc_type", "period_start", "period_end", "published", "publisher",
     "license", "notes", "source_url", "landing_url",
@@ -89,7 +89,7 @@ class IngestSummary:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {status: self.count(status) for status in ("ingested", "unchanged", "failed", "missing")}
+        return {status: self.count(status) for status in ("ingested", "unchanged", "failed", "missing", "withdrawn")}
 
     @property
     def ok(self) -> bool:
@@ -159,7 +159,9 @@ def run(
     ``reason``) or the catalog's ``sha256`` names the new file: then it becomes the next version, and the
     file of every version is kept in ``ARCHIVE/versions/``.
 
-    Stored pages are tagged again first if the topics lexicon has changed since they were tagged. Each
+    Withdrawals and reinstatements recorded in the archive's provenance log are applied first, and a
+    withdrawn document is skipped (status 'withdrawn'), never ingested again silently. Stored pages are
+    tagged again first if the topics lexicon has changed since they were tagged. Each
     document's rows in ``provenance`` are replaced by what the archive's provenance log holds for it.
     """
     unknown = sorted(set(replace_ids) - {job.entry.id for job in jobs})
@@ -180,6 +182,7 @@ def run(
         return fail_fast and result.status == "failed"
 
     try:
+        withdrawal.sync(db, paths.archive)
         summary.retagged = retag_if_needed(db)
         for start in range(0, len(jobs), _CHECKS_PER_COMMIT):
             with db.atomic():  # unchanged files are logged in batches: one disk sync each would dominate a re-run
@@ -236,6 +239,9 @@ def _prepare(
     """The cheap checks, in the parent: a final result, or what is needed to extract and store the file."""
     started = time.perf_counter()
     base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
+    withdrawn = withdrawal.withdrawn(db, job.entry.id)
+    if withdrawn:
+        return replace(base, status="withdrawn", message=f"{job.path}: {withdrawal.skip_message(job.entry.id, withdrawn)}")
     if job.problem:
         return replace(base, error_class="catalog", message=f"{job.path}: {job.problem}")
     if not job.path.is_file():

@@ -1,8 +1,13 @@
-"""One writer at a time: an exclusive lock on a file that names the process holding it.
+"""One writer at a time: an exclusive lock on a file that names the process and command holding it.
 
 The lock is ``flock`` on an open file, so the system releases it when its holder ends, however it ends;
-the process id written into the file only tells others who holds it, and tells the next holder that
-the previous one stopped without cleaning up.
+what is written into the file (process id and command) only tells others who holds it, and tells the
+next holder that the previous one stopped without cleaning up.
+
+Every command that writes an archive (``fetch``, ``ingest``, ``index``, ``withdraw``, ``reinstate``)
+takes the one writer lock of its index directory, :func:`writer`: the database, the search index and
+the archive files they are built from change under one lock. A process may take it again while it holds
+it (``ingest`` brings the search index up to date under the lock it took for reading the PDFs).
 """
 
 from __future__ import annotations
@@ -13,12 +18,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from qmarchive.errors import ConfigError, WriterBusyError
+
+WRITER_LOCK = ".writer.lock"
+
+# Locks this process holds: path → command, so that taking one again is not a conflict with itself.
+_held: dict[Path, str] = {}
+
 
 @contextmanager
-def exclusive(path: Path, busy: Callable[[str], Exception]) -> Iterator[str | None]:
+def exclusive(path: Path, busy: Callable[[str], Exception], command: str = "") -> Iterator[str | None]:
     """Hold the lock at ``path``, or raise ``busy(holder)`` at once if another process holds it.
 
-    Yields a message if the lock was left by a process that stopped without releasing it, else None.
+    ``holder`` is what the holder wrote: its process id and command (``"1234 ingest"``). Yields a
+    message if the lock was left by a process that stopped without releasing it, else None.
     """
     with open(path, "a+", encoding="utf-8") as handle:
         try:
@@ -30,10 +43,12 @@ def exclusive(path: Path, busy: Callable[[str], Exception]) -> Iterator[str | No
         stale = handle.read().strip()
         recovered = None
         if stale:
-            recovered = f"{path}: recovered the lock left by process {stale}, which stopped without releasing it"
+            pid, _, stale_command = stale.partition(" ")
+            by = f"process {pid}" + (f" ({stale_command})" if stale_command else "")
+            recovered = f"{path}: recovered the lock left by {by}, which stopped without releasing it"
         handle.seek(0)
         handle.truncate()
-        handle.write(str(os.getpid()))
+        handle.write(f"{os.getpid()} {command}".strip())
         handle.flush()
         try:
             yield recovered
@@ -42,3 +57,38 @@ def exclusive(path: Path, busy: Callable[[str], Exception]) -> Iterator[str | No
             handle.truncate()
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def writer_lock_path(index_dir: Path) -> Path:
+    return index_dir / WRITER_LOCK
+
+
+@contextmanager
+def writer(index_dir: Path, command: str) -> Iterator[str | None]:
+    """Hold the archive's one writer lock for ``command``; raise :class:`WriterBusyError` at once if
+    another process holds it. Taking it again in the process that holds it is allowed (and a no-op).
+
+    Yields a message if a killed writer's lock was recovered, else None.
+    """
+    path = writer_lock_path(index_dir.resolve())
+    if path in _held:
+        yield None
+        return
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{index_dir}: cannot create the directory for the writer lock ({exc.strerror or exc})") from exc
+
+    def busy(holder: str) -> WriterBusyError:
+        pid, _, other = holder.partition(" ")
+        return WriterBusyError(
+            f"another {other or 'writer'} (process {pid}) is running on this archive (lock {path}); "
+            f"wait for it to finish, then run '{command}' again"
+        )
+
+    with exclusive(path, busy, command) as recovered:
+        _held[path] = command
+        try:
+            yield recovered
+        finally:
+            del _held[path]

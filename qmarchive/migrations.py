@@ -235,6 +235,35 @@ def m004_ocr(db: Database) -> None:
 
 
 @migrations()
+def m005_withdrawal(db: Database) -> None:
+    """Withdrawn documents: what is kept of each (metadata, the SHA-256 it had) and when, by whom and why it
+    was withdrawn; the act itself is also in the archive's provenance log. Ingest runs count the catalogued
+    documents they left out because they are withdrawn."""
+    db.execute(
+        """
+        CREATE TABLE withdrawals (
+            document_id TEXT PRIMARY KEY,
+            title TEXT,
+            doc_type TEXT,
+            area TEXT,
+            period_start INTEGER,
+            period_end INTEGER,
+            published TEXT,
+            publisher TEXT,
+            file TEXT,
+            sha256 TEXT,
+            bytes INTEGER,
+            page_count INTEGER,
+            withdrawn_at TEXT NOT NULL,
+            withdrawn_by TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("ALTER TABLE ingest_runs ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
 def m006_versions(db: Database) -> None:
     """Every accepted file of a document: its fixity baseline and each version that replaced it.
 

@@ -191,10 +191,11 @@ def _copy_files(paths: Paths, documents: list[dict[str, Any]], building: Path, p
 def _copy_versions(archive: Path, db: Any, building: Path) -> tuple[list[dict[str, Any]], dict[str, PurePosixPath]]:
     """Every version's kept copy (``versions/<id>/<sha256>.pdf``), so that citations of a version can be
     checked against the bag and ``data/`` keeps the version history's files; as (version, path) records for
-    the manifest check."""
+    the manifest check. Withdrawn documents' versions stay out, like the documents."""
     try:
         rows = list(db.query("SELECT document_id, version, sha256, kept_file FROM document_versions "
-                             "WHERE kept_file IS NOT NULL ORDER BY document_id, version"))
+                             "WHERE kept_file IS NOT NULL AND document_id IN (SELECT id FROM documents) "
+                             "ORDER BY document_id, version"))
     except sqlite3.OperationalError:
         return [], {}  # a database from before versions: there is nothing kept to carry
     kept: list[dict[str, Any]] = []

@@ -22,7 +22,8 @@ from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
-from qmarchive import search
+from qmarchive import search, withdrawal
+from qmarchive.provenance import log_path as provenance_log
 from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.errors import QmarchiveError, StoreError
 from qmarchive.versions import VERSIONS_DIR, file_digest
@@ -171,7 +172,8 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         unlisted = unlisted_pdfs(paths.archive, list(catalog.values()), catalog_header(paths.catalog))
     except QmarchiveError as exc:
         check.fail(paths.catalog, f"cannot be read, so its checksums were not compared: {exc}", "catalog-unreadable")
-        catalog, unlisted = {}, []
+        catalog, unlisted = None, []
+    readable, catalog = catalog is not None, catalog or {}
     documents = list(db.query("SELECT id, file, sha256, bytes FROM documents ORDER BY id"))
     hashed = size = 0
     for document in progress(documents, "Hashing") if progress else documents:
@@ -189,7 +191,17 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
         hashed += 1
         size += length
         _compare(check, path, document, digest, entry, paths.catalog)
-    _not_ingested(check, paths, catalog, {d["id"] for d in documents})
+    withdrawn = {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
+    _not_ingested(check, paths, catalog, {d["id"] for d in documents} | withdrawn)
+    stored = {d["id"] for d in documents}
+    for document_id, act in sorted(withdrawal.latest_acts(paths.archive).items()):
+        if act["outcome"] == withdrawal.WITHDRAWN and (document_id in stored or document_id not in withdrawn):
+            check.fail(provenance_log(paths.archive), f"document {document_id} was withdrawn on {act.get('finished_at')} "
+                       "but the database does not show it withdrawn; run 'qmarchive ingest' to apply the withdrawal",
+                       "withdrawal-not-applied", document_id)
+    if readable:
+        for row in withdrawal.uncatalogued(db, catalog):
+            check.fail(paths.catalog, withdrawal.uncatalogued_advice(row["id"]), "not-in-catalog", row["id"])
     by_file = {unicodedata.normalize("NFC", d["file"]): d["id"] for d in documents}
     for item in unlisted:
         add = f"add the line {item.line} to {paths.catalog} (check its title)"
@@ -200,7 +212,8 @@ def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Chec
             check.warn(item.path, f"in the archive but in no catalog row, so never ingested; {add} or ingest it by "
                        f"path: qmarchive ingest {shlex.quote(str(item.path))}", "uncatalogued")
     kept = _kept_versions(check, db, paths.archive)
-    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes" + (f"; {kept} kept version(s)" if kept else "")
+    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes" + (f"; {kept} kept version(s)" if kept else "") + (
+        f"; {len(withdrawn)} withdrawn document(s) not checked" if withdrawn else "")
     return check
 
 
@@ -303,10 +316,12 @@ def sqlite_integrity(db: Database, path: Path) -> Check:
 
 def orphans(db: Database) -> Check:
     """Rows whose document, page or run is gone, as ``PRAGMA foreign_key_check`` finds them from the schema's
-    REFERENCES, grouped by the missing row."""
+    REFERENCES, grouped by the missing row. The version history of a withdrawn document is kept on purpose
+    (its fixity baseline, should it be reinstated), so it is no orphan."""
     check = Check("orphans", "Orphan rows (PRAGMA foreign_key_check)")
     try:
         violations = db.execute("PRAGMA foreign_key_check").fetchall()
+        withdrawn = {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
         grouped: dict[tuple[str, str, str, Any], int] = defaultdict(int)
         columns: dict[str, dict[int, str]] = {}
         for table, rowid, parent, fkid in violations:
@@ -314,6 +329,8 @@ def orphans(db: Database) -> Check:
                 columns[table] = {row[0]: row[3] for row in db.execute(f"PRAGMA foreign_key_list({_quoted(table)})")}
             column = columns[table][fkid]
             value = db.execute(f"SELECT {_quoted(column)} FROM {_quoted(table)} WHERE rowid = ?", [rowid]).fetchone()
+            if table == "document_versions" and value and value[0] in withdrawn:
+                continue
             grouped[(table, column, parent, value[0] if value else None)] += 1
     except sqlite3.DatabaseError as exc:
         check.fail("database", f"foreign keys cannot be checked ({exc})", "unreadable")
@@ -323,7 +340,7 @@ def orphans(db: Database) -> Check:
         if isinstance(value, str) and parent in ("documents", "pages"):
             document_id = value if parent == "documents" else _document_of(value)
         check.fail(table, f"{count} row(s) with {column} {value!r}, which is not in {parent}", "orphan", document_id)
-    check.summary = "every reference resolves" if not grouped else f"{len(violations)} orphan row(s)"
+    check.summary = "every reference resolves" if not grouped else f"{sum(grouped.values())} orphan row(s)"
     return check
 
 

@@ -4,7 +4,11 @@ and the row limits of Datasette's own CSV that the README documents."""
 import csv
 import io
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import zipfile
 from datetime import date
 
@@ -436,3 +440,56 @@ async def test_sample_pages_stream_completely(samples: Paths) -> None:
     assert len(streamed) == len(set(streamed)) == 174
     table, _ = read_xlsx((await ds.client.get("/qmarchive/pages.xlsx?_stream=on")).content)
     assert len({row[0] for row in table[1:]}) == len(table) - 1 == 174
+
+
+ENDLESS_ROWS = "with recursive c(x) as (select 1 union all select x + 1 from c) select x from c"
+ENDLESS_COUNT = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+
+
+def test_export_sql_is_stopped_at_its_time_limit_and_leaves_no_partial_file(built: Paths, tmp_path) -> None:
+    output = tmp_path / "endlos.csv"
+    started = time.monotonic()
+    result = run(built, "export", "--sql", ENDLESS_ROWS, "--time-limit", "0.5", "-o", str(output))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(
+        "Error: the query ran longer than the time limit of 0.5 s (time spent in SQLite); narrow it, or raise the "
+        "limit with --time-limit SECONDS (0: none); " + f"{output} was not written (the partial file .endlos.csv."
+    )
+    assert result.stderr.endswith(".part was removed)\n")
+    assert list(tmp_path.iterdir()) == []
+    assert time.monotonic() - started < 30  # rows written in between do not count against the limit
+
+
+def test_export_sql_has_the_served_time_limit_by_default(built: Paths, tmp_path) -> None:
+    assert export.SQL_TIME_LIMIT == SETTINGS["sql_time_limit_ms"] / 1000 == 3
+    started = time.monotonic()
+    result = run(built, "export", "--sql", ENDLESS_COUNT, "-o", str(tmp_path / "n.csv"))
+    seconds = time.monotonic() - started
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: the query ran longer than the time limit of 3 s (time spent in SQLite); "
+                             "narrow it, or raise the limit with --time-limit SECONDS (0: none)\n")
+    assert 3 <= seconds < 30 and list(tmp_path.iterdir()) == []
+    result = run(built, "export", "--table", "pages", "--time-limit", "1", "-o", str(tmp_path / "p.csv"))
+    assert result.exit_code == 2 and "--param and --time-limit only go with --sql" in result.output
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_export_removes_its_partial_file_and_says_so(built: Paths, tmp_path, stop: int) -> None:
+    output = tmp_path / "endlos.csv"
+    command = [sys.executable, "-m", "qmarchive", *cli_args(built, "export", "--sql", ENDLESS_ROWS, "--time-limit", "0",
+                                                            "-o", str(output))]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".endlos.csv.*.part")):
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+            time.sleep(0.05)
+        part = next(tmp_path.glob(".endlos.csv.*.part"))
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 1
+    assert stderr == f"Error: interrupted; {output} was not written (the partial file {part.name} was removed)\n"
+    assert list(tmp_path.iterdir()) == []

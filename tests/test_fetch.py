@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from conftest import ROOT, cli_args, ihek_spec, write_catalog
 from pdfmaker import make_pdf
-from qmarchive import __version__, fetch
+from qmarchive import __version__, fetch, locks
 from qmarchive.catalog import read_catalog, record_checksums
 from qmarchive.cli import cli
 from qmarchive.errors import CatalogError, FetchError
@@ -497,8 +497,8 @@ def test_the_real_catalog_has_no_source_urls_yet(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[:-1] == [f"{entry.id}: no source_url" for entry in entries]
     assert result.stdout.splitlines()[-1].startswith(f"0 downloaded, 0 unchanged, 0 present, {len(entries)} without source_url, 0 failed, 0 refused")
     assert result.stderr == ""
-    assert sorted(p.name for p in paths.archive.iterdir()) == [fetch.LOCK_NAME, "catalog.csv"]
-    assert (paths.archive / fetch.LOCK_NAME).read_text() == ""  # no holder named once the fetch is done
+    assert sorted(p.name for p in paths.archive.iterdir()) == ["catalog.csv"]  # the writer lock is in the index
+    assert (paths.index / locks.WRITER_LOCK).read_text() == ""  # no holder named once the fetch is done
 
 
 def test_provenance_goes_into_the_database_on_ingest(paths: Paths, server: Server, tmp_path: Path) -> None:
@@ -577,26 +577,27 @@ HOLD_LOCK = """
 import fcntl, os, sys, time
 handle = open(sys.argv[1], "a+")
 fcntl.flock(handle, fcntl.LOCK_EX)
-handle.write(str(os.getpid()))
+handle.write(f"{os.getpid()} ingest")
 handle.flush()
 print("held", flush=True)
 time.sleep(60)
 """
 
 
-def test_a_second_fetch_into_the_same_archive_stops_at_once_and_a_killed_one_leaves_no_lock(
+def test_fetch_stops_at_once_while_another_writer_holds_the_archive_and_a_killed_one_leaves_no_lock(
     paths: Paths, server: Server
 ) -> None:
     url = server.route("/ihek-2012.pdf", Reply())
     catalog(paths, {"id": "ihek-2012", "source_url": url})
+    paths.index.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(paths.archive / fetch.LOCK_NAME)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, str(paths.index / locks.WRITER_LOCK)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout.readline() == "held\n"
         result = run(paths, "fetch")
         assert result.exit_code == 1
-        assert f"another fetch (process {holder.pid}) is downloading into this archive" in result.stderr
+        assert f"another ingest (process {holder.pid}) is running on this archive" in result.stderr
         assert leftovers(paths) == [] and provenance_lines(paths) == []
     finally:
         holder.kill()

@@ -198,7 +198,7 @@ def test_a_lock_left_by_a_killed_writer_is_recovered(archive: Paths) -> None:
     assert holder.returncode == -signal.SIGKILL
     result = run(archive, "index")
     assert result.exit_code == 0
-    assert f"recovered the lock left by process {holder.pid}, which stopped without releasing it" in result.stderr
+    assert f"recovered the lock left by process {holder.pid} (index), which stopped without releasing it" in result.stderr
     assert "rebuilt: 6 pages indexed" in result.stdout
 
 
@@ -208,7 +208,7 @@ def test_a_running_writer_blocks_a_second_one(archive: Paths) -> None:
     try:
         result = run(archive, "index")
         assert result.exit_code == 1
-        assert f"the search index is being written by process {holder.pid}; wait for it to finish" in result.stderr
+        assert f"another index (process {holder.pid}) is running on this archive" in result.stderr
     finally:
         holder.kill()
         holder.wait()

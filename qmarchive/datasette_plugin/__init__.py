@@ -10,7 +10,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.datasette_plugin import headers, pdf, suche, zitat
+from qmarchive.datasette_plugin import gone, headers, pdf, suche, zitat
 from qmarchive.datasette_plugin.common import DATABASE, database_path, page_citation
 from qmarchive.search.fts_query import fts_query
 
@@ -27,7 +27,7 @@ def prepare_connection(conn, database) -> None:
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
 
-PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME)
+PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME, gone.VIEW_NAME)
 
 
 @hookimpl
@@ -47,6 +47,12 @@ def extra_js_urls(view_name, datasette):
 @hookimpl
 def asgi_wrapper(datasette):
     return lambda app: headers.with_security_headers(app, datasette)
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """A row page of a withdrawn document (or of one of its pages) answers 410 Gone, not 404."""
+    return gone.row_gone(datasette, request, exception)
 
 
 @hookimpl

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
+from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import DATABASE, in_thread
 from qmarchive.paths import locate
 from qmarchive.versions import kept_file
@@ -195,7 +196,8 @@ async def pdf(request, datasette):
         return not_found(document_id)
     row = (await db.execute("select file, sha256, bytes from documents where id = ?", [document_id])).first()
     if row is None:
-        return not_found(document_id)
+        record = await gone.withdrawn(datasette, document_id)
+        return not_found(document_id) if record is None else await gone.response(datasette, request, record)
     stored = Path(row["file"])
     name = stored.name
     sha256, size = row["sha256"], row["bytes"]

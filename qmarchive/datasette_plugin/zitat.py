@@ -8,6 +8,7 @@ from __future__ import annotations
 from datasette.utils.asgi import Response
 
 from qmarchive import cite, versions
+from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url
 from qmarchive.errors import CitationError
 
@@ -54,6 +55,10 @@ async def zitat(request, datasette):
     try:
         citation, history = await in_thread(load)
     except CitationError:
+        record = await gone.withdrawn(datasette, document_id)
+        number = int(page) if page else None
+        if record is not None and gone.covers(record, number):
+            return await gone.response(datasette, request, record, page=number, fmt=fmt)
         what = f"Seite {page} von „{document_id}“" if page else f"Dokument „{document_id}“"
         if sha256:
             what = f"{what} in der Fassung mit der SHA-256 {sha256[:64]}"

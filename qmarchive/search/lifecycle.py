@@ -2,9 +2,8 @@
 
 The index is derived from the database and can be rebuilt at any time. Layout of ``INDEX/whoosh/``:
 ``CURRENT`` names the generation readers use; a rebuild writes a new generation beside it and then
-replaces ``CURRENT`` atomically, so readers never see a half-built index. ``.lock`` is held (flock)
-by the one process writing; the kernel releases it when that process dies, and the PID left in it
-tells that the previous writer was killed.
+replaces ``CURRENT`` atomically, so readers never see a half-built index. Writers hold the archive's
+one writer lock (``INDEX/.writer.lock``, see :mod:`qmarchive.locks`).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from qmarchive.search.schema import SCHEMA_VERSION, make_schema
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
-LOCK = ".lock"
 MARKER = "qmarchive-index.json"
 
 Progress = Callable[[int], None]
@@ -129,16 +127,10 @@ def current_searcher(index_dir: Path) -> Searcher:
 
 @contextmanager
 def write_lock(index_dir: Path) -> Iterator[str | None]:
-    """Hold the index's write lock; yields a message if a killed writer's lock was recovered."""
-    directory = whoosh_dir(index_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-
-    def busy(holder: str) -> SearchIndexError:
-        return SearchIndexError(
-            f"{directory}: the search index is being written by process {holder}; wait for it to finish"
-        )
-
-    with locks.exclusive(directory / LOCK, busy) as recovered:
+    """Hold the archive's writer lock (:func:`qmarchive.locks.writer`); yields a message if a killed
+    writer's lock was recovered. A command that already holds it (``ingest``) keeps it."""
+    with locks.writer(index_dir, "index") as recovered:
+        whoosh_dir(index_dir).mkdir(parents=True, exist_ok=True)
         if recovered:
             log.warning(recovered)
         yield recovered
