@@ -28,7 +28,7 @@ from typing import Any
 
 import bagit
 
-from qmarchive import __version__, cite, provenance, verify
+from qmarchive import __version__, cite, provenance, store, verify
 from qmarchive.catalog import CatalogEntry, append_entries, default_file, slugify, without_passwords
 from qmarchive.errors import PackageError
 from qmarchive.paths import DATABASE_NAME, Paths
@@ -112,7 +112,7 @@ def make(
     building = outdir.parent / f".{outdir.name}.{uuid.uuid4().hex[:8]}.partial"
     building.mkdir()
     try:
-        db = verify.open_read_only(paths.database)
+        db = store.open_read_only(paths.database)
         try:
             documents = list(db.query("SELECT * FROM documents ORDER BY id"))
             step(f"Copying {len(documents)} files")

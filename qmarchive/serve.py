@@ -6,22 +6,19 @@ import asyncio
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
 
-from qmarchive import cite
+from qmarchive import cite, store
 from qmarchive.errors import QmarchiveError, StoreError
-from qmarchive.migrations import migrations
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -64,16 +61,7 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
 
 def _check_schema(database: Path) -> None:
     """The served database is read-only, so a database made by an older version must be brought up to date first."""
-    try:
-        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            pending = [m.name for m in migrations.pending(Database(conn))]
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{database}: cannot read the database ({exc})") from exc
-    if pending:
-        raise StoreError(
-            f"{database}: made by an older version of qmarchive (missing {', '.join(pending)}); "
-            "run 'qmarchive ingest' once to bring it up to date, then serve it"
-        )
+    store.open_read_only(database).close()
 
 
 def serve(

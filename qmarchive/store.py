@@ -1,4 +1,10 @@
-"""The SQLite database: opening (with migrations), writing whole documents atomically, and read queries."""
+"""The SQLite database: the one place it is opened, writing whole documents atomically, and read queries.
+
+Readers (search, cite, status, verify, export, versions, the served pages) open it with
+:func:`open_read_only`: ``mode=ro`` and ``PRAGMA query_only``, so they never change the file, run no
+migration, and work on a file they may not write. Only writers (ingest, index, withdraw, reinstate …)
+open it with :func:`open_database` or :func:`open_existing`, which bring the schema up to date.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from sqlite_utils import Database
 from qmarchive import topics
 from qmarchive.errors import StoreError
 from qmarchive.migrations import migrations
+from qmarchive.search.fts_query import fts_query
 
 
 def now() -> str:
@@ -34,10 +41,36 @@ def open_database(path: Path) -> Database:
 
 
 def open_existing(path: Path) -> Database:
-    """Open a database that must already exist, e.g. for status or serving."""
-    if not path.exists():
-        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
+    """Open a database that must already exist for writing (withdraw, index …), schema brought up to date."""
+    _must_exist(path)
     return open_database(path)
+
+
+def open_read_only(path: Path, *, check_schema: bool = True) -> Database:
+    """Open a database that must already exist for reading only, with the SQL function the canned queries
+    use; refused if it was made by an older version (a reader cannot migrate it) unless not ``check_schema``
+    (verify, which reports what it finds in any file)."""
+    _must_exist(path)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute("PRAGMA query_only = ON")
+        conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
+        db = Database(conn)
+        pending = [m.name for m in migrations.pending(db)] if check_schema else []
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: cannot read the database ({exc})") from exc
+    if pending:
+        db.close()
+        raise StoreError(
+            f"{path}: made by an older version of qmarchive (missing {', '.join(pending)}); "
+            "run 'qmarchive ingest' once to bring it up to date"
+        )
+    return db
+
+
+def _must_exist(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
 
 
 def write_document(

@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
-from qmarchive import search, withdrawal
+from qmarchive import search, store, withdrawal
 from qmarchive.provenance import log_path as provenance_log
 from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.errors import QmarchiveError, StoreError
@@ -123,7 +123,7 @@ def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = 
     if not paths.database.is_file():
         raise StoreError(f"{paths.database}: no database yet; run 'qmarchive ingest' first")
     report = Report(paths.archive, paths.database, paths.index)
-    db = open_read_only(paths.database)
+    db = store.open_read_only(paths.database, check_schema=False)
     try:
         report.checks.append(fixity(db, paths, progress))
         report.checks.append(sqlite_integrity(db, paths.database))
@@ -136,12 +136,6 @@ def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = 
     finally:
         db.close()
     return report
-
-
-def open_read_only(path: Path) -> Database:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.execute("PRAGMA query_only = ON")
-    return Database(conn)
 
 
 def document_path(archive: Path, file: str) -> Path:
@@ -389,7 +383,7 @@ def _check_in_rollback(path: Path, statement: str) -> None:
             raise
         with tempfile.TemporaryDirectory(prefix="qmarchive-verify-") as directory:
             copy = Path(directory) / path.name
-            source = open_read_only(path).conn
+            source = store.open_read_only(path, check_schema=False).conn
             target = sqlite3.connect(copy)
             try:
                 source.backup(target)

@@ -14,11 +14,11 @@ __all__ = ["ENGINES", "FACETS", "Hit", "IndexReport", "SearchResult", "index_inf
 
 
 def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
-    """Search with the chosen engine; FTS5 ignores facet filters."""
+    """Search with the chosen engine; both apply the facet filters (``{"jahr": ["2019"], …}``)."""
     if engine == "fts":
         from qmarchive.search import fts5
 
-        return fts5.search(db, text, page=page, pagelen=pagelen)
+        return fts5.search(db, text, filters=filters, page=page, pagelen=pagelen)
     from qmarchive.search import query
 
     return query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)
