@@ -249,9 +249,10 @@ def search_rows(
     engine: str = "whoosh",
     filters: dict[str, list[str]] | None = None,
     base_url: str | None = None,
+    chunk: int = hits.CHUNK,
 ) -> Rows:
     """Every hit of a search, best first, as :mod:`qmarchive.hits` records (with the page's citation)."""
-    found = hits.all_hits(db, index_dir, query, engine=engine, filters=filters)
+    found = hits.all_hits(db, index_dir, query, engine=engine, filters=filters, chunk=chunk)
     slug = re.sub(r"[^a-z0-9]+", "-", query.lower())[:40].strip("-")
     return Rows(
         name=f"suche-{slug}" if slug else "suche", columns=list(hits.COLUMNS),
