@@ -36,5 +36,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m venv .venv
-.venv/bin/pip install --quiet -e '.[test]'
+# compat: the package is found on sys.path, so a folder named qmarchive in the working directory cannot shadow it
+.venv/bin/pip install --quiet --config-settings editable_mode=compat -e '.[test]'
 exec .venv/bin/python -m pytest "$@"

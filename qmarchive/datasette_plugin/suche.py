@@ -287,8 +287,10 @@ def csv_response(datasette, params: Params, result: search.SearchResult, db_path
 
     async def stream(response) -> None:
         await response.write((export.EXCEL_BOM if excel else "") + lines([list(hits.COLUMNS)]))
+        left = min(result.total, MAX_EXPORT_HITS)
         for page in range(1, chunks + 1):
-            records = await in_thread(hit_records, db_path, params, page, base)
+            records = (await in_thread(hit_records, db_path, params, page, base))[:left]
+            left -= len(records)
             await response.write(lines([list(record.values()) for record in records]))
         note = cut_note(result)
         if note:
