@@ -266,7 +266,7 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     result = []
     for page, lines in enumerate(page_lines):
 
-        def is_running(i: int) -> bool:
+        def is_running(i: int, lines: list[str] = lines, page: int = page) -> bool:
             line = lines[i].strip()
             if _PAGE_NUMBER_LINE.match(line) or max(counts[k] for k in _line_keys(line)) >= threshold:
                 return True

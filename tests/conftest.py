@@ -12,7 +12,7 @@ from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.catalog import COLUMNS
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
 
 # The columns of every search hit export (qmarchive.hits.COLUMNS): CLI, export --search and /-/suche.*.
 HIT_COLUMNS = [

@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from qmarchive.paths import Paths
-from qmarchive.relevance import evaluate, read_cases
+from relevance_cases import evaluate, read_cases
 
 CASES = read_cases(Path(__file__).with_name("relevance.csv"))
 

@@ -17,7 +17,9 @@ from conftest import cli_args, ihek_spec, write_catalog
 from pdfmaker import make_pdf, running_pages
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import build_datasette, child_server
+from harness import child_server
+
+from qmarchive.serve import build_datasette
 from qmarchive.store import open_database
 
 

@@ -19,7 +19,7 @@ from pdfmaker import make_pdf, running_pages
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
 
 REASON = "Enthält personenbezogene Daten (Antrag vom 01.12.2026)"
 
