@@ -167,6 +167,9 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
                 click.echo(f"\nWarning: {result.file}: {warning}", err=True)
 
         summary = ingest.run(db, paths, jobs, on_result=report, **options)
+    unfinished = store.checkpoint(db)
+    if unfinished:
+        click.echo(f"Warning: {unfinished}", err=True)
     counts = summary.counts
     pages = sum(r.pages for r in summary.results)
     seconds = time.perf_counter() - started
@@ -266,6 +269,8 @@ def search_command(paths: Paths, query: str, limit: int, page: int, engine: str,
     """
     db = store.open_existing(paths.database)
     result = search.run(db, paths.index, query, engine=engine, filters=_parse_filters(filters), page=page, pagelen=limit)
+    if as_json or as_csv:
+        _warn_missing(result)
     if as_json:
         click.echo(json.dumps([_hit_record(hit) for hit in result.hits], ensure_ascii=False, indent=2))
     elif as_csv:
@@ -299,10 +304,17 @@ def _print_hits(result: search.SearchResult) -> None:
     click.echo(f"{shown}{result.total} pages ({result.engine}, {result.seconds * 1000:.0f} ms)", err=True)
     if result.suggestion:
         click.echo(f"Meinten Sie: {result.suggestion}", err=True)
+    _warn_missing(result)
     for hit in result.hits:
         ocr = "  (OCR)" if hit.ocr else ""
         click.echo(f"{hit.rank:>3}. {hit.title} ({hit.period}), S. {hit.page_label}  [{hit.page_id}]{ocr}")
         click.echo("     " + _terminal_snippet(hit.snippet))
+
+
+def _warn_missing(result: search.SearchResult) -> None:
+    if result.missing:
+        click.echo(f"Warning: {len(result.missing)} hit(s) of this page are no longer in the database and are left out "
+                   f"({', '.join(result.missing)}): the search index is behind it; 'qmarchive index' updates it", err=True)
 
 
 def _terminal_snippet(snippet: str) -> str:
@@ -380,8 +392,9 @@ def verify_command(paths: Paths, as_json: bool, quiet: bool) -> None:
 
     Fixity: every document's file against the SHA-256 recorded at ingest (and the catalog's sha256).
     Database: PRAGMA integrity_check, orphan rows, the FTS5 indexes against the pages, pages per
-    document, page texts against their text_sha256. Search index: the same pages as the database. Reads
-    only. Exits with 1 if any check fails, naming each file or table.
+    document, page texts against their text_sha256. Search index: every segment read end to end, and
+    the same pages as the database. Reads only. Exits with 1 if any check fails, naming each file or
+    table and the command that repairs it.
     """
     report = verify.run(paths, progress=_wrap_progress(quiet or as_json))
     if as_json:
@@ -472,8 +485,9 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
 def serve_command(paths: Paths, host: str, port: int, workers: int) -> None:
     """Serve the database with Datasette.
 
-    The database is opened immutable (read-only) at http://HOST:PORT/ with the archive's metadata,
-    facets, full-text search and the canned query "suche".
+    The database is opened read-only at http://HOST:PORT/ with the archive's metadata, facets,
+    full-text search and the canned query "suche". Each request reads one committed state; a finished
+    ingest or index run is seen by the next request, without a restart.
     """
     serve.serve(paths.database, host, port, archive=paths.archive, base_url=paths.base_url, workers=workers)
 

@@ -21,8 +21,9 @@ from typing import Any, Literal, TypeVar
 from sqlite_utils import Database
 
 from qmarchive import search
+from qmarchive.search import integrity
 from qmarchive.catalog import CatalogEntry, read_catalog
-from qmarchive.errors import QmarchiveError, StoreError
+from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, StoreError
 from qmarchive.ingest import file_digest
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths
@@ -121,18 +122,52 @@ def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = 
         raise StoreError(f"{paths.database}: no database yet; run 'qmarchive ingest' first")
     report = Report(paths.archive, paths.database, paths.index)
     db = open_read_only(paths.database)
+    path = paths.database
     try:
-        report.checks.append(fixity(db, paths, progress))
-        report.checks.append(sqlite_integrity(db, paths.database))
-        report.checks.append(orphans(db))
-        report.checks.extend(fts_integrity(paths.database, name) for name in FTS_INDEXES)
-        report.checks.append(page_counts(db))
-        report.checks.append(page_texts(db))
+        checks: list[tuple[str, str, Callable[[], Check]]] = [
+            ("fixity", "Fixity of the archived files (SHA-256)", lambda: fixity(db, paths, progress)),
+            ("sqlite-integrity", SQLITE_TITLE, lambda: sqlite_integrity(db, path)),
+            ("orphans", ORPHANS_TITLE, lambda: orphans(db)),
+            *((f"fts:{name}", fts_title(name), lambda name=name: fts_integrity(path, name)) for name in FTS_INDEXES),
+            ("page-counts", "Pages per document (documents.page_count)", lambda: page_counts(db)),
+            ("page-texts", "Page texts (pages.text_sha256)", lambda: page_texts(db)),
+        ]
         if search_index:
-            report.checks.append(search_index_agrees(db, paths.index))
+            checks.append(("search-index-readable", READABLE_TITLE, lambda: search_index_readable(paths.index)))
+            checks.append(("search-index", AGREES_TITLE, lambda: search_index_agrees(db, paths.index)))
+        for name, title, check in checks:
+            report.checks.append(_guarded(name, title, path, check))
     finally:
         db.close()
     return report
+
+
+def _guarded(name: str, title: str, path: Path, check: Callable[[], Check]) -> Check:
+    """A check that SQLite stops with an error (a damaged database) fails, naming the file; the others still run."""
+    try:
+        return check()
+    except sqlite3.DatabaseError as exc:
+        failed = Check(name, title)
+        failed.fail(path, f"cannot be read ({_first_line(exc)}); {DATABASE_REPAIR}", "corrupt")
+        return failed
+
+
+def _first_line(exc: BaseException, limit: int = 120) -> str:
+    """SQLite's message, without the undecodable text a damaged page may put into it."""
+    line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+DATABASE_REPAIR = ("restore qmarchive.db from the last package (data/qmarchive.db in the bag), or run "
+                   "'qmarchive ingest' into an empty index directory")
+SQLITE_TITLE = "SQLite integrity (PRAGMA integrity_check)"
+ORPHANS_TITLE = "Orphan rows (PRAGMA foreign_key_check)"
+READABLE_TITLE = "Search index readable (every segment, end to end)"
+AGREES_TITLE = "Search index agrees with the database (Whoosh)"
+
+
+def fts_title(name: str) -> str:
+    return f"Full-text index {name} (FTS5 integrity-check)"
 
 
 def open_read_only(path: Path) -> Database:
@@ -244,16 +279,18 @@ def _not_ingested(check: Check, paths: Paths, catalog: dict[str, CatalogEntry], 
 
 
 def sqlite_integrity(db: Database, path: Path) -> Check:
-    check = Check("sqlite-integrity", "SQLite integrity (PRAGMA integrity_check)")
+    check = Check("sqlite-integrity", SQLITE_TITLE)
     try:
         messages = [row[0] for row in db.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as exc:
-        check.fail(path, f"cannot be checked ({exc}); rebuild it with 'qmarchive ingest' into an empty index directory",
-                   "corrupt")
+        check.fail(path, f"cannot be checked ({exc}); {DATABASE_REPAIR}", "corrupt")
         return check
-    for message in messages:
-        if message != "ok":
-            check.fail(path, message, "corrupt")
+    problems = [message for message in messages if message != "ok"]
+    for message in problems[:LISTED]:
+        check.fail(path, message, "corrupt")
+    if problems:
+        more = f" ({len(problems) - LISTED} more not listed)" if len(problems) > LISTED else ""
+        check.fail(path, f"damaged{more}; {DATABASE_REPAIR}", "corrupt")
     check.summary = "ok" if messages == ["ok"] else f"{len(check.findings)} problem(s)"
     return check
 
@@ -261,7 +298,7 @@ def sqlite_integrity(db: Database, path: Path) -> Check:
 def orphans(db: Database) -> Check:
     """Rows whose document, page or run is gone, as ``PRAGMA foreign_key_check`` finds them from the schema's
     REFERENCES, grouped by the missing row."""
-    check = Check("orphans", "Orphan rows (PRAGMA foreign_key_check)")
+    check = Check("orphans", ORPHANS_TITLE)
     try:
         violations = db.execute("PRAGMA foreign_key_check").fetchall()
         grouped: dict[tuple[str, str, str, Any], int] = defaultdict(int)
@@ -291,7 +328,7 @@ def _quoted(name: str) -> str:
 def fts_integrity(path: Path, name: str) -> Check:
     """FTS5's own check, with ``rank = 1`` so it also compares the index with the ``pages`` table: the plain
     form only checks that the index is well-formed and passes an index that lacks pages."""
-    check = Check(f"fts:{name}", f"Full-text index {name} (FTS5 integrity-check)")
+    check = Check(f"fts:{name}", fts_title(name))
     statement = f"INSERT INTO {_quoted(name)}({_quoted(name)}, rank) VALUES ('integrity-check', 1)"
     try:
         _check_in_rollback(path, statement)
@@ -299,6 +336,8 @@ def fts_integrity(path: Path, name: str) -> Check:
         if "locked" in str(exc):
             check.fail(name, f"cannot be checked now ({exc}): another process is writing the database; try again "
                        "when it is done", "locked")
+        elif "malformed" in str(exc):
+            check.fail(name, f"cannot be checked ({exc}); {DATABASE_REPAIR}", "corrupt")
         elif "no such table" in str(exc):
             check.fail(name, "missing; rebuild the database with 'qmarchive ingest' into an empty index directory",
                        "missing-table")
@@ -391,7 +430,7 @@ def page_texts(db: Database) -> Check:
 
 def search_index_agrees(db: Database, index_dir: Path) -> Check:
     """The current Whoosh generation holds exactly the database's pages, as they are now."""
-    check = Check("search-index", "Search index agrees with the database (Whoosh)")
+    check = Check("search-index", AGREES_TITLE)
     where = index_dir / "whoosh"
     try:
         info = search.index_info(index_dir)
@@ -403,6 +442,10 @@ def search_index_agrees(db: Database, index_dir: Path) -> Check:
             check.warn(info["path"], f"{info['rebuild_reason']}; 'qmarchive index' rebuilds it", "index-version")
         where = Path(info["path"])
         indexed = search.indexed_pages(index_dir)
+    except SearchIndexDamagedError:
+        check.fail(where, f"cannot be compared with the database: it cannot be read (see above); rebuild it with "
+                   f"'{search.REPAIR}'", "unreadable")
+        return check
     except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways, none of them ours to name
         check.fail(where, f"cannot be read ({type(exc).__name__}: {exc}); rebuild it with 'qmarchive index --rebuild'",
                    "unreadable")
@@ -430,6 +473,20 @@ def search_index_agrees(db: Database, index_dir: Path) -> Check:
             check.fail(where, f"document {document_id}: {message} (the index has {indexed_counts.get(document_id, 0)}, "
                        f"the database {counts.get(document_id, 0)}); run 'qmarchive index'", f"index-{kind}", document_id)
     check.summary = f"{len(indexed)} pages indexed, {len(wanted)} in the database"
+    return check
+
+
+def search_index_readable(index_dir: Path) -> Check:
+    """Every segment of the current generation read end to end, as searches would read it: Whoosh keeps no
+    checksums, and a damaged segment opens fine and fails only when a search reaches its bytes."""
+    check = Check("search-index-readable", READABLE_TITLE)
+    if search.index_info(index_dir) is None:
+        check.summary = "not built"
+        return check
+    reading = integrity.read_all(index_dir)
+    for damage in reading.damage:
+        check.fail(damage.path, f"cannot be read ({damage.detail}); rebuild the index with '{search.REPAIR}'", "index-damaged")
+    check.summary = f"{reading.segments} segment(s), {reading.documents} pages, {reading.terms} terms read"
     return check
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,11 +25,12 @@ from typing import Any
 
 from sqlite_utils import Database
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from qmarchive import german, locks
-from qmarchive.errors import SearchIndexError
+from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError
 from qmarchive.search import writer as index_writer
 from qmarchive.search.schema import SCHEMA_VERSION, make_schema
 
@@ -97,34 +99,110 @@ def rebuild_reason(index_dir: Path) -> str | None:
 
 
 def open_current(index_dir: Path) -> FileIndex:
+    """The current generation, for writing it."""
+    return _open(index_dir, whoosh_index.open_dir)
+
+
+def open_for_reading(index_dir: Path) -> FileIndex:
+    """The current generation, read with plain file reads instead of memory maps: a segment file that
+    is cut short under a reader then raises an error the caller can name, where a mapped one would kill
+    the process with SIGBUS. Costs little, see the README's "Operating a live archive"."""
+    return _open(index_dir, lambda path: FileIndex(FileStorage(path, supports_mmap=False, readonly=True)))
+
+
+def _open(index_dir: Path, opener: Callable[[str], FileIndex]) -> FileIndex:
     generation = current_generation(index_dir)
     if generation is None:
         raise SearchIndexError(f"{whoosh_dir(index_dir)}: no search index yet; run 'qmarchive index'")
-    return whoosh_index.open_dir(str(generation))
+    try:
+        return opener(str(generation))
+    except OSError as exc:
+        raise SearchIndexError(f"{generation}: cannot open the search index ({exc.strerror or exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged TOC fails in many ways
+        raise damaged(generation, exc) from exc
 
 
-_searchers = threading.local()
+def damaged(where: Path, exc: BaseException) -> SearchIndexDamagedError:
+    """The error for an index Whoosh cannot read, naming the file or folder and the repair."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return SearchIndexDamagedError(
+        f"{where}: the search index is damaged and cannot be read ({detail}); "
+        f"rebuild it from the database with '{REPAIR}'"
+    )
+
+
+REPAIR = "qmarchive index --rebuild"
+
+
+@dataclass
+class _Reading:
+    """One thread's searcher and what it was opened on."""
+
+    generation: Path
+    toc: int  # Whoosh's TOC generation the searcher reads: each commit of an update makes a new one
+    index: FileIndex
+    searcher: Searcher
+
+
+_readers = threading.local()
 
 
 def current_searcher(index_dir: Path) -> Searcher:
-    """A searcher on the current generation, kept per thread and refreshed when the index changes.
+    """A searcher on the index as it is now, kept per thread while the index does not change.
 
-    Opening an index reads its schema with the compound vocabulary, which is too slow to repeat on
-    every request of a server.
+    An update commits a new TOC, a rebuild switches ``CURRENT``; either way the searcher is replaced by
+    one opened on the whole new state. Never ``Searcher.refresh()``: it keeps the readers of unchanged
+    segments with the deletions they had, so replaced pages would be found twice or by old words.
+    Opening reads the schema (with its compound vocabulary) once per generation and thread; a new TOC
+    only opens its segments.
     """
     generation = current_generation(index_dir)
-    cache: dict[Path, Searcher] = getattr(_searchers, "by_generation", {})
-    searcher = cache.get(generation) if generation else None
-    if searcher is None:
-        searcher = open_current(index_dir).searcher()
-        for stale in cache.values():
-            stale.close()
-        cache = {}
+    if generation is None:
+        raise SearchIndexError(f"{whoosh_dir(index_dir)}: no search index yet; run 'qmarchive index'")
+    reading: _Reading | None = getattr(_readers, "current", None)
+    if reading is not None and reading.generation == generation:
+        if reading.index.latest_generation() == reading.toc:
+            return reading.searcher
+        index = reading.index
     else:
-        searcher = searcher.refresh()
-    cache[generation] = searcher
-    _searchers.by_generation = cache
-    return searcher
+        index = open_for_reading(index_dir)
+        index = FileIndex(index.storage, schema=index.schema)  # the schema is read once, not per TOC
+    try:
+        reader = index.reader()
+    except Exception as exc:  # noqa: BLE001 - a damaged segment fails in many ways
+        raise damaged(generation, exc) from exc
+    if reading is not None:
+        reading.searcher.close()
+    _readers.current = _Reading(generation, reader.generation(), index, Searcher(reader, fromindex=index))
+    return _readers.current.searcher
+
+
+@contextmanager
+def searching(index_dir: Path) -> Iterator[Searcher]:
+    """The current searcher; what Whoosh raises while it is read is turned into a named error.
+
+    A damaged segment surfaces wherever its bytes are first read (TermNotFound, zlib or struct errors,
+    EOFError...); the searcher is dropped so that the next request opens the index afresh.
+    """
+    searcher = current_searcher(index_dir)
+    try:
+        yield searcher
+    except (QmarchiveError, sqlite3.Error):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        log.exception("search index %s failed while being read", index_dir)
+        _forget()
+        raise damaged(current_generation(index_dir) or whoosh_dir(index_dir), exc) from exc
+
+
+def _forget() -> None:
+    reading: _Reading | None = getattr(_readers, "current", None)
+    _readers.current = None
+    if reading is not None:
+        try:
+            reading.searcher.close()
+        except Exception:  # noqa: BLE001 - closing a damaged reader may fail too; it is dropped either way
+            pass
 
 
 @contextmanager
@@ -180,7 +258,7 @@ def page_fingerprints(db: Database) -> dict[str, str]:
 
 def indexed_pages(index_dir: Path) -> dict[str, str]:
     """Page id → stored fingerprint of every page in the current generation; reads only."""
-    with open_current(index_dir).searcher() as searcher:
+    with searching(index_dir) as searcher:
         return {fields["page_id"]: fields.get("fingerprint") for fields in searcher.all_stored_fields()}
 
 
