@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -23,13 +25,32 @@ from qmarchive.paths import Paths
 
 
 class QmarchiveGroup(click.Group):
-    """Turns expected errors into a clean message on stderr and exit code 1."""
+    """Turns expected errors into a clean message on stderr and exit code 1.
+
+    A full disk or a read-only folder can stop any command that writes; what is already stored stays
+    (every write is a transaction or goes to a temporary file first), so one line naming the file says it.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except QmarchiveError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in _STORAGE_ERRNOS:
+                raise
+            where = exc.filename or "writing the output"
+            raise click.ClickException(f"{where}: {exc.strerror}; nothing already stored was lost") from exc
+        except sqlite3.OperationalError as exc:
+            if not any(text in str(exc) for text in _SQLITE_STORAGE_ERRORS):
+                raise
+            database = ctx.obj.database if isinstance(ctx.obj, Paths) else "the database"
+            raise click.ClickException(f"{database}: {exc}; nothing already stored was lost "
+                                       "(each document is written in one transaction)") from exc
+
+
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+_SQLITE_STORAGE_ERRORS = ("disk is full", "readonly database", "unable to open database file", "disk I/O error")
 
 
 @click.group(cls=QmarchiveGroup)

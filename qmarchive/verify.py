@@ -336,7 +336,8 @@ def fts_integrity(path: Path, name: str) -> Check:
         if "locked" in str(exc):
             check.fail(name, f"cannot be checked now ({exc}): another process is writing the database; try again "
                        "when it is done", "locked")
-        elif "malformed" in str(exc):
+        elif "malformed" in str(exc) and not _quick_check_passes(path):
+            # FTS5 reports an index out of step as "malformed" too; only a damaged file fails quick_check
             check.fail(name, f"cannot be checked ({exc}); {DATABASE_REPAIR}", "corrupt")
         elif "no such table" in str(exc):
             check.fail(name, "missing; rebuild the database with 'qmarchive ingest' into an empty index directory",
@@ -348,6 +349,16 @@ def fts_integrity(path: Path, name: str) -> Check:
         return check
     check.summary = "matches the pages table"
     return check
+
+
+def _quick_check_passes(path: Path) -> bool:
+    db = open_read_only(path)
+    try:
+        return [row[0] for row in db.execute("PRAGMA quick_check")] == ["ok"]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
 
 
 def _check_in_rollback(path: Path, statement: str) -> None:

@@ -309,12 +309,16 @@ def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None, jo
     _remove_generations(directory, keep={previous})
     generation = directory / f"gen-{started.strftime('%Y%m%dT%H%M%S%f')}"
     generation.mkdir()
-    ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
-    total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
-    pages = index_writer.build(ix, _reported(map(_index_document, _page_rows(db)), progress), total, jobs)
-    marker = {**version(), "built_at": started.isoformat(timespec="seconds"), "pages": pages}
-    (generation / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
-    _switch(directory, generation)
+    try:
+        ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
+        total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+        pages = index_writer.build(ix, _reported(map(_index_document, _page_rows(db)), progress), total, jobs)
+        marker = {**version(), "built_at": started.isoformat(timespec="seconds"), "pages": pages}
+        (generation / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+        _switch(directory, generation)
+    except OSError:
+        shutil.rmtree(generation, ignore_errors=True)  # a half-written generation only takes the space a retry needs
+        raise
     _remove_generations(directory, keep={generation, previous})
     seconds = (datetime.now(timezone.utc) - started).total_seconds()
     return IndexReport("rebuilt", pages=pages, added=pages, seconds=seconds)
@@ -348,16 +352,27 @@ def update(
     db: Database, index_dir: Path, progress: Progress | None = None, *, rebuild: bool = False, jobs: int | None = None
 ) -> IndexReport:
     """Bring the index in step with the database: only pages that changed are indexed again, unless
-    a rebuild is asked for or the index was built by another version."""
-    with write_lock(index_dir) as recovered:
-        reason = None if rebuild else rebuild_reason(index_dir)
-        if rebuild or reason:
-            report = _rebuild_locked(db, index_dir, progress, jobs)
-            report.reason = reason
-        else:
-            report = _update_locked(db, index_dir, progress)
-        report.recovered_lock = recovered
-        return report
+    a rebuild is asked for or the index was built by another version.
+
+    A full disk or a read-only folder stops it with a SearchIndexError naming the folder; the index
+    readers use stays as it was (a rebuild's new generation is removed, an update is not committed).
+    """
+    try:
+        with write_lock(index_dir) as recovered:
+            reason = None if rebuild else rebuild_reason(index_dir)
+            if rebuild or reason:
+                report = _rebuild_locked(db, index_dir, progress, jobs)
+                report.reason = reason
+            else:
+                report = _update_locked(db, index_dir, progress)
+            report.recovered_lock = recovered
+            return report
+    except OSError as exc:
+        where = exc.filename or whoosh_dir(index_dir)
+        raise SearchIndexError(
+            f"{where}: cannot write the search index ({exc.strerror or exc}); the index in use is unchanged. "
+            "Free space or make the folder writable, then run 'qmarchive index'"
+        ) from exc
 
 
 def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
