@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -30,6 +31,9 @@ def open_database(path: Path) -> Database:
         db.execute("PRAGMA journal_mode=WAL")
         migrations.apply(db)
     except (OSError, sqlite3.DatabaseError) as exc:
+        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+            raise StoreError(f"{path}: cannot write the database: its folder is read-only or not writable ({exc}); "
+                             "nothing stored was changed") from exc
         raise StoreError(f"{path}: cannot open the database ({exc})") from exc
     return db
 
