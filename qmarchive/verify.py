@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from qmarchive import search
 from qmarchive.search import integrity
 from qmarchive.catalog import CatalogEntry, read_catalog
-from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, StoreError
+from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError, StoreError
 from qmarchive.ingest import file_digest
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths
@@ -125,12 +125,12 @@ def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = 
     path = paths.database
     try:
         checks: list[tuple[str, str, Callable[[], Check]]] = [
-            ("fixity", "Fixity of the archived files (SHA-256)", lambda: fixity(db, paths, progress)),
+            ("fixity", FIXITY_TITLE, lambda: fixity(db, paths, progress)),
             ("sqlite-integrity", SQLITE_TITLE, lambda: sqlite_integrity(db, path)),
             ("orphans", ORPHANS_TITLE, lambda: orphans(db)),
             *((f"fts:{name}", fts_title(name), lambda name=name: fts_integrity(path, name)) for name in FTS_INDEXES),
-            ("page-counts", "Pages per document (documents.page_count)", lambda: page_counts(db)),
-            ("page-texts", "Page texts (pages.text_sha256)", lambda: page_texts(db)),
+            ("page-counts", PAGE_COUNTS_TITLE, lambda: page_counts(db)),
+            ("page-texts", PAGE_TEXTS_TITLE, lambda: page_texts(db)),
         ]
         if search_index:
             checks.append(("search-index-readable", READABLE_TITLE, lambda: search_index_readable(paths.index)))
@@ -160,8 +160,11 @@ def _first_line(exc: BaseException, limit: int = 120) -> str:
 
 DATABASE_REPAIR = ("restore qmarchive.db from the last package (data/qmarchive.db in the bag), or run "
                    "'qmarchive ingest' into an empty index directory")
+FIXITY_TITLE = "Fixity of the archived files (SHA-256)"
 SQLITE_TITLE = "SQLite integrity (PRAGMA integrity_check)"
 ORPHANS_TITLE = "Orphan rows (PRAGMA foreign_key_check)"
+PAGE_COUNTS_TITLE = "Pages per document (documents.page_count)"
+PAGE_TEXTS_TITLE = "Page texts (pages.text_sha256)"
 READABLE_TITLE = "Search index readable (every segment, end to end)"
 AGREES_TITLE = "Search index agrees with the database (Whoosh)"
 
@@ -197,7 +200,7 @@ def _listed(items: Sequence[Any]) -> str:
 
 def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Check:
     """Every document's file against the SHA-256 recorded at ingest, and the catalog's checksum where given."""
-    check = Check("fixity", "Fixity of the archived files (SHA-256)")
+    check = Check("fixity", FIXITY_TITLE)
     try:
         catalog = {entry.id: entry for entry in read_catalog(paths.catalog)}
     except QmarchiveError as exc:
@@ -391,7 +394,7 @@ def _check_in_rollback(path: Path, statement: str) -> None:
 
 def page_counts(db: Database) -> Check:
     """Each document has exactly the pages 1..page_count, under the ids ``<document>/<page>``."""
-    check = Check("page-counts", "Pages per document (documents.page_count)")
+    check = Check("page-counts", PAGE_COUNTS_TITLE)
     numbers: dict[str, list[int]] = defaultdict(list)
     for document_id, number in db.execute("SELECT document_id, page_number FROM pages"):
         numbers[document_id].append(number)
@@ -421,7 +424,7 @@ def page_counts(db: Database) -> Check:
 
 def page_texts(db: Database) -> Check:
     """Each page's stored text against the SHA-256 taken when it was extracted."""
-    check = Check("page-texts", "Page texts (pages.text_sha256)")
+    check = Check("page-texts", PAGE_TEXTS_TITLE)
     changed: dict[str, list[str]] = defaultdict(list)
     pages = 0
     for page_id, document_id, text, recorded in db.execute("SELECT id, document_id, text, text_sha256 FROM pages ORDER BY rowid"):
@@ -491,10 +494,11 @@ def search_index_readable(index_dir: Path) -> Check:
     """Every segment of the current generation read end to end, as searches would read it: Whoosh keeps no
     checksums, and a damaged segment opens fine and fails only when a search reaches its bytes."""
     check = Check("search-index-readable", READABLE_TITLE)
-    if search.index_info(index_dir) is None:
-        check.summary = "not built"
+    try:
+        reading = integrity.read_all(index_dir)
+    except SearchIndexError:
+        check.summary = "not built"  # a warning of the next check
         return check
-    reading = integrity.read_all(index_dir)
     for damage in reading.damage:
         check.fail(damage.path, f"cannot be read ({damage.detail}); rebuild the index with '{search.REPAIR}'", "index-damaged")
     check.summary = f"{reading.segments} segment(s), {reading.documents} pages, {reading.terms} terms read"
