@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -31,11 +32,25 @@ def open_database(path: Path) -> Database:
         db.execute("PRAGMA journal_mode=WAL")
         migrations.apply(db)
     except (OSError, sqlite3.DatabaseError) as exc:
-        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):
-            raise StoreError(f"{path}: cannot write the database: its folder is read-only or not writable ({exc}); "
-                             "nothing stored was changed") from exc
+        problem = _storage_problem(path.parent)
+        if problem:
+            raise StoreError(f"{path}: cannot write the database: {problem} ({exc}); nothing stored was changed") from exc
         raise StoreError(f"{path}: cannot open the database ({exc})") from exc
     return db
+
+
+def _storage_problem(folder: Path) -> str | None:
+    """Why nothing can be written into the folder, if that is why SQLite failed (it often says only "disk I/O error")."""
+    if not folder.is_dir():
+        return None
+    if not os.access(folder, os.W_OK):
+        return "its folder is read-only or not writable"
+    if shutil.disk_usage(folder).free < FULL_BELOW:
+        return "the disk holding it is full"
+    return None
+
+
+FULL_BELOW = 1 << 20  # bytes free: less than SQLite needs for its write-ahead log and shared memory
 
 
 def checkpoint(db: Database) -> str | None:

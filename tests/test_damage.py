@@ -179,3 +179,35 @@ def test_a_read_only_index_folder_stops_ingest_and_index_with_one_line(copy: Pat
         assert any(reason in error for reason in ("Read-only file system", "its folder is read-only or not writable",
                                                   "attempt to write a readonly database")), error
         assert str(copy.index) in error and "Traceback" not in error
+
+
+def test_a_full_disk_stops_ingest_with_one_line_and_loses_nothing(copy: Paths) -> None:
+    from pdfmaker import make_pdf
+
+    from conftest import ihek_spec
+
+    extra = copy.archive / "pdf" / "nachtrag-2024.pdf"
+    make_pdf(extra, ihek_spec(title="Nachtrag 2024"))
+    kept = copy.index.parent / "index-kept"
+    shutil.copytree(copy.index, kept)
+    out = copy.index.parent
+    script = f"""
+        mount -t tmpfs -o size=8m tmpfs {copy.index}
+        cp -a {kept}/. {copy.index}/
+        {qmarchive_command(copy, "status")} > /dev/null
+        dd if=/dev/zero of={copy.index}/filler bs=4k 2> /dev/null || true
+        if {qmarchive_command(copy, "ingest", "-q", "--no-index", str(extra))} > {out}/ingest.out 2> {out}/ingest.err; then exit 9; fi
+        rm {copy.index}/filler
+        {qmarchive_command(copy, "verify")} > {out}/verify.out
+    """
+    result = in_namespace(script)
+    assert result.returncode == 0, result.stderr
+    error = (out / "ingest.err").read_text()
+    # SQLite fails when it opens the database (its shared memory needs space) or at the first write.
+    assert error in (
+        f"Error: {copy.database}: database or disk is full; nothing already stored was lost (each document is "
+        "written in one transaction)\n",
+        f"Error: {copy.database}: cannot write the database: the disk holding it is full (disk I/O error); nothing "
+        "stored was changed\n",
+    ), error
+    assert (out / "verify.out").read_text().splitlines()[-1] == "All 9 checks passed, 1 with warnings."
