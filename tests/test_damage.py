@@ -81,6 +81,15 @@ def test_a_damaged_segment_is_named_by_verify_and_search_says_how_to_repair(copy
     assert CliRunner().invoke(cli, cli_args(copy, "search", "Straße")).exit_code == 0
 
 
+def test_an_update_of_a_cut_off_index_says_how_to_repair_it(copy: Paths) -> None:
+    path = segment(copy)
+    truncate(path)
+    updated = CliRunner().invoke(cli, cli_args(copy, "index"))
+    assert updated.exit_code == 1
+    assert updated.stderr == (f"Error: {path.parent}: the search index is damaged and cannot be read (EOFError: Ran out "
+                              f"of input); {REBUILD}\n")
+
+
 @pytest.mark.parametrize("kind", DAMAGE)
 def test_a_live_server_answers_503_on_a_damaged_index_and_serves_everything_else(copy: Paths, kind: str) -> None:
     with child_server(copy.archive, copy.index, workers=2) as base, httpx.Client(base_url=base, timeout=30) as client:

@@ -379,7 +379,7 @@ def update(
                 report = _rebuild_locked(db, index_dir, progress, jobs)
                 report.reason = reason
             else:
-                report = _update_locked(db, index_dir, progress)
+                report = _updated_or_damaged(db, index_dir, progress)
             report.recovered_lock = recovered
             return report
     except OSError as exc:
@@ -388,6 +388,16 @@ def update(
             f"{where}: cannot write the search index ({exc.strerror or exc}); the index in use is unchanged. "
             "Free space or make the folder writable, then run 'qmarchive index'"
         ) from exc
+
+
+def _updated_or_damaged(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+    """An update reads the index it changes; what Whoosh raises on a damaged one becomes a named error."""
+    try:
+        return _update_locked(db, index_dir, progress)
+    except (QmarchiveError, OSError, sqlite3.Error):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged segment fails in many ways
+        raise damaged(current_generation(index_dir) or whoosh_dir(index_dir), exc) from exc
 
 
 def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
