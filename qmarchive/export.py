@@ -89,6 +89,8 @@ class Rows:
     total: int | None = None
     description: str = ""
     count: Callable[[], int] | None = field(default=None, repr=False)
+    # Search hits left out because their pages are no longer in the database (filled as rows are read).
+    missing: list[str] = field(default_factory=list)
 
     def size(self) -> int | None:
         """The number of rows, counting them (a second query) if that was not known beforehand."""
@@ -257,7 +259,7 @@ def search_rows(
     return Rows(
         name=f"suche-{slug}" if slug else "suche", columns=list(hits.COLUMNS),
         rows=(record.as_dict() for record in hits.records(db, found.hits, base_url=base_url)), total=found.total,
-        description=f"Suche ({engine}): {query}",
+        description=f"Suche ({engine}): {query}", missing=found.missing,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -131,15 +131,12 @@ class AllHits:
     total: int
     hits: Iterator[search.Hit]
     limit: int | None = None
+    # Hits the index found whose pages are no longer in the database (known once ``hits`` is read).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def capped(self) -> bool:
         return self.limit is not None and self.total > self.limit
-
-    @property
-    def count(self) -> int:
-        """How many hits ``hits`` yields."""
-        return min(self.total, self.limit) if self.limit is not None else self.total
 
 
 def all_hits(
@@ -152,13 +149,14 @@ def all_hits(
 
     def hits() -> Iterator[search.Hit]:
         given = 0
-        page, result = 1, first
-        while given < wanted and result.hits:
+        for page in range(1, -(-wanted // chunk) + 1):
+            result = first if page == 1 else search.run(
+                db, index_dir, query, engine=engine, filters=filters, page=page, pagelen=chunk
+            )
+            found.missing.extend(result.missing)
             for hit in result.hits[: wanted - given]:
                 yield hit
                 given += 1
-            page += 1
-            if given < wanted:
-                result = search.run(db, index_dir, query, engine=engine, filters=filters, page=page, pagelen=chunk)
 
-    return AllHits(total=first.total, hits=hits(), limit=limit)
+    found = AllHits(total=first.total, hits=hits(), limit=limit)
+    return found

@@ -34,7 +34,7 @@ from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
     DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url,
 )
-from qmarchive.errors import SearchIndexError
+from qmarchive.errors import SearchIndexDamagedError, SearchIndexError
 
 PATH = "/-/suche"
 ROUTE = r"^/-/suche(\.(?P<format>json|csv|excel\.csv|xlsx))?$"
@@ -59,6 +59,10 @@ _FILENAME_UNSAFE = re.compile(r"[^a-z0-9]+")
 # A download holds at most this many hits (the first, best ones), and says so if there are more.
 MAX_EXPORT_HITS = 10_000
 EXAMPLES = ("Spielplatz", '"Kinder- und Jugendarbeit"', "Beteiligung jahr:2019", "feld:bildung Kita", "Klima*")
+DAMAGED = (
+    "Der Suchindex dieses Archivs ist beschädigt und kann nicht gelesen werden. Er wird aus der Datenbank "
+    "neu gebaut mit dem Befehl „qmarchive index --rebuild“; alle anderen Seiten des Archivs sind davon nicht betroffen."
+)
 NO_INDEX = (
     "Für dieses Archiv gibt es noch keinen Suchindex. Er wird aus der Datenbank gebaut mit dem Befehl "
     "„qmarchive index“; danach funktioniert die Suche ohne Neustart."
@@ -182,6 +186,14 @@ def seconds_text(seconds: float) -> str:
     return f"in {seconds:.2f} s".replace(".", ",")
 
 
+def missing_text(missing: list[str]) -> str:
+    """Why this page of hits is shorter: pages removed from the database that the index still lists."""
+    one = len(missing) == 1
+    return (f"{len(missing)} Treffer dieser Seite ({', '.join(missing)}) {'ist' if one else 'sind'} nicht mehr in der "
+            f"Datenbank und {'wird' if one else 'werden'} nicht angezeigt: das Archiv wird gerade aktualisiert, "
+            "der Suchindex folgt in Kürze.")
+
+
 def found_text(total: int) -> str:
     if total == 0:
         return "Keine Seite gefunden"
@@ -206,6 +218,8 @@ async def suche(request, datasette) -> Response:
         params = replace(params, page=1, pagelen=hits.CHUNK)
     try:
         result, titles = await in_thread(run_search, db_path, params)
+    except SearchIndexDamagedError:
+        return await unavailable(datasette, request, params, fmt, DAMAGED, 503)
     except SearchIndexError:
         return await unavailable(datasette, request, params, fmt, NO_INDEX, 503)
     base = base_url(datasette, request)
@@ -260,6 +274,7 @@ async def json_response(datasette, result: search.SearchResult, titles: dict[str
             for name in search.FACETS
         },
         "hits": await in_thread(records),
+        "missing": result.missing,
     }
     return Response.json(data, headers=_headers(datasette))
 
@@ -376,6 +391,7 @@ async def render(
     context.update(
         result=result,
         found=found_text(result.total),
+        missing_text=missing_text(result.missing),
         documents=len(facet_counts(result, "dokument")),
         seconds=seconds_text(result.seconds),
         suggestion_url=url(q=result.suggestion) if result.suggestion else None,
