@@ -231,7 +231,7 @@ class Citation:
         if self.published:
             return [[int(part) for part in self.published.split("-")]]
         start, end = self._years()
-        if start is None:
+        if start is None or end is None:
             return []
         return [[start]] if start == end else [[start], [end]]
 

@@ -456,7 +456,7 @@ def search_command(ctx: click.Context, query: str, limit: int, page: int, engine
     jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, titel:…, abschnitt:….
     """
     paths: Paths = ctx.obj
-    fmt = _format(ctx, fmt, "text")
+    fmt = _format(ctx, fmt, "text") or "text"
     db = store.open_read_only(paths.database)
     result = search.run(db, paths.index, query, engine=engine, filters=filters, page=page, pagelen=limit)
     if fmt != "text":
@@ -794,6 +794,7 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         limit = export.SQL_TIME_LIMIT if time_limit is None else time_limit
         source = export.sql_rows(db, sql, dict(params), time_limit=limit)
     else:
+        assert query is not None  # exactly one of the three, checked above
         source = export.search_rows(db, paths.index, query, engine=engine, filters=filters, base_url=base_url)
     info = [
         ("Quelle", source.description),

@@ -134,7 +134,7 @@ def table_rows(db: Database, table: str, *, base_url: str | None = None) -> Rows
     name = quote_identifier(table)
     order = TABLE_ORDER.get(table)
     if order is None and table in db.table_names():
-        pks = db[table].pks
+        pks = db.table(table).pks
         order = ", ".join(quote_identifier(pk) if pk != "rowid" else "rowid" for pk in pks)
     sql = f"SELECT * FROM {name}" + (f" ORDER BY {order}" if order else "")
     cursor = _execute(db, sql)

@@ -133,7 +133,7 @@ class CompoundSplitter:
         return {"zipf": self.zipf, "stem_zipf": self._stem_zipf}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["zipf"], state["stem_zipf"])
+        CompoundSplitter.__init__(self, state["zipf"], state["stem_zipf"])
 
     @staticmethod
     def _common_enough(part: str, zipf: float | None) -> float | None:

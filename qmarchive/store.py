@@ -133,11 +133,11 @@ def write_document(
             )
             db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
             db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
-            db["documents"].upsert(document, pk="id")
-            db["pages"].insert_all(pages)
-            db["sections"].insert_all(sections)
+            db.table("documents").upsert(document, pk="id")
+            db.table("pages").insert_all(pages)
+            db.table("sections").insert_all(sections)
             _write_topics(db)
-            db["page_topics"].insert_all(page_topics)
+            db.table("page_topics").insert_all(page_topics)
             if provenance is not None:
                 _replace_provenance(db, document["id"], provenance)
     except sqlite3.Error as exc:
@@ -156,7 +156,7 @@ def _add_version(db: Database, document_id: str, version: dict[str, Any]) -> Non
         "WHERE document_id = ? AND replaced_at IS NULL",
         [version["accepted_at"], document_id, document_id],
     )
-    db["document_versions"].insert({**version, "document_id": document_id, "version": (latest or 0) + 1})
+    db.table("document_versions").insert({**version, "document_id": document_id, "version": (latest or 0) + 1})
 
 
 def set_kept_file(db: Database, document_id: str, version: int, kept_file: str) -> None:
@@ -183,7 +183,7 @@ def replace_all_page_topics(db: Database, page_topics: Iterable[dict[str, Any]])
         with db.atomic():
             db.execute("DELETE FROM page_topics")
             _write_topics(db)
-            db["page_topics"].insert_all(page_topics)
+            db.table("page_topics").insert_all(page_topics)
     except sqlite3.Error as exc:
         raise StoreError(f"page topics were not replaced, the previous ones are kept ({exc})") from exc
 
@@ -194,7 +194,7 @@ def _write_topics(db: Database) -> None:
     db.execute(
         f"DELETE FROM topics WHERE id NOT IN ({', '.join('?' for _ in rows)})", [row["id"] for row in rows]
     )
-    db["topics"].upsert_all(rows, pk="id")
+    db.table("topics").upsert_all(rows, pk="id")
 
 
 class StoredVersion(NamedTuple):
@@ -220,7 +220,7 @@ def stored_version(db: Database, document_id: str) -> StoredVersion | None:
 def cache_ocr(db: Database, row: dict[str, Any]) -> None:
     """Keep one page's OCR result at once, apart from its document, so that no OCR is lost to an interrupted run."""
     with db.atomic():
-        db["ocr_cache"].upsert({"created_at": now(), **row}, pk=("content_sha256", "pipeline"))
+        db.table("ocr_cache").upsert({"created_at": now(), **row}, pk=("content_sha256", "pipeline"))
 
 
 def cached_ocr(db: Database, content_hashes: Iterable[str], pipeline: str) -> dict[str, dict[str, Any]]:
@@ -244,7 +244,7 @@ def update_document(
 ) -> None:
     """Update catalog fields (and provenance rows, unless None) of a stored document without touching its pages."""
     with db.atomic():
-        db["documents"].update(document_id, values)
+        db.table("documents").update(document_id, values)
         if provenance is not None:
             _replace_provenance(db, document_id, provenance)
 
@@ -252,24 +252,26 @@ def update_document(
 def _replace_provenance(db: Database, document_id: str, rows: Iterable[dict[str, Any]]) -> None:
     """The document's download history as the provenance log has it now (callers hold the transaction)."""
     db.execute("DELETE FROM provenance WHERE document_id = ?", [document_id])
-    db["provenance"].insert_all({**row, "document_id": document_id} for row in rows)
+    db.table("provenance").insert_all({**row, "document_id": document_id} for row in rows)
 
 
 def start_run(db: Database, archive: Path, extractor: str) -> int:
     with db.atomic():
-        return db["ingest_runs"].insert(
+        run_id = db.table("ingest_runs").insert(
             {"started_at": now(), "archive": str(archive.resolve()), "extractor": extractor}
         ).last_pk
+    assert isinstance(run_id, int)
+    return run_id
 
 
 def log_result(db: Database, run_id: int, entry: dict[str, Any]) -> None:
     with db.atomic():
-        db["ingest_log"].insert({"run_id": run_id, "logged_at": now(), **entry})
+        db.table("ingest_log").insert({"run_id": run_id, "logged_at": now(), **entry})
 
 
 def finish_run(db: Database, run_id: int, counts: dict[str, int]) -> None:
     with db.atomic():
-        db["ingest_runs"].update(run_id, {"finished_at": now(), **counts})
+        db.table("ingest_runs").update(run_id, {"finished_at": now(), **counts})
 
 
 def summary(db: Database) -> dict[str, Any]:

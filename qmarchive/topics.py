@@ -355,7 +355,8 @@ def _keyword_hits(matchers: _Matchers, folded: str, window: int) -> int:
     if matchers.phrases:
         found += [(bisect.bisect_right(word_starts, m.start()) - 1, m.group(0)) for m in matchers.phrases.finditer(text)]
     found.sort()
-    best, first, in_window = 0, 0, Counter()
+    best, first = 0, 0
+    in_window: Counter[str] = Counter()
     for position, keyword in found:
         in_window[keyword] += 1
         while position - found[first][0] >= window:

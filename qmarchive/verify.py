@@ -291,10 +291,10 @@ def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, en
                       f"accept it as a new version with 'qmarchive ingest --replace {document_id}'")
         check.fail(path, f"SHA-256 {_short(digest)} differs from the {_short(recorded)} recorded at ingest "
                    f"(document {document_id}): {advice}", "changed", document_id)
-    if catalogued and catalogued != recorded and catalogued != digest:
+    if entry and catalogued and catalogued != recorded and catalogued != digest:
         check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
                    f"file's {_short(digest)}; correct the catalog or restore the file", "catalog-mismatch", document_id)
-    elif catalogued and catalogued != recorded:
+    elif entry and catalogued and catalogued != recorded:
         check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
                    f"{_short(recorded)} recorded at ingest", "catalog-mismatch", document_id)
 

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import unicodedata
+from typing import Literal
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ class ByteRange:
         return self.end - self.start + 1
 
 
-def parse_range(header: str | None, size: int) -> ByteRange | None | bool:
+def parse_range(header: str | None, size: int) -> ByteRange | None | Literal[False]:
     """The one byte range asked for; None for the whole file; False if it cannot be satisfied.
 
     Several ranges at once are answered with the whole file, as RFC 9110 allows.

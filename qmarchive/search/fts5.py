@@ -63,7 +63,8 @@ def search(
 
 
 def _where(filters: dict[str, list[str]]) -> tuple[str, list[str]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[str] = []
     for name, values in filters.items():
         clauses.append("(" + " OR ".join([_FILTER_SQL[name]] * len(values)) + ")")
         if name == "feld":
