@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from qmarchive import cite, page_images, page_view, search
-from qmarchive.datasette_plugin.common import DATABASE, base_url, database_path, in_thread, page_url, read_only, zitat_url
+from qmarchive.datasette_plugin.common import (
+    DATABASE, base_url, database_path, image_url, in_thread, page_url, read_only, seite_url, zitat_url,
+)
 from qmarchive.datasette_plugin.common import pdf_url as document_pdf_url
 from qmarchive.datasette_plugin.pdf import archive_dirs, open_archived
 from qmarchive.datasette_plugin.suche import PATH as SUCHE_PATH
@@ -37,15 +39,6 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # A placeholder may give way to the image (a file restored, a failure retried): browsers ask again in an hour.
 PLACEHOLDER_CACHE = "public, max-age=3600"
 NO_MARKS = "Die Suchwörter können hier nicht markiert werden: Für dieses Archiv gibt es noch keinen Suchindex."
-
-
-def seite_url(datasette, document_id: str, page_number: int, q: str = "") -> str:
-    url = datasette.urls.path(f"/-/seite/{quote(document_id, safe='')}/{page_number}")
-    return f"{url}?{urlencode({'q': q})}" if q else url
-
-
-def image_url(datasette, document_id: str, page_number: int, sha256: str, size: str) -> str:
-    return datasette.urls.path(f"/-/seitenbild/{quote(document_id, safe='')}/{page_number}/{sha256[:16]}/{size}.webp")
 
 
 class ServedLinks:
