@@ -33,6 +33,7 @@ RENDER_VERSION = 1
 CACHE_DIR = "pages"
 # At most this many pixels per image (a page 1200 px wide and 3333 px tall), whatever the page's shape.
 MAX_PIXELS = 4_000_000
+MAX_SIDE = 16_383  # WebP's limit
 TIME_LIMIT = 10.0
 MEMORY_MB = 1024
 WORKERS = 2
@@ -104,7 +105,8 @@ def ensure(
 
 
 def render(pdf: Path | io.BufferedIOBase, page_number: int, width: int, *, max_pixels: int = MAX_PIXELS) -> bytes:
-    """One page (1-based) as WebP, ``width`` pixels wide unless that would exceed ``max_pixels``."""
+    """One page (1-based) as WebP, ``width`` pixels wide unless that would exceed ``max_pixels`` or WebP's
+    largest side."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
@@ -116,7 +118,8 @@ def render(pdf: Path | io.BufferedIOBase, page_number: int, width: int, *, max_p
             points_wide, points_high = page.get_size()
             if points_wide <= 0 or points_high <= 0:
                 raise ValueError(f"page {page_number} has no area ({points_wide:g} × {points_high:g} pt)")
-            scale = min(width / points_wide, math.sqrt(max_pixels / (points_wide * points_high)))
+            scale = min(width / points_wide, math.sqrt(max_pixels / (points_wide * points_high)),
+                        MAX_SIDE / max(points_wide, points_high))
             image = page.render(scale=scale).to_pil()
         finally:
             page.close()
