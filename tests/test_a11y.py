@@ -24,9 +24,14 @@ PLUGIN_PAGES = [
     "/-/zitat/muster-abschlussplan-2024",
     "/-/zitat/unbekannt",
     ROW,
+    "/-/seite/muster-abschlussplan-2024/10",
+    "/-/seite/muster-abschlussplan-2024/10?q=Bewohner",
+    "/-/seite/muster-abschlussplan-2024/1",  # the first page: no previous one
 ]
 DATASETTE_PAGES = ["/", "/qmarchive/suche?q=Kita"]
-PHONE_PAGES = ["/-/suche?q=Spielplatz", "/-/zitat/muster-abschlussplan-2024/10", ROW]  # also 400 px wide
+PHONE_PAGES = [
+    "/-/suche?q=Spielplatz", "/-/zitat/muster-abschlussplan-2024/10", ROW, "/-/seite/muster-abschlussplan-2024/10?q=Bewohner",
+]  # also 400 px wide
 BLOCKING = {"serious", "critical"}
 
 
@@ -83,4 +88,15 @@ def test_search_by_keyboard_alone(page) -> None:
     outline = first_hit.evaluate("link => getComputedStyle(link).outlineStyle")
     assert outline != "none"  # the focus is visible
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/qmarchive/pages/"))
+    page.wait_for_url(re.compile(r"/-/seite/muster-[a-z0-9-]+/\d+\?q=Quartiersrat$"))
+    number = int(re.search(r"/(\d+)\?", page.url).group(1))
+    next_page = page.locator(".qm-blaettern a[rel=next]").first
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if next_page.evaluate("link => link === document.activeElement"):
+            break
+    else:
+        pytest.fail("the link to the next page cannot be reached with the Tab key")
+    assert next_page.evaluate("link => getComputedStyle(link).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/-/seite/muster-[a-z0-9-]+/{number + 1}\?q=Quartiersrat$"))
