@@ -92,11 +92,15 @@ def ensure(
     if found is not None:
         return found
     target = cache_file(index_dir, sha256, page_number, size)
-    with _lock_for(target), _slots:
-        found = cached(index_dir, sha256, page_number, size)  # rendered by another request meanwhile
-        if found is not None:
-            return found
-        failure = _render_in_child(pdf, page_number, SIZES[size], target, timeout, memory_mb)
+    try:
+        with _lock_for(target), _slots:
+            found = cached(index_dir, sha256, page_number, size)  # rendered by another request meanwhile
+            if found is not None:
+                return found
+            failure = _render_in_child(pdf, page_number, SIZES[size], target, timeout, memory_mb)
+    finally:
+        with _locks_guard:
+            _locks.pop(target, None)  # a later request finds the file (or the failure) and needs no lock
     if failure is None:
         return PageImage(target, etag(sha256, page_number, size), rendered=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,9 @@ means the same picture and is cached as immutable; a URL of a replaced file redi
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,6 +40,7 @@ TEMPLATE = "seite.html"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A placeholder may give way to the image (a file restored, a failure retried): browsers ask again in an hour.
 PLACEHOLDER_CACHE = "public, max-age=3600"
+_slots_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 NO_MARKS = "Die Suchwörter können hier nicht markiert werden: Für dieses Archiv gibt es noch keinen Suchindex."
 
 
@@ -136,7 +139,8 @@ async def seitenbild(request, datasette) -> Response:
             return _placeholder(request, label, f'"{sha256[:16]}-{number}-{size}-datei-fehlt"')
         fd, _ = opened
         try:
-            found = await in_thread(page_images.ensure, index_dir, fd, sha256, number, size)
+            async with _render_slots():  # renders wait here, not in the thread pool other requests need
+                found = await in_thread(page_images.ensure, index_dir, fd, sha256, number, size)
         finally:
             os.close(fd)
     if found.path is None:
@@ -146,6 +150,14 @@ async def seitenbild(request, datasette) -> Response:
         return Response("", status=304, headers=headers)
     body = await in_thread(found.path.read_bytes)
     return Response(body, content_type=page_images.MEDIA_TYPE, headers=headers)
+
+
+def _render_slots() -> asyncio.Semaphore:
+    """The running event loop's limit of images rendered at once."""
+    loop = asyncio.get_running_loop()
+    if loop not in _slots_by_loop:
+        _slots_by_loop[loop] = asyncio.Semaphore(page_images.WORKERS)
+    return _slots_by_loop[loop]
 
 
 def _not_modified(request, etag: str) -> bool:
