@@ -138,5 +138,9 @@ def context(
         "zitat_url": links.zitat(document_id, number),
         "row_url": links.row(page_id),
         "row_json_url": links.row_json(page_id),
+        # Set by a caller that comes from a search: its words, notes about marking them, the way back.
+        "q": "",
+        "notes": [],
+        "suche_url": None,
     }
 
