@@ -51,6 +51,32 @@ def alt_text(page_label: str, heading: str | None) -> str:
     return f"Seite {page_label} als Bild" + (f": {heading}" if heading else "")
 
 
+# A line at least this share of the page's typical line (the median of its lines of 40 characters or more;
+# joined hyphenations make a few much longer) ran to the full measure: its break was the layout's.
+FULL_LINE = 0.8
+_LONG = 40
+_ITEM_START = ("•", "–", "-", "▪", "·")
+
+
+def reflow(text: str) -> str:
+    """The page's lines joined into paragraphs for reading width: a line that runs to the full measure goes
+    on in the next one; a short line (heading, a paragraph's end), a line ending in ':', a line before a list
+    item and a sentence's end before a short line without a full stop (a heading) keep their break. Only line breaks become spaces, so every character keeps its position."""
+    lines = text.split("\n")
+    long = sorted(len(line) for line in lines if len(line) >= _LONG)
+    if not long:
+        return text
+    full = FULL_LINE * long[len(long) // 2]
+    joined = []
+    for line, following in zip(lines, lines[1:]):
+        heading_next = line.rstrip().endswith((".", "!", "?")) and len(following) < full \
+            and not following.rstrip().endswith((".", ",", ";", "!", "?"))
+        soft = len(line) >= full and line.strip() and following.strip() and not line.rstrip().endswith(":") \
+            and not following.lstrip().startswith(_ITEM_START) and not heading_next
+        joined.append(line + (" " if soft else "\n"))
+    return "".join(joined) + lines[-1]
+
+
 def first_headings(db: Database, page_ids: list[str]) -> dict[str, str]:
     """Each page's first heading: the first section that starts on it, else the section it belongs to."""
     if not page_ids:
@@ -96,6 +122,7 @@ def context(
     labels = {n: page_label or str(n) for n, page_label in db.execute(
         "SELECT page_number, page_label FROM pages WHERE document_id = ?", [document_id])}
     heading = first_headings(db, [page_id]).get(page_id)
+    text = reflow(text)
     marked = mark(text) if mark is not None and text else None
     pdf_url = links.pdf(document_id, number)
     if pdf_words:

@@ -40,8 +40,8 @@ async def test_page_view_shows_the_page_with_its_neighbours_contents_and_citatio
     sha = hashlib.sha256((built.archive / "pdf" / "ihek-2019-2021.pdf").read_bytes()).hexdigest()
     assert (f'<img src="/-/seitenbild/ihek-2019-2021/2/{sha[:16]}/gross.webp" alt="Seite 2 als Bild: Handlungsfelder" '
             'width="1200" height="1697">') in page
-    assert ('<div class="qm-lesetext">Öffentlicher Raum\nDie Spielplatzsanierung an der Straße wird finanziert.\n'
-            "Bewohner:innen und Bewohner*innen beteiligen sich.</div>") in page
+    assert ('<div class="qm-lesetext">Öffentlicher Raum\nDie Spielplatzsanierung an der Straße wird finanziert. '
+            "Bewohner:innen und Bewohner*innen beteiligen sich.</div>") in page  # two full lines joined
     assert "<mark>" not in page and "qm-hinweis" not in page
     assert ('<p id="qm-zitat-text">Bezirksamt Marzahn-Hellersdorf (2019–2021): IHEK 2019–2021. Berlin, S. 2. '
             "Online: https://archiv.example.org/-/zitat/ihek-2019-2021/2") in page
@@ -204,3 +204,20 @@ async def test_image_of_a_replaced_version_redirects_and_unknown_is_404(ds) -> N
     for path in (url.replace("/1/", "/9/"), url.replace("ihek-2019-2021", "unbekannt"), url.replace("gross", "riesig")):
         assert (await ds.client.get(path)).status_code == 404
     assert (await ds.client.post(url)).status_code == 405
+
+
+def test_reflow_joins_lines_the_layout_broke_and_keeps_the_rest() -> None:
+    measure = "x" * 60
+    text = "\n".join([
+        f"{measure} eine Zeile läuft", f"{measure} weiter und endet.", "Überschrift",
+        f"{measure} Aufzählung folgt:", "• erster Punkt", "• zweiter Punkt",
+        f"{measure} ein Satz, der", "kurz endet.", "", "Nach der Leerzeile.",
+    ])
+    reflowed = page_view.reflow(text)
+    assert len(reflowed) == len(text)  # marks found on it stand where they stood
+    assert reflowed.split("\n") == [
+        f"{measure} eine Zeile läuft {measure} weiter und endet.", "Überschrift",
+        f"{measure} Aufzählung folgt:", "• erster Punkt", "• zweiter Punkt",
+        f"{measure} ein Satz, der kurz endet.", "", "Nach der Leerzeile.",
+    ]
+    assert page_view.reflow("Kurz\nText") == "Kurz\nText"
