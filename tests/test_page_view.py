@@ -40,8 +40,8 @@ async def test_page_view_shows_the_page_with_its_neighbours_contents_and_citatio
     sha = hashlib.sha256((built.archive / "pdf" / "ihek-2019-2021.pdf").read_bytes()).hexdigest()
     assert (f'<img src="/-/seitenbild/ihek-2019-2021/2/{sha[:16]}/gross.webp" alt="Seite 2 als Bild: Handlungsfelder" '
             'width="1200" height="1697">') in page
-    assert ('<div class="qm-lesetext">Öffentlicher Raum\nDie Spielplatzsanierung an der Straße wird finanziert. '
-            "Bewohner:innen und Bewohner*innen beteiligen sich.</div>") in page  # two full lines joined
+    assert ('<div class="qm-lesetext"><p>Öffentlicher Raum</p><p>Die Spielplatzsanierung an der Straße wird finanziert. '
+            "Bewohner:innen und Bewohner*innen beteiligen sich.</p></div>") in page  # two full lines joined
     assert "<mark>" not in page and "qm-hinweis" not in page
     assert ('<p id="qm-zitat-text">Bezirksamt Marzahn-Hellersdorf (2019–2021): IHEK 2019–2021. Berlin, S. 2. '
             "Online: https://archiv.example.org/-/zitat/ihek-2019-2021/2") in page
