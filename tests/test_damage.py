@@ -17,7 +17,7 @@ from conftest import cli_args
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
-from qmarchive.serve import child_server
+from harness import child_server
 
 REBUILD = "rebuild it from the database with 'qmarchive index --rebuild'"
 

@@ -17,6 +17,7 @@ from qmarchive import cite, store
 from qmarchive.errors import CitationError, ConfigError
 
 DATABASE = "qmarchive"
+NO_ARCHIVE = "Diese Datasette stellt kein qmarchive-Archiv bereit."
 T = TypeVar("T")
 
 

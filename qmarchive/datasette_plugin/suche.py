@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from qmarchive import export, hits, page_view, search, topics
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
-    DATABASE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
+    DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
 )
 from qmarchive.errors import SearchIndexDamagedError, SearchIndexError
 
@@ -224,7 +224,7 @@ async def suche(request, datasette) -> Response:
     params = Params.from_args(request.args)
     db_path = database_path(datasette)
     if db_path is None:
-        return await unavailable(datasette, request, params, fmt, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
+        return await unavailable(datasette, request, params, fmt, NO_ARCHIVE, 404)
     if fmt in ("csv", "excel.csv", "xlsx"):
         params = replace(params, page=1, pagelen=hits.CHUNK)
     try:
