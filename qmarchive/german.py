@@ -88,7 +88,8 @@ def gender_neutral(word: str) -> str:
 
 
 def fold(word: str) -> str:
-    """Case, ligatures, ß: the form a word is compared in before stemming."""
+    """Case, ligatures, ß, compatibility characters (m² → m2): the form words are compared in, before stemming
+    and when texts are matched."""
     return unicodedata.normalize("NFKC", word).casefold()
 
 

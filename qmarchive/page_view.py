@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.cite import Citation
 from qmarchive.pagelabels import locator
-from qmarchive.search.results import period
+from qmarchive.cite import period
 
 
 class Links(Protocol):

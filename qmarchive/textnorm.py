@@ -119,11 +119,6 @@ def _fold_presentation_forms(text: str) -> str:
 _PRESENTATION_FORM = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
-def search_form(text: str) -> str:
-    """The form used for matching: NFKC (m² → m2, ½ → 1⁄2) and case-folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
 def hyphenated_compounds(texts: Iterable[str]) -> set[str]:
     """Compounds written with a hyphen inside a line ("Kita-Ausbau"), lower-cased.
 
