@@ -37,6 +37,7 @@ from sqlite_utils import Database
 from qmarchive import hits
 from qmarchive.serve import SETTINGS
 from qmarchive.errors import ExportError
+from qmarchive.progress import Advance
 
 FORMATS = ("csv", "csv-excel", "xlsx", "json")
 MEDIA_TYPES = {
@@ -76,7 +77,6 @@ _OOXML_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x0d\x0e-\x1f\ufffe\uffff\ud800-\udf
 _SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 Row = Mapping[str, Any] | Sequence[Any]
-Progress = Callable[[int], None]
 
 
 @dataclass
@@ -307,7 +307,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _counted(rows: Iterable[Row], progress: Progress | None) -> Iterator[Row]:
+def _counted(rows: Iterable[Row], progress: Advance | None) -> Iterator[Row]:
     pending = 0
     for row in rows:
         yield row
@@ -320,7 +320,7 @@ def _counted(rows: Iterable[Row], progress: Progress | None) -> Iterator[Row]:
 
 
 def write_csv(
-    columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Progress | None = None, excel: bool = False,
+    columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Advance | None = None, excel: bool = False,
 ) -> int:
     """RFC 4180 CSV, UTF-8 (the caller opens ``out`` with ``newline=""``): for programs. With ``excel``, CSV
     für Excel: a byte order mark, ``;`` between fields and formulas kept as text (:func:`excel_text`)."""
@@ -353,7 +353,7 @@ def csv_writer(fmt: str) -> Callable[..., int]:
     return partial(write_csv, excel=fmt == "csv-excel")
 
 
-def write_json(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Progress | None = None) -> int:
+def write_json(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Advance | None = None) -> int:
     """A JSON array of objects, written one object at a time; bytes as Datasette writes them."""
     n = 0
     out.write("[")
@@ -380,7 +380,7 @@ def write_xlsx(
     *,
     title: str = "Export",
     info: Sequence[tuple[str, Any]] = (),
-    progress: Progress | None = None,
+    progress: Advance | None = None,
 ) -> int:
     """An Excel workbook: bold frozen header, widths from the first rows, every string a text cell.
 
@@ -480,7 +480,7 @@ def export(
     output: Path | IO[str],
     *,
     info: Sequence[tuple[str, Any]] = (),
-    progress: Progress | None = None,
+    progress: Advance | None = None,
 ) -> Report:
     """Write a row source to a file (complete or not at all: it is written beside it, then renamed) or,
     for CSV and JSON, to an open text stream."""

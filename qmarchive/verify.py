@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -29,12 +29,11 @@ from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlist
 from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError, StoreError
 from qmarchive.versions import VERSIONS_DIR, file_digest
 from qmarchive.migrations import FTS_INDEXES
-from qmarchive.paths import Paths, locate
+from qmarchive.paths import Paths, document_path
+from qmarchive.progress import Wrap
 
 Status = Literal["ok", "warning", "failed"]
-T = TypeVar("T")
 # Wraps a list of items (with a label) to show progress while they are worked on; the caller's concern.
-Progress = Callable[[Sequence[T], str], Iterable[T]]
 
 # How many pages or rows a finding lists by id before it only counts the rest.
 LISTED = 10
@@ -119,7 +118,7 @@ class Report:
         }
 
 
-def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = None) -> Report:
+def run(paths: Paths, *, search_index: bool = True, progress: Wrap | None = None) -> Report:
     """Run every check; ``progress`` wraps the list of documents whose files are hashed."""
     if not paths.database.is_file():
         raise StoreError(f"{paths.database}: no database yet; run 'qmarchive ingest' first")
@@ -176,13 +175,6 @@ def fts_title(name: str) -> str:
     return f"Full-text index {name} (FTS5 integrity-check)"
 
 
-def document_path(archive: Path, file: str) -> Path:
-    """Where a document's file lives: catalogued files relative to the archive, files ingested from
-    elsewhere at their absolute path."""
-    path = Path(file)
-    return path if path.is_absolute() else locate(archive, file)
-
-
 def _short(sha256: str | None) -> str:
     return f"{sha256[:12]}…" if sha256 else "(none)"
 
@@ -195,7 +187,7 @@ def _listed(items: Sequence[Any]) -> str:
 # -- fixity ---------------------------------------------------------------------------------------------
 
 
-def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Check:
+def fixity(db: Database, paths: Paths, progress: Wrap | None = None) -> Check:
     """Every document's file against its archived version's SHA-256 (whatever the catalog says), the catalog's
     checksum where given, the kept copy of every version, and PDFs under ``pdf/`` that no catalog row names."""
     check = Check("fixity", FIXITY_TITLE)
