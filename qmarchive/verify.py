@@ -33,8 +33,6 @@ from qmarchive.paths import Paths, document_path
 from qmarchive.progress import Wrap
 
 Status = Literal["ok", "warning", "failed"]
-# Wraps a list of items (with a label) to show progress while they are worked on; the caller's concern.
-
 # How many pages or rows a finding lists by id before it only counts the rest.
 LISTED = 10
 
