@@ -12,6 +12,8 @@ from browser import ARTIFACTS, chromium, record_errors
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def context(live_samples: str) -> Iterator:
