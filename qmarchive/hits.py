@@ -2,7 +2,7 @@
 ``/-/suche.json/.csv/.xlsx`` all write :data:`COLUMNS` from :func:`records`.
 
 A hit carries where it is (page id, document, printed page and the locator a citation states), what it
-is (title, type, period, section, topics), why it was found (the snippet as plain text, the score) and how
+is (title, type, period, section, topics, whether its text came from OCR), why it was found (the snippet as plain text, the score) and how
 to cite and open it (citation, page URL, PDF URL; relative unless a base URL is given).
 """
 
@@ -42,6 +42,7 @@ class HitRecord:
     page: str  # the locator a citation states: "S. 3 (PDF-Seite 9)", "PDF-Seite 9"
     section: str | None
     topics: str  # the page's Handlungsfelder, "; " between them
+    ocr: bool  # the page's text was read by OCR (Tesseract)
     snippet: str  # plain text, one line
     score: float
     zitat: str  # the page's German citation ("" if the page cannot be cited)
@@ -93,7 +94,7 @@ def _records(db: Database, hits: list[search.Hit], base_url: str | None) -> Iter
         yield HitRecord(
             rank=hit.rank, page_id=hit.page_id, document_id=hit.document_id, title=hit.title, doc_type=hit.doc_type,
             period=hit.period, page_number=hit.page_number, page_label=known, page=hit.page_locator,
-            section=hit.section, topics="; ".join(names.get(t, t) for t in page_topics.get(hit.page_id, [])),
+            section=hit.section, topics="; ".join(names.get(t, t) for t in page_topics.get(hit.page_id, [])), ocr=hit.ocr,
             snippet=one_line(hit.snippet), score=hit.score, zitat=citation_text(db, hit.page_id, base_url),
             url=page_url(hit.page_id, base_url), pdf_url=pdf_url(hit.document_id, hit.page_number, base_url),
         )

@@ -17,7 +17,7 @@ from harness import child_server
 # The columns of every search hit export (qmarchive.hits.COLUMNS): CLI, export --search and /-/suche.*.
 HIT_COLUMNS = [
     "rank", "page_id", "document_id", "title", "doc_type", "period", "page_number", "page_label", "page", "section",
-    "topics", "snippet", "score", "zitat", "url", "pdf_url",
+    "topics", "ocr", "snippet", "score", "zitat", "url", "pdf_url",
 ]
 
 BODIES = [

@@ -85,6 +85,13 @@ def decompression_bomb(megabytes: int = 300) -> bytes:
     ])
 
 
+def slow_drawing(operations: int = 3_000_000) -> bytes:
+    """Very many tiny text operations on one page, compressed to a small file: slow to draw (and to read as
+    text, which takes 1.5 GB per 3 million operations)."""
+    ops = b"BT /F1 1 Tf (a) Tj ET\n" * operations
+    return text_page_pdf(ops, compress=True)
+
+
 def slow_page(fan_out: int = 44, levels: int = 5) -> bytes:
     """A 6 KB page that takes minutes of CPU but no memory to read: its resources name ``fan_out`` times the
     same Form XObject, whose resources name the next one ``fan_out`` times, ``levels`` deep. Nothing is
