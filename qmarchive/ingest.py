@@ -34,7 +34,7 @@ from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool,
 
 Status = Literal["ingested", "unchanged", "failed", "missing"]
 CATALOG_COLUMNS = (
-    "area", "title", "doc_type", "period_start", "period_end", "published", "publisher",
+    "area", "place", "title", "doc_type", "period_start", "period_end", "published", "publisher",
     "license", "notes", "source_url", "landing_url",
 )  # fmt: skip
 _PLACEHOLDER_TITLES = {"untitled", "unbenannt", "ohne titel", "titel", "title", "dokument1", "document1"}

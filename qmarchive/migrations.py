@@ -232,3 +232,13 @@ def m004_ocr(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m009_place(db: Database) -> None:
+    """The place a document belongs to (the catalog's ``place``), named in citations and Dublin Core.
+
+    Left empty for stored documents: the next ingest fills it from the catalog, and a document
+    without a place is cited without one.
+    """
+    db.execute("ALTER TABLE documents ADD COLUMN place TEXT")
