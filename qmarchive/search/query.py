@@ -16,6 +16,7 @@ from whoosh.searching import Results
 
 from qmarchive import german
 from qmarchive.search import facets, matches
+from qmarchive.search import filters as field_filters
 from qmarchive.search.lifecycle import current_searcher
 from qmarchive.search.schema import wildcard_query
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
@@ -70,7 +71,6 @@ def _parser(schema) -> QueryParser:
 
 def parse(schema, text: str) -> wq.Query:
     """Never fails: what the parser cannot read is searched as plain words."""
-    text = text[:MAX_QUERY_CHARS]
     try:
         parsed = _parser(schema).parse(text)
     except Exception:  # noqa: BLE001 - the parser raises many kinds of errors on odd input
@@ -83,7 +83,6 @@ def parse(schema, text: str) -> wq.Query:
 
 def phrase_bonus(schema, text: str) -> wq.Query | None:
     """Plain words typed together rank higher where they stand together: "Nachbarschaft und Beteiligung"."""
-    text = text[:MAX_QUERY_CHARS]
     if not (_ONLY_WORDS.match(text) and len(text.split()) > 1):
         return None
     phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
@@ -120,8 +119,9 @@ def _has_errors(q: wq.Query) -> bool:
 
 
 def _filter_query(filters: dict[str, list[str]]) -> wq.Query | None:
+    """Filters already resolved to index terms (qmarchive.search.filters)."""
     clauses = [
-        wq.Or([wq.Term(field, value.lower() if field in ("feld", "gebiet") else value) for value in values])
+        wq.Or([wq.Term(field, value) for value in values])
         for field, values in filters.items()
         if values and field in FACETS
     ]
@@ -139,10 +139,10 @@ def search(
 ) -> SearchResult:
     started = time.perf_counter()
     page = max(page, 1)
-    filters = {k: v for k, v in (filters or {}).items() if v}
     searcher = current_searcher(index_dir)
+    filters = field_filters.resolve(searcher, {k: v for k, v in (filters or {}).items() if v})
     try:
-        results = _run(searcher, text, parse(searcher.schema, text), filters, page, pagelen)
+        results = _run(searcher, text, field_filters.resolve_query(searcher, parse(searcher.schema, text)), filters, page, pagelen)
     except QueryError:  # e.g. a phrase on a field without positions: search the plain words
         plain = " ".join(w for w, _, _ in german.words(text))
         results = _run(searcher, plain, parse(searcher.schema, plain), filters, page, pagelen)
@@ -227,5 +227,5 @@ def _suggest(searcher, text: str) -> str | None:
                 return found[0].capitalize() if word[0].isupper() else found[0]
         return word
 
-    suggestion = _PLAIN_WORD.sub(replace, text[:MAX_QUERY_CHARS])
+    suggestion = _PLAIN_WORD.sub(replace, text)
     return suggestion if changed else None
