@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from conftest import cli_args, ihek_spec
-from pdfmaker import make_pdf, running_pages
+from conftest import cli_args, ihek_spec, write_catalog
+from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive import search
 from qmarchive.cli import cli
 from qmarchive.errors import FilterValueError, QueryTooLongError
@@ -340,3 +340,40 @@ def test_cli_refuses_unknown_filter_values_and_overlong_queries_in_english(built
     assert by_label.exit_code == 0
     assert [hit["page_id"] for hit in json.loads(by_label.output)] == [hit["page_id"] for hit in json.loads(
         run(built, "search", "Straße", "--filter", "typ=ihek", "--json").output)] != []
+
+
+@pytest.fixture(scope="module")
+def titled(tmp_path_factory) -> Paths:
+    """A document whose title names what only two of its pages treat, and one with another title."""
+    root = tmp_path_factory.mktemp("titled")
+    paths = Paths(archive=root / "archive", index=root / "index")
+    (paths.archive / "pdf").mkdir(parents=True)
+    make_pdf(paths.archive / "pdf" / "zauberwald.pdf", Spec(
+        pages=[["Einleitung", "Das Heft stellt die Arbeit im Kiez vor."],
+               ["Ein grüner Zauberwald entsteht am Platz."],
+               ["Der Zauberwald ist noch klein."],
+               ["Ausblick", "Im nächsten Jahr geht es weiter."]],
+        outline=[("Grüner Zauberwald", 0, 0)], title="Grüner Zauberwald im Kiez"))
+    make_pdf(paths.archive / "pdf" / "anderes.pdf", Spec(pages=[["Der Zauberwald ist noch klein."]], title="Anderes Heft"))
+    write_catalog(paths.archive, [
+        {"id": "zauberwald", "title": "Grüner Zauberwald im Kiez", "doc_type": "broschuere", "file": "pdf/zauberwald.pdf"},
+        {"id": "anderes", "title": "Anderes Heft", "doc_type": "broschuere", "file": "pdf/anderes.pdf"},
+    ])
+    result = run(paths, "ingest")
+    assert result.exit_code == 0, result.output
+    return paths
+
+
+def test_a_word_of_the_title_or_section_matches_only_pages_whose_text_has_it(titled: Paths) -> None:
+    """Title and section belong to every page: alone they made every page of a document a hit."""
+    assert ids(titled, "Zauberwald") == ["anderes/1", "zauberwald/2", "zauberwald/3"]
+    assert ids(titled, '"Grüner Zauberwald"') == ["zauberwald/2"]
+    assert ids(titled, "Kiez Zauberwald") == []  # "Kiez" is in the title and on page 1, never beside Zauberwald
+    assert ids(titled, "titel:Kiez") == ["zauberwald/1", "zauberwald/2", "zauberwald/3", "zauberwald/4"]  # asked for
+
+
+def test_title_and_section_boost_pages_that_match_in_their_text(titled: Paths) -> None:
+    hits = search.run(Database(titled.database), titled.index, "Zauberwald").hits
+    # zauberwald/3 and anderes/1 have the same text; the title (and section) naming it ranks zauberwald/3 first.
+    order = [hit.page_id for hit in hits]
+    assert order.index("zauberwald/3") < order.index("anderes/1")

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from whoosh import query as wq
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text, htmlescape
-from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser
+from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser, syntax
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Results
 
@@ -26,7 +26,7 @@ PHRASE_SLOP = 3
 PHRASE_BONUS = 2.0
 # The phrase bonus reorders this many best-ranked pages (or the page asked for, if further down).
 PHRASE_BONUS_CANDIDATES = 100
-SEARCH_FIELDS = ["titel", "abschnitt", "text"]
+SEARCH_FIELDS = ["text", "titel", "abschnitt"]
 # Field filters, operators and quoting are left to the parser; plain words get spelling suggestions.
 _PLAIN_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
 _ONLY_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
@@ -55,9 +55,19 @@ class _GermanParser(QueryParser):
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
 
 
+def _text_first(nodes: list) -> syntax.GroupNode:
+    """A word (or phrase) must be in the page text; in the title or section too, it ranks higher.
+
+    Title and section belong to every page of a document or chapter: as alternatives to the text they
+    made every page of a slide deck a hit for a word of its title.
+    """
+    text, *context = nodes
+    return syntax.AndMaybeGroup([text, syntax.OrGroup(context)])
+
+
 def _parser(schema) -> QueryParser:
     parser = _GermanParser(None, schema, group=AndGroup)
-    parser.add_plugin(MultifieldPlugin(SEARCH_FIELDS))
+    parser.add_plugin(MultifieldPlugin(SEARCH_FIELDS, group=_text_first))
     # German operator words beside the English ones.
     parser.replace_plugin(
         OperatorsPlugin(
@@ -85,9 +95,8 @@ def phrase_bonus(schema, text: str) -> wq.Query | None:
     """Plain words typed together rank higher where they stand together: "Nachbarschaft und Beteiligung"."""
     if not (_ONLY_WORDS.match(text) and len(text.split()) > 1):
         return None
-    phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
-    phrase.boost = PHRASE_BONUS
-    return phrase
+    # with_boost, not the boost attribute: an AndMaybe (text, then title or section) applies only the former.
+    return _loosen_phrases(_parser(schema).parse(f'"{text}"')).with_boost(PHRASE_BONUS)
 
 
 def _unphrase_keywords(schema, q: wq.Query) -> wq.Query:
