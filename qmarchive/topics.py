@@ -321,6 +321,9 @@ class _TopicCues:
     strong: tuple[_Cue, ...]
     weak: tuple[_Cue, ...]
     exclude: _Cue
+    # Stem → (cue, form) for every word form, and first stem → (cue, phrase): a page's words are looked up, not scanned per cue.
+    forms: dict[str, tuple[tuple[_Cue, _Form], ...]]
+    phrases: dict[str, tuple[tuple[_Cue, tuple[str, ...]], ...]]
 
 
 @dataclass(frozen=True)
@@ -356,10 +359,18 @@ def _stem(word: str) -> str:
 @cache
 def _cues(topic_id: str) -> _TopicCues:
     topic = next(t for t in lexicon().topics if t.id == topic_id)
+    strong, weak = tuple(_cue(c) for c in topic.strong), tuple(_cue(c) for c in topic.weak)
+    exclude = _cue("|".join(topic.exclude)) if topic.exclude else _Cue("", (), ())
+    forms: dict[str, list[tuple[_Cue, _Form]]] = {}
+    phrases: dict[str, list[tuple[_Cue, tuple[str, ...]]]] = {}
+    for cue in (*strong, *weak, exclude):
+        for form in cue.words:
+            forms.setdefault(form.stem, []).append((cue, form))
+        for phrase in cue.phrases:
+            phrases.setdefault(phrase[0], []).append((cue, phrase))
     return _TopicCues(
-        strong=tuple(_cue(c) for c in topic.strong),
-        weak=tuple(_cue(c) for c in topic.weak),
-        exclude=_cue("|".join(topic.exclude)) if topic.exclude else _Cue("", (), ()),
+        strong, weak, exclude,
+        forms={k: tuple(v) for k, v in forms.items()}, phrases={k: tuple(v) for k, v in phrases.items()},
     )
 
 
@@ -396,19 +407,19 @@ def _match(form: _Form, word: _Word) -> int:
     return _PART if form.stem in word.parts else 0
 
 
-def _found(cue: _Cue, words: list[_Word]) -> dict[int, int]:
-    """Where a cue occurs (word position → _WHOLE or _PART): one of its forms, or the start of its phrase."""
-    at: dict[int, int] = {}
+def _occurrences(cues: _TopicCues, words: list[_Word]) -> dict[_Cue, dict[int, int]]:
+    """Where each cue of a topic occurs (word position → _WHOLE or _PART): a form, or the start of a phrase."""
+    found: dict[_Cue, dict[int, int]] = {}
     for i, word in enumerate(words):
-        how = max((_match(form, word) for form in cue.words), default=0)
-        if how:
-            at[i] = how
-    for phrase in cue.phrases:
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            if all(words[i + k].stem == phrase[k] for k in range(n)):
-                at[i] = _WHOLE
-    return at
+        for stem in (word.stem, *word.parts):
+            for cue, form in cues.forms.get(stem, ()):
+                how = _match(form, word)
+                if how > found.setdefault(cue, {}).get(i, 0):
+                    found[cue][i] = how
+        for cue, phrase in cues.phrases.get(word.stem, ()):
+            if tuple(w.stem for w in words[i : i + len(phrase)]) == phrase:
+                found.setdefault(cue, {})[i] = _WHOLE
+    return found
 
 
 @lru_cache(maxsize=2)
@@ -426,13 +437,15 @@ def _cue_evidence(topic_id: str, text: str) -> tuple[list[str], int]:
     """
     cues = _cues(topic_id)
     words = _page_words(text)
-    excluded = set(_found(cues.exclude, words))
-    for phrase in cues.exclude.phrases:
-        for start in _found(_Cue("", (), (phrase,)), words):
-            excluded.update(range(start, start + len(phrase)))
-    strong = {cue.label: _found(cue, words).keys() - excluded for cue in cues.strong}
+    found = _occurrences(cues, words)
+    excluded = set(found.get(cues.exclude, ()))
+    for phrase in cues.exclude.phrases:  # every word of an excluded phrase
+        for start in excluded.copy():
+            if tuple(w.stem for w in words[start : start + len(phrase)]) == phrase:
+                excluded.update(range(start, start + len(phrase)))
+    strong = {cue.label: found.get(cue, {}).keys() - excluded for cue in cues.strong}
     excluded.update(*strong.values())
-    weak = [(at, how, cue.label) for cue in cues.weak for at, how in _found(cue, words).items() if at not in excluded]
+    weak = [(at, how, cue.label) for cue in cues.weak for at, how in found.get(cue, {}).items() if at not in excluded]
     # A word counts once: a cue that is the whole word ("Aktionsfondsjury") hides those that are parts of it ("Jury").
     whole = {at for at, how, _ in weak if how == _WHOLE}
     hits = sorted((at, label) for at, how, label in weak if how == _WHOLE or at not in whole)
