@@ -129,6 +129,13 @@ def tag_page(text: str, section: str | None = None) -> list[str]:
     return [topic.id for topic in lexicon().topics if topic.id in named or _treats(topic, text)]
 
 
+def preload() -> None:
+    """Load the lexicon's cues and the compound splitter now rather than on the first page tagged."""
+    _splitter()
+    for topic in lexicon().topics:
+        _cues(topic.id)
+
+
 def cue_evidence(topic_id: str, text: str) -> tuple[list[str], int]:
     """The strong cues of a topic in a text and its most different weak cues within one window (explains a tag)."""
     return _cue_evidence(topic_id, unicodedata.normalize("NFKC", text))
