@@ -328,7 +328,8 @@ class _TopicCues:
     strong: tuple[_Cue, ...]
     weak: tuple[_Cue, ...]
     exclude: _Cue
-    # Stem → (cue, form) for every word form, and first stem → (cue, phrase): a page's words are looked up, not scanned per cue.
+    # Stem → (cue, form) for every word form, first stem → (cue, phrase): a page's words are looked up,
+    # not scanned once per cue.
     forms: dict[str, tuple[tuple[_Cue, _Form], ...]]
     phrases: dict[str, tuple[tuple[_Cue, tuple[str, ...]], ...]]
 

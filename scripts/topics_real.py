@@ -113,7 +113,8 @@ def main() -> None:
     if args.errors:
         for row, kind, topic_id in errors:
             text, _ = texts[row["file"]][int(row["page"]) - 1]
-            print(f"{row['file']}:{row['page']:<5} {kind:<22} {topic_id:<26} cues (strong, weak): {topics.cue_evidence(topic_id, text)}")
+            evidence = topics.cue_evidence(topic_id, text)
+            print(f"{row['file']}:{row['page']:<5} {kind:<22} {topic_id:<26} cues (strong, weak): {evidence}")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,8 @@ def resolve(searcher: Searcher, filters: dict[str, list[str]]) -> dict[str, list
 def resolve_query(searcher: Searcher, q: wq.Query) -> wq.Query:
     """Field filters written in the query (typ:IHEK) replaced by the terms they name."""
     if isinstance(q, wq.Term) and q.fieldname in FACETS:
-        terms = terms_for(searcher, q.fieldname, q.text)
-        return wq.Or([wq.Term(q.fieldname, term, boost=q.boost) for term in terms]) if len(terms) > 1 else wq.Term(q.fieldname, terms[0], boost=q.boost)
+        clauses = [wq.Term(q.fieldname, term, boost=q.boost) for term in terms_for(searcher, q.fieldname, q.text)]
+        return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
     if q.is_leaf():
         return q
     return q.apply(lambda sub: resolve_query(searcher, sub))

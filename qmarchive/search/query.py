@@ -151,7 +151,8 @@ def search(
     searcher = current_searcher(index_dir)
     filters = field_filters.resolve(searcher, {k: v for k, v in (filters or {}).items() if v})
     try:
-        results = _run(searcher, text, field_filters.resolve_query(searcher, parse(searcher.schema, text)), filters, page, pagelen)
+        q = field_filters.resolve_query(searcher, parse(searcher.schema, text))
+        results = _run(searcher, text, q, filters, page, pagelen)
     except QueryError:  # e.g. a phrase on a field without positions: search the plain words
         plain = " ".join(w for w, _, _ in german.words(text))
         results = _run(searcher, plain, parse(searcher.schema, plain), filters, page, pagelen)
