@@ -309,3 +309,13 @@ def m007_page_labels(db: Database) -> None:
     db.execute("ALTER TABLE pages ADD COLUMN page_label_source TEXT NOT NULL DEFAULT 'physical'")
     db.execute("ALTER TABLE pages ADD COLUMN continuation TEXT NOT NULL DEFAULT ''")
     db.execute("UPDATE pages SET page_label_source = 'pagelabels' WHERE page_label != CAST(page_number AS TEXT)")
+
+
+@migrations()
+def m009_place(db: Database) -> None:
+    """The place a document belongs to (the catalog's ``place``), named in citations and Dublin Core.
+
+    Left empty for stored documents: the next ingest fills it from the catalog, and a document
+    without a place is cited without one.
+    """
+    db.execute("ALTER TABLE documents ADD COLUMN place TEXT")
