@@ -137,3 +137,7 @@ class PackageError(ExportError):
 
 class FixityError(QmarchiveError):
     """A file differs from the archived version of its document, or a version cannot be kept or found."""
+
+
+class UnknownDocumentError(QmarchiveError):
+    """A document id that is not in the archive (e.g. in a comparison); the message names it."""
