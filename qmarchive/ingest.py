@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import provenance, store, topics, versions
+from qmarchive import measures, provenance, store, topics, versions
 from qmarchive.catalog import CatalogEntry, guess_entry, read_catalog
 from qmarchive.errors import ExtractionError, FixityError, QmarchiveError
 from qmarchive.extract import (
@@ -327,18 +327,21 @@ def _store(
                 "accepted_by": versions.operator(),
                 "command": prepared.version.command,
             }
+        pages = _page_rows(job.entry.id, document)
+        found, measure_warnings = measures.extract(job.path, job.entry.id, pages, outcome.task.password)
         store.write_document(
             db,
             _document_record(job, document, base.sha256, prepared.size, extractor, ocr_mode),
-            _page_rows(job.entry.id, document),
+            pages,
             _section_rows(job.entry.id, document),
             _page_topic_rows(job.entry.id, document, outcome.page_topics),
             provenance=history,
             version=version,
+            massnahmen=[measure.row() for measure in found],
         )
     except QmarchiveError as exc:
         return replace(base, error_class="store", message=f"{job.path}: {exc}")
-    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=tuple(document.warnings))
+    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=(*document.warnings, *measure_warnings))
 
 
 def failed_files(db: Database, paths: Paths) -> list[Path]:

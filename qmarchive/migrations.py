@@ -266,3 +266,28 @@ def m006_versions(db: Database) -> None:
         "INSERT INTO document_versions (document_id, version, sha256, bytes, page_count, accepted_at, reason) "
         "SELECT id, 1, sha256, bytes, page_count, ingested_at, 'ingested before versions were recorded' FROM documents"
     )
+
+
+@migrations()
+def m011_massnahmen(db: Database) -> None:
+    """Measures and funds found on the pages (see ``qmarchive.measures``); filled when a document is ingested.
+
+    A database from before has the table empty until its documents are ingested again.
+    """
+    db.execute(
+        """
+        CREATE TABLE massnahmen (
+            id INTEGER PRIMARY KEY,
+            page_id TEXT NOT NULL REFERENCES pages(id),
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            page_number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            amount_eur REAL NOT NULL,
+            fund TEXT,
+            years TEXT,
+            topic_id TEXT REFERENCES topics(id),
+            method TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_massnahmen_document ON massnahmen(document_id)")
