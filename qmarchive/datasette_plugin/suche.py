@@ -348,6 +348,7 @@ async def render(
         json_url=f"{datasette.urls.path(PATH + '.json')}?{params.query_string(page=result.page)}",
         csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string(page=result.page)}",
         xlsx_url=f"{datasette.urls.path(PATH + '.xlsx')}?{params.query_string(page=result.page)}",
+        verlauf_url=f"{datasette.urls.path('/-/verlauf')}?{urlencode({'q': params.q})}",
         hits=[
             {
                 "hit": hit,
