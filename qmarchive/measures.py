@@ -30,7 +30,7 @@ METHOD_LINE = "textzeile"
 # 12.500 · 1.602.500,00 · 10 000 · 8000 — a German amount, not a year or a page number alone.
 _AMOUNT = r"(?<![\d.,])(\d{1,3}(?:[. ]\d{3})+(?:,\d{1,2})?|\d{4,7}(?:,\d{1,2})?)(?![\d.,]\d)"
 _AMOUNT_RE = re.compile(_AMOUNT)
-_MONEY_ON_PAGE = re.compile(_AMOUNT + r"\s*(?:€|Euro|EUR)\b|Betrag in €|in Euro|Betrag \(€\)", re.IGNORECASE)
+_MONEY_ON_PAGE = re.compile(_AMOUNT + r"\s*(?:€|Euro|EUR)(?!\w)|Betrag in €|in Euro|Betrag \(€\)", re.IGNORECASE)
 _LINE_AMOUNT_AT_END = re.compile(_AMOUNT + r"\s*(?:€|Euro|EUR)?\s*$")
 _FUND = re.compile(r"\b((?:Aktions|Projekt|Bau|Netzwerk|Kiez|Quartiers|Verfügungs|Innovations)\s*-?\s*fonds)\b", re.IGNORECASE)
 _YEARS = re.compile(r"\b((?:19|20)\d{2})(?:\s*[–-]\s*((?:19|20)\d{2}))?\b")
@@ -102,6 +102,19 @@ def _topic(text: str | None) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def _topic_in_line(text: str) -> str | None:
+    """The Handlungsfeld a table line read as text names: its words that name exactly one field must agree.
+
+    A wrapped cell leaves only the first words of the field's name on the line ("Wohnumfeld/Öffentlicher").
+    """
+    named = set()
+    for word in re.split(r"[\s,|/]+", text):
+        ids = topics.lookup(word) if len(word) >= 4 else []
+        if len(ids) == 1:
+            named.add(ids[0])
+    return named.pop() if len(named) == 1 else None
+
+
 def has_money(text: str) -> bool:
     """Whether a page mentions an amount of money at all (only those pages are read for tables)."""
     return _MONEY_ON_PAGE.search(text) is not None
@@ -158,7 +171,7 @@ def from_lines(text: str, page: tuple[str, str, int], section: str | None) -> li
         found.append(Measure(
             page_id=page_id, document_id=document_id, page_number=page_number, text=line,
             amount_eur=float(match.group(1).replace(".", "").replace(" ", "").replace(",", ".")), fund=fund,
-            years=_years(name), topic_id=_topic(name) or _topic(section), method=METHOD_LINE,
+            years=_years(name), topic_id=_topic_in_line(name) or _topic(section), method=METHOD_LINE,
         ))
     return found
 
