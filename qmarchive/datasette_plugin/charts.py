@@ -16,7 +16,8 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 2 1 2", "3 6")
 MARKERS = ("circle", "square", "triangle", "diamond", "circle", "square", "triangle", "diamond")
 
 WIDTH, HEIGHT = 760, 340
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 96
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 130
+LEGEND_COLUMNS, LEGEND_WIDTH, LEGEND_CHARS = 2, 370, 48
 
 
 @dataclass
@@ -66,16 +67,17 @@ def line_chart(chart_id: str, title: str, description: str, labels: list[str], s
         return TOP + plot_h - value / top_value * plot_h
 
     def tick(value: float) -> str:
-        return f"{number(value * 100, 0)} %" if percent else number(value, 0 if top_value >= 5 else 1)
+        shown = value * 100 if percent else value
+        return number(shown, 0 if float(shown).is_integer() else 1) + (" %" if percent else "")
 
     parts = [
         f'<svg class="qm-diagramm" role="img" aria-labelledby="{chart_id}-titel {chart_id}-beschreibung" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT + 22 * ((len(series) + 2) // 3)}" xmlns="http://www.w3.org/2000/svg">',
+        f'viewBox="0 0 {WIDTH} {HEIGHT + 22 * -(-len(series) // LEGEND_COLUMNS)}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-titel">{escape(title)}</title>',
         f'<desc id="{chart_id}-beschreibung">{escape(description)}</desc>',
     ]
-    for k in range(5):
-        value = top_value * k / 4
+    for k in range(6):
+        value = top_value * k / 5
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#d0d0d0"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{escape(tick(value))}</text>')
     if unit:
@@ -91,10 +93,10 @@ def line_chart(chart_id: str, title: str, description: str, labels: list[str], s
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"'
                      + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         parts.extend(_marker(shape, x(i), y(v), colour) for i, v in enumerate(s.values))
-        lx, ly = 8 + (n % 3) * 250, HEIGHT + 22 * (n // 3)
+        lx, ly = 8 + (n % LEGEND_COLUMNS) * LEGEND_WIDTH, HEIGHT + 22 * (n // LEGEND_COLUMNS)
         parts.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"'
                      + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         parts.append(_marker(shape, lx + 15, ly, colour))
-        parts.append(f'<text x="{lx + 36}" y="{ly + 4}" font-size="12" fill="#222">{escape(s.name[:34])}</text>')
+        parts.append(f'<text x="{lx + 36}" y="{ly + 4}" font-size="12" fill="#222">{escape(s.name if len(s.name) <= LEGEND_CHARS else s.name[:LEGEND_CHARS - 1] + "…")}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
