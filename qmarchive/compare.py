@@ -104,29 +104,43 @@ def _sections(db: Database, document_id: str) -> list[Section]:
     ]
 
 
-def _section_key(section: Section) -> str:
-    """What makes two headings the same section: the Handlungsfeld they name (any historical name), else the words."""
-    title = _HEADING_NUMBER.sub("", section.title)
+def _title_key(section: Section) -> str:
+    return " ".join(topics.fold(_HEADING_NUMBER.sub("", section.title)).split())
+
+
+def _field_key(section: Section) -> str | None:
+    """The Handlungsfeld a heading names under any of its names (Wohnumfeld → oeffentlicher-raum), if exactly one."""
+    title = _title_key(section)
     ids = topics.lookup(title)
-    if len(ids) == 1 and topics.fold(title) in {topics.fold(n) for t in topics.lexicon().topics if t.id == ids[0] for n in t.names}:
-        return f"feld:{ids[0]}"
-    return " ".join(topics.fold(title).split())
+    if len(ids) != 1:
+        return None
+    names = {topics.fold(name) for topic in topics.lexicon().topics if topic.id == ids[0] for name in topic.names}
+    return ids[0] if title in names else None
 
 
 def align_sections(a: list[Section], b: list[Section]) -> list[tuple[Section | None, Section | None]]:
-    """Rows in the order of ``a``, each with the first unused section of ``b`` of the same key; b's others after."""
-    unused: dict[str, list[Section]] = defaultdict(list)
+    """Rows in the order of ``a``, each with the section of ``b`` of the same title, else of the same
+    Handlungsfeld; a section only ``b`` has stands after the row of the ``b`` section before it."""
+    matches: dict[int, Section] = {}
+    for key in (_title_key, _field_key):
+        unused: dict[str, list[Section]] = defaultdict(list)
+        taken = {id(match) for match in matches.values()}
+        for section in b:
+            if id(section) not in taken and key(section) is not None:
+                unused[key(section)].append(section)
+        for index, section in enumerate(a):
+            same = unused.get(key(section)) if index not in matches and key(section) is not None else None
+            if same:
+                matches[index] = same.pop(0)
+    rows: list[tuple[Section | None, Section | None]] = [(section, matches.get(i)) for i, section in enumerate(a)]
+    paired = {id(match) for match in matches.values()}
+    previous = -1  # the row of the b section before
     for section in b:
-        unused[_section_key(section)].append(section)
-    rows: list[tuple[Section | None, Section | None]] = []
-    paired = set()
-    for section in a:
-        same = unused.get(_section_key(section))
-        match = same.pop(0) if same else None
-        if match is not None:
-            paired.add(id(match))
-        rows.append((section, match))
-    rows.extend((None, section) for section in b if id(section) not in paired)
+        if id(section) in paired:
+            previous = next(i for i, (_, match) in enumerate(rows) if match is section)
+        else:
+            previous += 1
+            rows.insert(previous, (None, section))
     return rows
 
 

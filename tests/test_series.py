@@ -208,3 +208,19 @@ async def test_series_pages_are_linked_from_the_start_page_menu_and_search(ds) -
         assert f'href="{path}"' in home
     hits = (await ds.client.get("/-/suche", params={"q": "Spielplatz"})).text
     assert '<a href="/-/verlauf?q=Spielplatz">„Spielplatz“ im Zeitverlauf der Ausgaben</a>' in hits
+
+
+def test_sections_align_by_title_then_by_handlungsfeld_under_its_historical_names() -> None:
+    def sections(*titles: str) -> list[compare.Section]:
+        return [compare.Section(title, 1, n, f"d/{n}") for n, title in enumerate(titles, start=1)]
+
+    a = sections("1 Einleitung", "2.1 Bildung, Ausbildung, Jugend", "2.2 Wohnumfeld/Öffentlicher Raum", "3 Beteiligung und Vernetzung")
+    b = sections("1 Einleitung", "2.1 Bildung", "2.2 Öffentlicher Raum", "2.3 Querschnittsthema Klimaanpassung", "3 Beteiligung und Vernetzung")
+    rows = [(x.title if x else None, y.title if y else None) for x, y in compare.align_sections(a, b)]
+    assert rows == [
+        ("1 Einleitung", "1 Einleitung"),
+        ("2.1 Bildung, Ausbildung, Jugend", "2.1 Bildung"),
+        ("2.2 Wohnumfeld/Öffentlicher Raum", "2.2 Öffentlicher Raum"),
+        (None, "2.3 Querschnittsthema Klimaanpassung"),
+        ("3 Beteiligung und Vernetzung", "3 Beteiligung und Vernetzung"),
+    ]
