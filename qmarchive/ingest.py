@@ -328,7 +328,7 @@ def _store(
                 "command": prepared.version.command,
             }
         pages = _page_rows(job.entry.id, document)
-        found, measure_warnings = measures.extract(job.path, job.entry.id, pages, outcome.task.password)
+        found = measures.extract(job.entry.id, pages, outcome.page_tables)
         store.write_document(
             db,
             _document_record(job, document, base.sha256, prepared.size, extractor, ocr_mode),
@@ -341,7 +341,7 @@ def _store(
         )
     except QmarchiveError as exc:
         return replace(base, error_class="store", message=f"{job.path}: {exc}")
-    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=(*document.warnings, *measure_warnings))
+    return replace(base, status="ingested", message=prepared.note, pages=document.page_count, warnings=tuple(document.warnings))
 
 
 def failed_files(db: Database, paths: Paths) -> list[Path]:

@@ -2,7 +2,7 @@
 
 Two methods, chosen per page:
 
-* ``tabelle`` — pages with a text layer and an amount on them go to pdfplumber, which finds ruled tables
+* ``tabelle`` — pages with a text layer and amounts in table words go to pdfplumber, which finds ruled tables
   and their cells (wrapped cells stay one cell). A table counts if a header cell names an amount
   ("Betrag", "€", "Euro", "Kosten", "Mittel"); every row with a readable amount becomes a measure.
 * ``textzeile`` — pages without a table found (scans read by OCR, unruled lists): a line that names a
@@ -177,36 +177,46 @@ def from_lines(text: str, page: tuple[str, str, int], section: str | None) -> li
     return found
 
 
-def extract(pdf_path: Path, document_id: str, pages: Iterable[dict[str, Any]], password: str | None = None) -> tuple[list[Measure], list[str]]:
-    """The measures of a document's pages (``pages`` rows as stored: id, page_number, text, section, ocr), and warnings.
+Tables = dict[int, list[list[list[str | None]]]]  # page number → the page's tables, rows of cells
 
-    Only pages that mention money in a table's words (Betrag, Kosten, €) are read with pdfplumber, the
-    slow part (about 0.2 s a page); the others fall back to their text lines, and so does a page (or
-    file) pdfplumber cannot read, with a warning.
+
+def wants_tables(text: str) -> bool:
+    """Whether a page is worth reading for tables: money in a table's words (Betrag, Kosten, €)."""
+    return has_money(text) and _TABLE_HINT.search(text) is not None
+
+
+def read_tables(pdf_path: Path, page_numbers: Iterable[int], password: str | None = None) -> tuple[Tables, list[str]]:
+    """The tables pdfplumber finds on the given pages, and warnings for what it could not read.
+
+    The slow part (about 0.2 s a page), so ingest runs it in the extraction worker, under its time and
+    memory limits.
     """
-    candidates = [page for page in pages if has_money(page["text"])]
-    found: list[Measure] = []
+    tables: Tables = {}
     warnings: list[str] = []
-    if not candidates:
-        return found, warnings
+    numbers = list(page_numbers)
+    if not numbers:
+        return tables, warnings
     try:
         pdf = pdfplumber.open(pdf_path, password=password or "")
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds of errors; the text lines remain
-        warnings.append(f"measures: tables not read ({type(exc).__name__}), amounts taken from text lines only")
-        pdf = None
-    try:
-        for page in candidates:
-            key = (page["id"], document_id, page["page_number"])
-            tables: list = []
-            if pdf is not None and not page.get("ocr") and _TABLE_HINT.search(page["text"]):
-                try:
-                    tables = pdf.pages[page["page_number"] - 1].extract_tables()
-                except Exception as exc:  # noqa: BLE001 - as above, for one page
-                    warnings.append(f"page {page['page_number']}: measures table not read ({type(exc).__name__}), "
-                                    "amounts taken from its text lines")
-            measures = from_tables(tables, key, page.get("section"))
-            found.extend(measures or from_lines(page["text"], key, page.get("section")))
-    finally:
-        if pdf is not None:
-            pdf.close()
-    return found, warnings
+        return tables, [f"measures: tables not read ({type(exc).__name__}), amounts taken from text lines only"]
+    with pdf:
+        for number in numbers:
+            try:
+                tables[number] = pdf.pages[number - 1].extract_tables()
+            except Exception as exc:  # noqa: BLE001 - as above, for one page
+                warnings.append(f"page {number}: measures table not read ({type(exc).__name__}), amounts taken from its text lines")
+    return tables, warnings
+
+
+def extract(document_id: str, pages: Iterable[dict[str, Any]], tables: Tables | None = None) -> list[Measure]:
+    """The measures of a document's pages (``pages`` rows as stored: id, page_number, text, section), from
+    the tables read on them (see :func:`read_tables`), else from their text lines."""
+    found: list[Measure] = []
+    for page in pages:
+        if not has_money(page["text"]):
+            continue
+        key = (page["id"], document_id, page["page_number"])
+        measures = from_tables((tables or {}).get(page["page_number"], []), key, page.get("section"))
+        found.extend(measures or from_lines(page["text"], key, page.get("section")))
+    return found

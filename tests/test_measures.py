@@ -67,10 +67,18 @@ def test_lines_that_name_a_fund_and_end_with_an_amount() -> None:
 def test_a_file_pdfplumber_cannot_open_falls_back_to_lines_and_says_so(tmp_path: Path) -> None:
     broken = tmp_path / "kaputt.pdf"
     broken.write_bytes(b"%PDF-1.4 kaputt")
-    page = {"id": "d/1", "page_number": 1, "text": "Kiezfest Aktionsfonds 2.500 €", "section": None, "ocr": 0}
-    found, warnings = measures.extract(broken, "d", [page])
-    assert [(m.amount_eur, m.fund, m.method) for m in found] == [(2500.0, "Aktionsfonds", "textzeile")]
+    tables, warnings = measures.read_tables(broken, [1])
+    assert tables == {}
     assert len(warnings) == 1 and warnings[0].startswith("measures: tables not read (")
+    page = {"id": "d/1", "page_number": 1, "text": "Kiezfest Aktionsfonds 2.500 €", "section": None}
+    found = measures.extract("d", [page], tables)
+    assert [(m.amount_eur, m.fund, m.method) for m in found] == [(2500.0, "Aktionsfonds", "textzeile")]
+
+
+def test_only_pages_with_amounts_in_table_words_are_read_for_tables() -> None:
+    assert measures.wants_tables("Projekt Fonds Betrag in €\nKiezfest Aktionsfonds 2.500")
+    assert not measures.wants_tables("Anträge bis zu einer Höhe von 1.500 Euro.")
+    assert not measures.wants_tables("Tabelle 1: Meilensteine 2005 2013")
 
 
 def test_ingest_fills_the_table_and_replaces_a_documents_rows(paths: Paths) -> None:
