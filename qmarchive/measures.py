@@ -20,8 +20,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
-
 from qmarchive import topics
 
 METHOD_TABLE = "tabelle"
@@ -43,9 +41,6 @@ _HEADER_FIELD = re.compile(r"handlungsfeld|themenfeld", re.IGNORECASE)
 _TOTAL = re.compile(r"^\s*(?:summe|gesamt|insgesamt)\b", re.IGNORECASE)
 _SOFT_BREAK = re.compile(r"(?<=[a-zäöüß])-\n(?=[a-zäöüß])")
 _LEADING_NUMBER = re.compile(r"^\s*\d{1,3}[.)]?\s*\|?\s*")
-
-COLUMNS = ("page_id", "document_id", "page_number", "text", "amount_eur", "fund", "years", "topic_id", "method")
-
 
 @dataclass
 class Measure:
@@ -171,7 +166,7 @@ def from_lines(text: str, page: tuple[str, str, int], section: str | None) -> li
             continue  # a fund's description, not a measure
         found.append(Measure(
             page_id=page_id, document_id=document_id, page_number=page_number, text=line,
-            amount_eur=float(match.group(1).replace(".", "").replace(" ", "").replace(",", ".")), fund=fund,
+            amount_eur=parse_amount(match.group(1)) or 0.0, fund=fund,
             years=_years(name), topic_id=_topic_in_line(name) or _topic(section), method=METHOD_LINE,
         ))
     return found
@@ -196,6 +191,8 @@ def read_tables(pdf_path: Path, page_numbers: Iterable[int], password: str | Non
     numbers = list(page_numbers)
     if not numbers:
         return tables, warnings
+    import pdfplumber  # only here: pdfminer takes a while to import, and most documents need no table read
+
     try:
         pdf = pdfplumber.open(pdf_path, password=password or "")
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds of errors; the text lines remain
