@@ -224,3 +224,12 @@ def test_sections_align_by_title_then_by_handlungsfeld_under_its_historical_name
         (None, "2.3 Querschnittsthema Klimaanpassung"),
         ("3 Beteiligung und Vernetzung", "3 Beteiligung und Vernetzung"),
     ]
+
+
+async def test_trend_parameters_are_bounded_and_bad_filters_dropped(ds) -> None:
+    terms = [f"Wort{n}" for n in range(8)]
+    data = await get_json(ds, "/-/verlauf.json", q=[*terms, "Wort1", "", "x" * 600], typ="<script>", feld="bildung")
+    assert data["terms"] == terms[:6]
+    assert data["filters"] == {"feld": ["bildung"]}
+    response = await ds.client.post("/-/verlauf", data={"q": "Kita"})
+    assert (response.status_code, response.text) == (405, "Nur GET.")
