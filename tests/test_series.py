@@ -105,6 +105,8 @@ async def test_trend_without_terms_shows_the_form_and_json_says_what_is_missing(
     response = await ds.client.get("/-/verlauf.json")
     assert response.status_code == 400
     assert response.json()["error"] == "Bitte mindestens einen Begriff angeben: ?q=…"
+    response = await ds.client.get("/-/verlauf.csv")
+    assert (response.status_code, response.text) == (400, "Bitte mindestens einen Begriff angeben: ?q=…")
 
 
 async def test_cli_trend_gives_the_numbers_of_the_page(ds, samples: Paths) -> None:

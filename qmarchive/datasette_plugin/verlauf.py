@@ -66,7 +66,7 @@ async def verlauf(request, datasette) -> Response:
         return await _error(datasette, request, fmt, terms, filters, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
     if not terms:
         if fmt != "html":
-            return Response.json({"ok": False, "error": "Bitte mindestens einen Begriff angeben: ?q=…", "status": 400}, status=400)
+            return await _error(datasette, request, fmt, terms, filters, "Bitte mindestens einen Begriff angeben: ?q=…", 400)
         return Response.html(await render(datasette, request, terms, filters))
     try:
         trend = await in_thread(run_trend, db_path, terms, filters)
@@ -84,8 +84,10 @@ async def verlauf(request, datasette) -> Response:
 
 
 async def _error(datasette, request, fmt, terms, filters, message: str, status: int) -> Response:
-    if fmt != "html":
-        return Response.json({"ok": False, "error": message, "status": status}, status=status)
+    if fmt == "json":
+        return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=downloads.headers(datasette))
+    if fmt in ("csv", "xlsx"):
+        return Response.text(message, status=status, headers=downloads.headers(datasette))
     return Response.html(await render(datasette, request, terms, filters, error=message), status=status)
 
 
