@@ -8,14 +8,12 @@ import io
 import json
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import write_catalog
 from openpyxl import load_workbook
 from pdfmaker import Spec, make_pdf
-from sqlite_utils import Database
 
 from qmarchive import compare, series
 from qmarchive.cli import cli
