@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import sqlite3
 
 import pytest
@@ -233,3 +234,15 @@ async def test_trend_parameters_are_bounded_and_bad_filters_dropped(ds) -> None:
     assert data["filters"] == {"feld": ["bildung"]}
     response = await ds.client.post("/-/verlauf", data={"q": "Kita"})
     assert (response.status_code, response.text) == (405, "Nur GET.")
+
+
+async def test_trend_without_a_search_index_says_how_to_build_it(built: Paths, tmp_path) -> None:
+    database = tmp_path / "qmarchive.db"
+    shutil.copy(built.database, database)
+    ds = build_datasette(database)
+    response = await ds.client.get("/-/verlauf", params={"q": "Straße"})
+    assert response.status_code == 503
+    assert "noch keinen Suchindex" in response.text and "Traceback" not in response.text
+    response = await ds.client.get("/-/verlauf.json", params={"q": "Straße"})
+    assert response.status_code == 503 and response.json()["ok"] is False
+    assert (await ds.client.get("/-/handlungsfelder.json")).status_code == 200  # needs no index
