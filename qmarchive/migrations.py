@@ -319,3 +319,28 @@ def m009_place(db: Database) -> None:
     without a place is cited without one.
     """
     db.execute("ALTER TABLE documents ADD COLUMN place TEXT")
+
+
+@migrations()
+def m011_massnahmen(db: Database) -> None:
+    """Measures and funds found on the pages (see ``qmarchive.measures``); filled when a document is ingested.
+
+    A database from before has the table empty until its documents are ingested again.
+    """
+    db.execute(
+        """
+        CREATE TABLE massnahmen (
+            id INTEGER PRIMARY KEY,
+            page_id TEXT NOT NULL REFERENCES pages(id),
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            page_number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            amount_eur REAL NOT NULL,
+            fund TEXT,
+            years TEXT,
+            topic_id TEXT REFERENCES topics(id),
+            method TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_massnahmen_document ON massnahmen(document_id)")
