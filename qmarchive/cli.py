@@ -19,7 +19,7 @@ import click
 
 from qmarchive import __version__, cite, export, hits, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import locks, package, verify, versions, withdrawal, workers
+from qmarchive import locks, package, series, verify, versions, withdrawal, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
@@ -82,12 +82,16 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")(command)
 
 
+def filter_option(help: str) -> Decorator:
+    """--filter FIELD=VALUE (repeatable), parsed into ``filters``: {FIELD: [VALUE, …]}."""
+    return click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", callback=_parse_filters, help=help)
+
+
 def search_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--engine and --filter (FIELD=VALUE, parsed into ``filters``) of a command that searches."""
-    command = click.option(
-        "--filter", "filters", multiple=True, metavar="FIELD=VALUE", callback=_parse_filters,
-        help=f"Restrict to a facet value ({', '.join(search.FACETS)}), e.g. --filter jahr=2019 (repeatable; with "
-             "either engine).",
+    """--engine and --filter of a command that searches."""
+    command = filter_option(
+        f"Restrict to a facet value ({', '.join(search.FACETS)}), e.g. --filter jahr=2019 (repeatable; with "
+        "either engine)."
     )(command)
     return click.option(
         "--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
@@ -467,6 +471,40 @@ def search_command(ctx: click.Context, query: str, limit: int, page: int, engine
     records = (record.as_dict() for record in hits.records(db, result.hits, base_url=paths.base_url))
     writer = export.csv_writer(fmt)
     writer(list(hits.COLUMNS), records, sys.stdout)
+
+
+@cli.command("trend")
+@click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
+@filter_option("Only documents of a type or pages of a Handlungsfeld: --filter typ=ihek, --filter feld=bildung.")
+@format_options("text", "json", "csv", flags=("json", "csv"), default="text",
+                help="text (a table), json (one record per term and document) or csv (the same records).")
+@click.pass_context
+def trend_command(ctx: click.Context, queries: tuple[str, ...], filters: dict[str, list[str]], fmt: str | None) -> None:
+    """How often each QUERY occurs in each document of the series, in time order.
+
+    Pages: the pages the search finds in the document; occurrences: the query's words on them, counted
+    with the German analysis (Spielplatz counts Spielplätze); per 10,000 words of the pages counted in.
+    """
+    paths: Paths = ctx.obj
+    fmt = _format(ctx, fmt, "text")
+    parsed = filters
+    if set(parsed) - {"typ", "feld"}:
+        raise click.BadParameter("only typ=… and feld=… restrict a trend", param_hint="--filter")
+    if len(queries) > series.MAX_TERMS:
+        raise click.BadParameter(f"at most {series.MAX_TERMS} queries side by side", param_hint="QUERY")
+    result = series.trend(store.open_read_only(paths.database), paths.index, list(queries), parsed)
+    if fmt == "json":
+        click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        export.write_csv(series.RECORD_COLUMNS, result.records(), sys.stdout)
+    else:
+        click.echo("pages / occurrences / per 10,000 words", err=True)
+        click.echo("period     type           " + "".join(f"{query[:24]:>26}" for query in result.terms) + "  document")
+        for i, doc in enumerate(result.documents):
+            cells = "".join(
+                f"{f'{c.pages} / {c.occurrences} / {c.per_10000:.2f}':>26}" for c in (result.counts[q][i] for q in result.terms)
+            )
+            click.echo(f"{doc.period:<10} {doc.doc_type:<14} {cells}  {doc.id}")
 
 
 def _print_hits(result: search.SearchResult) -> None:

@@ -309,3 +309,38 @@ def m007_page_labels(db: Database) -> None:
     db.execute("ALTER TABLE pages ADD COLUMN page_label_source TEXT NOT NULL DEFAULT 'physical'")
     db.execute("ALTER TABLE pages ADD COLUMN continuation TEXT NOT NULL DEFAULT ''")
     db.execute("UPDATE pages SET page_label_source = 'pagelabels' WHERE page_label != CAST(page_number AS TEXT)")
+
+
+@migrations()
+def m009_place(db: Database) -> None:
+    """The place a document belongs to (the catalog's ``place``), named in citations and Dublin Core.
+
+    Left empty for stored documents: the next ingest fills it from the catalog, and a document
+    without a place is cited without one.
+    """
+    db.execute("ALTER TABLE documents ADD COLUMN place TEXT")
+
+
+@migrations()
+def m011_massnahmen(db: Database) -> None:
+    """Measures and funds found on the pages (see ``qmarchive.measures``); filled when a document is ingested.
+
+    A database from before has the table empty until its documents are ingested again.
+    """
+    db.execute(
+        """
+        CREATE TABLE massnahmen (
+            id INTEGER PRIMARY KEY,
+            page_id TEXT NOT NULL REFERENCES pages(id),
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            page_number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            amount_eur REAL NOT NULL,
+            fund TEXT,
+            years TEXT,
+            topic_id TEXT REFERENCES topics(id),
+            method TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_massnahmen_document ON massnahmen(document_id)")
