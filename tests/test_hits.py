@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from qmarchive import export, hits, search, store
 from qmarchive.cli import cli
 from qmarchive.datasette_plugin import suche
-from qmarchive.errors import StoreError
+from qmarchive.errors import FilterValueError, StoreError
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 
@@ -176,7 +176,8 @@ def test_one_meaning_per_short_flag() -> None:
 @pytest.mark.parametrize(
     "facet",
     [{"jahr": ["2012"]}, {"jahr": ["2020"]}, {"jahr": ["2012", "2020"]}, {"typ": ["ihek"]}, {"typ": ["broschuere"]},
-     {"dokument": ["ihek-2012"]}, {"jahr": ["2019"], "dokument": ["ihek-2012"]}],
+     {"dokument": ["ihek-2012"]}, {"jahr": ["2019"], "dokument": ["ihek-2012"]}, {"typ": ["IHEK"]},
+     {"dokument": ["IHEK-2012"]}],
 )
 def test_fts_honours_filters_as_whoosh_does(built: Paths, facet: dict[str, list[str]]) -> None:
     db = store.open_read_only(built.database)
@@ -185,6 +186,13 @@ def test_fts_honours_filters_as_whoosh_does(built: Paths, facet: dict[str, list[
         for engine in search.ENGINES
     }
     assert found["fts"] == found["whoosh"]
+
+
+@pytest.mark.parametrize("engine", search.ENGINES)
+def test_a_filter_value_naming_nothing_is_refused_by_either_engine(built: Paths, engine: str) -> None:
+    db = store.open_read_only(built.database)
+    with pytest.raises(FilterValueError, match="unknown typ 'gibtsnicht'; valid values: "):
+        search.run(db, built.index, "Straße", engine=engine, filters={"typ": ["gibtsnicht"]})
 
 
 def test_fts_honours_feld_filter_and_cli_filter(built: Paths) -> None:

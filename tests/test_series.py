@@ -124,7 +124,7 @@ def test_cli_trend_refuses_other_filters_and_two_formats(samples: Paths) -> None
     assert "only typ=… and feld=… restrict a trend" in result.output
     result = CliRunner().invoke(cli, [*base, "--json", "--csv"])
     assert result.exit_code == 2
-    assert "Use just one of --json or --csv." in result.output
+    assert "--json and --csv contradict each other: give one output format" in result.output
 
 
 def test_inflected_forms_and_compounds_count_as_the_search_finds_them(paths: Paths) -> None:

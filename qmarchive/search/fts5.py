@@ -10,6 +10,8 @@ from markupsafe import escape
 from sqlite_utils import Database
 
 from qmarchive import topics
+from qmarchive.catalog import DOC_TYPES
+from qmarchive.search import filters as field_filters
 from qmarchive.search.fts_query import fts_query
 from qmarchive.search.results import Hit, SearchResult, fetch_pages
 
@@ -47,7 +49,7 @@ def search(
     started = time.perf_counter()
     page = max(page, 1)
     match = fts_query(text)
-    filters = {name: values for name, values in (filters or {}).items() if values and name in _FILTER_SQL}
+    filters = _resolved(db, {name: values for name, values in (filters or {}).items() if values and name in _FILTER_SQL})
     where, params = _where(filters)
     total = db.execute(_COUNT_SQL.format(where=where), [match, *params]).fetchone()[0]
     found = list(db.query(_HITS_SQL.format(where=where), [_START, _END, match, *params, pagelen, (page - 1) * pagelen]))
@@ -62,13 +64,38 @@ def search(
     )
 
 
+def _resolved(db: Database, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Filter values as people type them (typ=IHEK, feld=Wohnumfeld) → the database's terms, as the Whoosh
+    search resolves them against its index; a value naming nothing raises FilterValueError."""
+    resolved: dict[str, list[str]] = {}
+    for name, values in filters.items():
+        known = _known(db, name)
+        terms = resolved.setdefault(name, [])
+        for value in values:
+            terms.extend(term for term in field_filters.matching(name, value, known) if term not in terms)
+    return resolved
+
+
+def _known(db: Database, name: str) -> list[str]:
+    if name == "typ":
+        return list(DOC_TYPES)
+    if name == "feld":
+        return [topic.id for topic in topics.lexicon().topics]
+    if name == "dokument":
+        return [id_ for (id_,) in db.execute("SELECT id FROM documents ORDER BY id")]
+    years: set[int] = set()
+    for start, end in db.execute("SELECT period_start, coalesce(period_end, period_start) FROM documents WHERE period_start"):
+        years.update(range(start, end + 1))
+    return [str(year) for year in sorted(years)]
+
+
 def _where(filters: dict[str, list[str]]) -> tuple[str, list[str]]:
     clauses: list[str] = []
     params: list[str] = []
     for name, values in filters.items():
         clauses.append("(" + " OR ".join([_FILTER_SQL[name]] * len(values)) + ")")
         if name == "feld":
-            params.extend(json.dumps(topics.lookup(value) or [value.lower()]) for value in values)
+            params.extend(json.dumps([value]) for value in values)
         else:
             params.extend(values)
     return "".join(f" AND {clause}" for clause in clauses), params
