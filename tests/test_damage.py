@@ -19,6 +19,8 @@ from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
 from harness import child_server
 
+pytestmark = pytest.mark.slow
+
 REBUILD = "rebuild it from the database with 'qmarchive index --rebuild'"
 
 

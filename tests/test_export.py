@@ -446,6 +446,7 @@ ENDLESS_ROWS = "with recursive c(x) as (select 1 union all select x + 1 from c) 
 ENDLESS_COUNT = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
 
 
+@pytest.mark.slow
 def test_export_sql_is_stopped_at_its_time_limit_and_leaves_no_partial_file(built: Paths, tmp_path) -> None:
     output = tmp_path / "endlos.csv"
     started = time.monotonic()
@@ -460,6 +461,7 @@ def test_export_sql_is_stopped_at_its_time_limit_and_leaves_no_partial_file(buil
     assert time.monotonic() - started < 30  # rows written in between do not count against the limit
 
 
+@pytest.mark.slow
 def test_export_sql_has_the_served_time_limit_by_default(built: Paths, tmp_path) -> None:
     assert export.SQL_TIME_LIMIT == SETTINGS["sql_time_limit_ms"] / 1000 == 3
     started = time.monotonic()

@@ -15,6 +15,8 @@ from sqlite_utils import Database
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "Grünfläche-2026"
 # id → expected error_class (None: stored)
 EXPECTED = {

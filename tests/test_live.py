@@ -22,6 +22,8 @@ from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.paths import Paths
 from harness import child_server
 
+pytestmark = pytest.mark.slow
+
 QUERIES = ("Spielplatz", "Beteiligung", "Quartiersrat", "Zaunkönigweg")
 PAGELEN = 20
 NEW_ID = "zaunkoenigweg-2024"

@@ -23,6 +23,8 @@ from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 from qmarchive.textnorm import usable_text
 
+pytestmark = pytest.mark.slow
+
 SCANNED = [
     [
         "Beschluss des Quartiersrats über die Spielplatzsanierung",

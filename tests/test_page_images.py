@@ -80,6 +80,7 @@ def test_slow_page_ends_with_the_placeholder_within_its_time_limit(tmp_path: Pat
     assert again.etag == f'"{sha256(slow)[:16]}-1-gross-fehlt-v1"'
 
 
+@pytest.mark.slow
 def test_decompression_bomb_renders_within_the_limits(tmp_path: Path) -> None:
     bomb = tmp_path / "bombe.pdf"
     bomb.write_bytes(hostile.decompression_bomb())

@@ -8,6 +8,8 @@ from sqlite_utils import Database
 from qmarchive.paths import Paths
 from relevance_cases import evaluate, read_cases
 
+pytestmark = pytest.mark.slow
+
 CASES = read_cases(Path(__file__).with_name("relevance.csv"))
 
 

@@ -33,6 +33,7 @@ def ids(paths: Paths, query: str, **options) -> list[str]:
 # -- what queries find (index built once for the module) -------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

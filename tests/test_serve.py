@@ -10,6 +10,8 @@ from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from harness import child_server
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def server(built: Paths) -> Iterator[str]:

@@ -269,6 +269,7 @@ def test_nfd_names_on_disk_are_found_for_nfc_catalog_names(archive: Paths) -> No
     assert run(archive, "ingest", "--no-index").stdout.startswith("0 ingested (0 pages), 1 unchanged, 0 failed, 0 missing")
 
 
+@pytest.mark.slow
 def test_a_link_retargeted_while_serving_is_never_followed(copy: Paths, tmp_path: Path) -> None:
     """A live server: the catalogued file is a link inside the archive; retargeted outside, or to another
     file of the same size, the archived version (its kept copy) is served, and with no kept copy nothing."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import hostile
+import pytest
 
 from qmarchive.workers import Pool, Task
+
+pytestmark = pytest.mark.slow
 
 
 def test_results_and_failures_come_back_and_the_pool_survives_a_timeout(tmp_path: Path) -> None:
