@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
