@@ -8,7 +8,6 @@ paths in a static copy. Pure: no Datasette, no Whoosh (the caller marks search w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
