@@ -432,6 +432,7 @@ async def test_xlsx_stream_of_a_table_sorted_by_a_repeating_column_is_complete(b
     assert info["Vollständig"] == "ja; Reihenfolge nach id (die gewählte Sortierung verlöre in Datasette 0.65 Zeilen)"
 
 
+@pytest.mark.slow
 async def test_sample_pages_stream_completely(samples: Paths) -> None:
     """The pages table has no default sort on a repeating column, so Datasette's own CSV stream is whole."""
     ds = build_datasette(samples.database)

@@ -274,6 +274,7 @@ def test_a_reader_refuses_an_old_database_instead_of_migrating_it(copy: Paths) -
 # -- package data ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ingest_with_a_folder_named_qmarchive_in_the_working_directory(archive: Paths, tmp_path: Path) -> None:
     workdir = tmp_path / "arbeit"
     (workdir / "qmarchive").mkdir(parents=True)

@@ -33,7 +33,6 @@ def ids(paths: Paths, query: str, **options) -> list[str]:
 # -- what queries find (index built once for the module) -------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -304,6 +303,7 @@ def test_facets_count_only_the_pages_an_update_left_in_the_index(copy: Paths) ->
     assert sum(count for _, count in after.facets["dokument"]) == after.total
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("jobs", "segment_pages", "segments"),
     [(2, index_writer.SEGMENT_PAGES, 2), (1, 2, 3), (2, 2, 6)],  # 6 pages: one segment per process and round
