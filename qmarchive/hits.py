@@ -135,10 +135,6 @@ class AllHits:
     # Hits the index found whose pages are no longer in the database (known once ``hits`` is read).
     missing: list[str] = field(default_factory=list)
 
-    @property
-    def capped(self) -> bool:
-        return self.limit is not None and self.total > self.limit
-
 
 def all_hits(
     db: Database, index_dir: Path, query: str, *, engine: str = "whoosh", filters: dict[str, list[str]] | None = None,

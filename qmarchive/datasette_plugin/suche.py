@@ -21,7 +21,6 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +31,7 @@ from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from qmarchive import export, hits, page_view, search, topics
+from qmarchive.hits import topic_names
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
     DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
@@ -167,11 +167,6 @@ def document_titles(db: Database, ids: set[str]) -> dict[str, str]:
         "select id, title from documents where id in (select value from json_each(?))", [json.dumps(sorted(ids))]
     ).fetchall()
     return {id_: title for id_, title in rows if title}
-
-
-@cache
-def topic_names() -> dict[str, str]:
-    return {topic.id: topic.name for topic in topics.lexicon().topics}
 
 
 def value_label(name: str, value: str, titles: dict[str, str]) -> str:
