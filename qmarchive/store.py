@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from qmarchive import topics
 from qmarchive.errors import StoreError
 from qmarchive.migrations import migrations
+from qmarchive.search import german_terms
 
 
 def now() -> str:
@@ -49,7 +50,8 @@ def write_document(
     provenance: Iterable[dict[str, Any]] | None = None,
     version: dict[str, Any] | None = None,
 ) -> None:
-    """Replace a document with all its pages, sections and page topics in one transaction: all of it or nothing.
+    """Replace a document with all its pages (and their German search terms), sections and page topics in one
+    transaction: all of it or nothing.
 
     ``provenance`` rows (from the archive's provenance log) replace the document's; None leaves them as they are.
     ``version`` (a ``document_versions`` row without id and number) makes the file the document's next version.
@@ -66,6 +68,7 @@ def write_document(
             db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
             db["documents"].upsert(document, pk="id")
             db["pages"].insert_all(pages)
+            german_terms.index_document(db, document["id"])
             db["sections"].insert_all(sections)
             _write_topics(db)
             db["page_topics"].insert_all(page_topics)

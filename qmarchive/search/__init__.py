@@ -8,13 +8,18 @@ from qmarchive.search.lifecycle import (
 )
 from qmarchive.search.results import FACETS, Hit, SearchResult, snippet_text
 
-ENGINES = ("whoosh", "fts")
+# german: FTS5 over German terms (pre-analysed); whoosh: the German Whoosh index; fts: exact words.
+ENGINES = ("german", "whoosh", "fts")
 
 __all__ = ["ENGINES", "FACETS", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "page_fingerprints", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
 
 
 def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
-    """Search with the chosen engine; FTS5 ignores facet filters."""
+    """Search with the chosen engine; the exact-word FTS5 search ignores facet filters."""
+    if engine == "german":
+        from qmarchive.search import german_fts
+
+        return german_fts.search(db, text, filters=filters, page=page, pagelen=pagelen)
     if engine == "fts":
         from qmarchive.search import fts5
 

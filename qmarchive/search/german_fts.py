@@ -1,0 +1,364 @@
+"""German search in SQLite's FTS5 over the pre-analysed terms of :mod:`qmarchive.search.german_terms`.
+
+A query is analysed in Python, word by word as the pages were, into an FTS5 MATCH expression: a word
+matches its stem in the text, in a compound's parts or in the section heading, or, if it is a compound
+itself, all its parts (``"spielplatz" OR ("spiel" AND "platz")``); its thesaurus synonyms are
+alternatives. The document title counts only through ``titel:…``, so no page is found for its title
+alone. Facet values of every page are read once per database state and counted in Python.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+from sqlite_utils import Database
+
+from qmarchive import german, topics
+from qmarchive.search import german_terms
+from qmarchive.search.german_terms import Entry
+from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages, plain_snippet
+
+NOTHING = '""'  # valid FTS5 that matches nothing
+MAX_QUERY_CHARS = 500
+MIN_PREFIX = 2
+WORD_COLUMNS = "{text parts section}"
+PHRASE_COLUMNS = "{text section}"
+FIELD_COLUMNS = {"titel": "title", "abschnitt": "section"}
+_OR = {"OR", "ODER"}
+_NOT = {"NOT", "NICHT"}
+_AND = {"AND", "UND"}
+# A quoted phrase, a field with a value (quoted or not), or anything up to the next space.
+_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
+_UMLAUT_BASE = str.maketrans("äöü", "aou")
+
+Lookup = Callable[[str], Entry | None]
+
+
+# --- thesaurus ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thesaurus:
+    version: int
+    groups: tuple[tuple[tuple[str, ...], ...], ...]  # each entry: its tokens (a phrase if several)
+
+    def alternatives(self, stem: str) -> list[tuple[str, ...]]:
+        """The other entries of every group the stem belongs to."""
+        found: list[tuple[str, ...]] = []
+        for group in self.groups:
+            if (stem,) in group:
+                found.extend(entry for entry in group if entry != (stem,) and entry not in found)
+        return found
+
+
+@lru_cache(maxsize=1)
+def thesaurus() -> Thesaurus:
+    """The package's thesaurus (``thesaurus.json``), its entries analysed like page text."""
+    data = json.loads((resources.files("qmarchive.search") / "thesaurus.json").read_text(encoding="utf-8"))
+    groups = []
+    for group in data["groups"]:
+        entries = []
+        for text in group:
+            tokens = tuple(german_terms.token(w, german_terms.analyse(w, None)) for w in german.word_list(text))
+            if tokens:
+                entries.append(tokens)
+        groups.append(tuple(entries))
+    return Thesaurus(data["version"], tuple(groups))
+
+
+# --- query → MATCH ----------------------------------------------------------------------------------
+
+
+def _quoted(tokens: tuple[str, ...] | list[str]) -> str:
+    return '"' + " ".join(tokens) + '"'
+
+
+@dataclass
+class Query:
+    """A query analysed: the MATCH expression, the filters it named, the terms to mark in snippets."""
+
+    match: str
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    marks: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+
+
+class _Builder:
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        self.query = Query(NOTHING)
+
+    def word(self, word: str) -> str | None:
+        entry = self.lookup(word)
+        if entry is None:
+            return None
+        options = [_quoted([entry.stem])]
+        self.query.marks.add(entry.stem)
+        if entry.split:
+            options.append("(" + " AND ".join(_quoted([p]) for p in entry.split) + ")")
+            self.query.marks.update(entry.split)
+        for tokens in thesaurus().alternatives(entry.stem):
+            options.append(_quoted(tokens))
+            self.query.marks.update(tokens)
+        return options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")"
+
+    def words(self, text: str, columns: str = WORD_COLUMNS) -> str | None:
+        """All words of a text, each with its alternatives."""
+        clauses = [c for c in (self.word(w) for w in german.word_list(text)) if c]
+        if not clauses:
+            return None
+        return f"{columns}: " + (clauses[0] if len(clauses) == 1 else "(" + " AND ".join(clauses) + ")")
+
+    def phrase(self, text: str, columns: str = PHRASE_COLUMNS) -> str | None:
+        """The words in this order, stopwords included (they are kept in the text column)."""
+        words = german.word_list(text)
+        entries = [self.lookup(w) for w in words]
+        if not any(entries):
+            return None
+        tokens = [german_terms.token(w, e) for w, e in zip(words, entries)]
+        self.query.marks.update(e.stem for e in entries if e)
+        return f"{columns}: {_quoted(tokens)}"
+
+    def prefix(self, text: str) -> str | None:
+        found = german.word_list(german.fold(text).translate(_UMLAUT_BASE))
+        if len(found) != 1 or len(found[0]) < MIN_PREFIX:
+            return None
+        self.query.prefixes.add(found[0])
+        return f"{WORD_COLUMNS}: {_quoted([found[0]])}*"
+
+    def clause(self, match: re.Match[str]) -> str | None:
+        name, phrase, bare = match.group("field"), match.group("phrase"), match.group("bare")
+        value = phrase if phrase is not None else bare or ""
+        if name and name.lower() in FACETS:
+            self.query.filters.setdefault(name.lower(), []).append(value)
+            return None
+        if name and name.lower() in FIELD_COLUMNS:
+            columns = "{" + FIELD_COLUMNS[name.lower()] + "}"
+            return self.phrase(value, columns) if phrase is not None else self.words(value, columns)
+        if name:  # not a field: "Bewohner:innen" is a word
+            value = match.group(0)
+        if phrase is not None and not name:
+            return self.phrase(value)
+        if value.endswith("*"):
+            return self.prefix(value.rstrip("*"))
+        return self.words(value)
+
+
+def parse(text: str, lookup: Lookup) -> Query:
+    """A query → MATCH expression: all words required; OR/ODER between two terms, NOT/NICHT before one,
+    "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument: filters; titel:, abschnitt: one field.
+    Never an FTS5 syntax error: every term is quoted."""
+    builder = _Builder(lookup)
+    positive: list[list[str]] = []  # AND of OR-chains
+    negative: list[str] = []
+    join_or = negate = False
+    for match in _TOKEN.finditer(text[:MAX_QUERY_CHARS].replace("(", " ").replace(")", " ")):
+        raw = match.group(0)
+        if raw in _OR:
+            join_or = bool(positive)
+            continue
+        if raw in _NOT:
+            negate = True
+            continue
+        if raw in _AND:
+            continue
+        clause = builder.clause(match)
+        if clause is None:
+            continue
+        if negate:
+            negative.append(clause)
+        elif join_or:
+            positive[-1].append(clause)
+        else:
+            positive.append([clause])
+        join_or = negate = False
+    if positive:
+        expression = " AND ".join(chain[0] if len(chain) == 1 else "(" + " OR ".join(chain) + ")" for chain in positive)
+        if negative:
+            expression = f"({expression}) NOT ({' OR '.join(negative)})"
+        builder.query.match = expression
+    return builder.query
+
+
+# --- lexicon lookup ---------------------------------------------------------------------------------
+
+
+def lexicon_lookup(db_execute: Callable[..., Any]) -> Lookup:
+    """Query words analysed as the pages were: from the lexicon if the archive has the word, otherwise
+    stemmed and split with common German words."""
+
+    def lookup(word: str) -> Entry | None:
+        row = db_execute("SELECT stem, split FROM lexicon WHERE word = ?", [german_terms.key(word)]).fetchone()
+        if row is not None:
+            return Entry(row[0], (), tuple(row[1].split()))
+        splitter = german._base_splitter() if len(german_terms.key(word)) >= german.MIN_COMPOUND else None
+        return german_terms.analyse(word, splitter)
+
+    return lookup
+
+
+def german_match(db_execute: Callable[..., Any], text: str | None) -> str:
+    """The MATCH expression for ``pages_german`` (filters in the text are left out)."""
+    return parse(text or "", lexicon_lookup(db_execute)).match
+
+
+# --- snippets ---------------------------------------------------------------------------------------
+
+
+def snippet(text: str, query: Query, entries: dict[str, Entry]) -> str:
+    """The passage of the page with the most matched words, escaped, matched words in ``<mark>``."""
+    found = []
+    for word, start, end in german.words(text):
+        entry = entries.get(german_terms.key(word))
+        if entry is None:
+            continue
+        terms = {entry.stem, *entry.parts}
+        if terms & query.marks or any(t.startswith(p) for t in terms for p in query.prefixes):
+            found.append((start, end))
+    if not found:
+        return plain_snippet(text)
+    best = max(range(len(found)), key=lambda i: sum(1 for s, _ in found[i:] if s - found[i][0] < SNIPPET_CHARS - 70))
+    start = max(0, found[best][0] - 70)
+    start = text.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        end = max(text.rfind(" ", start, end), found[best][1])
+    out, position = [], start
+    for s, e in found:
+        if s >= start and e <= end:
+            out += [str(escape(text[position:s])), f"<mark>{escape(text[s:e])}</mark>"]
+            position = e
+    out.append(str(escape(text[position:end])))
+    return ("… " if start else "") + "".join(out).strip() + (" …" if end < len(text) else "")
+
+
+def _entries(db: Database, texts: list[str]) -> dict[str, Entry]:
+    words = {german_terms.key(w) for text in texts for w in german.word_list(text)}
+    entries = german_terms._load(db, words)
+    for word in words - set(entries):  # a word added after the pages' terms were made
+        found = german_terms.analyse(word, None)
+        if found is not None:
+            entries[word] = found
+    return entries
+
+
+# --- facets -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _PageFacets:
+    """Every page's id and facet values by rowid, for one state of the database file."""
+
+    page_id: dict[int, str]
+    values: dict[int, dict[str, tuple[str, ...]]]
+
+
+_facet_lock = threading.Lock()
+_facet_cache: dict[tuple[str, int, int], _PageFacets] = {}
+
+_FACETS_SQL = """
+SELECT p.rowid, p.id, p.document_id, d.doc_type, d.period_start, d.period_end,
+       (SELECT group_concat(topic_id, ' ') FROM page_topics t WHERE t.page_id = p.id) AS topics
+FROM pages p JOIN documents d ON d.id = p.document_id
+"""
+
+
+def _database_file(db: Database) -> str:
+    return next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
+
+
+def page_facets(db: Database) -> _PageFacets:
+    """Read once per state of the database file (its size and modification time)."""
+    path = _database_file(db)
+    stat = Path(path).stat() if path else None
+    state = (path, stat.st_mtime_ns, stat.st_size) if stat else None
+    cached = _facet_cache.get(state) if state else None
+    if cached is not None:
+        return cached
+    page_id, values = {}, {}
+    for rowid, pid, document_id, doc_type, start, end, topic_ids in db.execute(_FACETS_SQL):
+        page_id[rowid] = pid
+        years = tuple(str(y) for y in range(start, (end or start) + 1)) if start else ()
+        values[rowid] = {"jahr": years, "typ": (doc_type,), "feld": tuple((topic_ids or "").split()), "dokument": (document_id,)}
+    found = _PageFacets(page_id, values)
+    if state:
+        with _facet_lock:
+            _facet_cache.clear()
+            _facet_cache[state] = found
+    return found
+
+
+def _wanted(filters: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Filter values as the facets hold them: types in lower case, a field by any of its names."""
+    wanted = {}
+    for name, values in filters.items():
+        if name == "feld":
+            wanted[name] = {t for v in values for t in (topics.lookup(v) or [v.lower()])}
+        elif name == "typ":
+            wanted[name] = {v.lower() for v in values}
+        else:
+            wanted[name] = set(values)
+    return wanted
+
+
+def _count(facets: _PageFacets, rowids: list[int]) -> dict[str, list[tuple[str, int]]]:
+    counts = {}
+    for name in FACETS:
+        found: Counter[str] = Counter()
+        for rowid in rowids:
+            found.update(facets.values[rowid][name])
+        counts[name] = sorted(((v, c) for v, c in found.items() if v), key=lambda item: (-item[1], item[0]))
+    return counts
+
+
+# --- search -----------------------------------------------------------------------------------------
+
+_RANKED_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? {restrict} ORDER BY rank LIMIT ? OFFSET ?"
+
+
+def search(
+    db: Database, text: str, *, filters: dict[str, list[str]] | None = None, page: int = 1, pagelen: int = 10
+) -> SearchResult:
+    """Ranked by bm25 with the column weights (text ≫ parts > section > title); a page past the end
+    answers with the last one."""
+    started = time.perf_counter()
+    query = parse(text, lexicon_lookup(db.execute))
+    filters = {k: list(v) for k, v in (filters or {}).items() if v and k in FACETS}
+    for name, values in query.filters.items():
+        filters.setdefault(name, []).extend(values)
+    facets = page_facets(db)
+    matched = [r for (r,) in db.execute("SELECT rowid FROM pages_german WHERE pages_german MATCH ?", [query.match]) if r in facets.values]
+    if filters:
+        wanted = _wanted(filters)
+        matched = [r for r in matched if all(wanted[n] & set(facets.values[r][n]) for n in wanted)]
+    total = len(matched)
+    page = min(max(page, 1), max(1, -(-total // pagelen)))
+    restrict, params = "", [query.match]
+    if filters:
+        restrict = "AND rowid IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(matched))
+    ranked = dict(db.execute(_RANKED_SQL.format(restrict=restrict), [*params, pagelen, (page - 1) * pagelen]).fetchall())
+    ids = [facets.page_id[r] for r in ranked]
+    scores = {facets.page_id[r]: -rank for r, rank in ranked.items()}
+    rows = fetch_pages(db, ids)
+    entries = _entries(db, [rows[i]["text"] for i in ids if i in rows])
+    hits = [
+        Hit.from_row(rows[pid], snippet=snippet(rows[pid]["text"], query, entries), score=scores[pid], rank=(page - 1) * pagelen + n)
+        for n, pid in enumerate(ids, start=1)
+        if pid in rows
+    ]
+    return SearchResult(
+        query=text, engine="german", total=total, page=page, pagelen=pagelen, hits=hits,
+        facets=_count(facets, matched), filters=filters, seconds=time.perf_counter() - started,
+    )
