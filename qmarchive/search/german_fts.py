@@ -41,6 +41,12 @@ _AND = {"AND", "UND"}
 # A quoted phrase, a field with a value (quoted or not), or anything up to the next space.
 _TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
 _UMLAUT_BASE = str.maketrans("äöü", "aou")
+# Plain words typed together rank higher where they stand near each other ("Integration und Nachbarschaft"):
+# the best-ranked pages get the bm25 score of the words near each other, times PHRASE_BONUS, added.
+_PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
+PHRASE_SLOP = 3
+PHRASE_BONUS = 2.0
+PHRASE_BONUS_CANDIDATES = 100
 
 Lookup = Callable[[str], Entry | None]
 
@@ -92,17 +98,21 @@ class Query:
     filters: dict[str, list[str]] = field(default_factory=dict)
     marks: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    near: str | None = None  # for plain words only: the same words near each other
+
 
 
 class _Builder:
     def __init__(self, lookup: Lookup):
         self.lookup = lookup
         self.query = Query(NOTHING)
+        self.stems: list[str] = []
 
     def word(self, word: str) -> str | None:
         entry = self.lookup(word)
         if entry is None:
             return None
+        self.stems.append(entry.stem)
         options = [_quoted([entry.stem])]
         self.query.marks.add(entry.stem)
         if entry.split:
@@ -160,10 +170,11 @@ def parse(text: str, lookup: Lookup) -> Query:
     "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument: filters; titel:, abschnitt: one field.
     Never an FTS5 syntax error: every term is quoted."""
     builder = _Builder(lookup)
+    text = text[:MAX_QUERY_CHARS]
     positive: list[list[str]] = []  # AND of OR-chains
     negative: list[str] = []
     join_or = negate = False
-    for match in _TOKEN.finditer(text[:MAX_QUERY_CHARS].replace("(", " ").replace(")", " ")):
+    for match in _TOKEN.finditer(text.replace("(", " ").replace(")", " ")):
         raw = match.group(0)
         if raw in _OR:
             join_or = bool(positive)
@@ -188,6 +199,9 @@ def parse(text: str, lookup: Lookup) -> Query:
         if negative:
             expression = f"({expression}) NOT ({' OR '.join(negative)})"
         builder.query.match = expression
+    if _PLAIN_WORDS.match(text) and len(builder.stems) > 1:
+        stems = " ".join(_quoted([s]) for s in builder.stems)
+        builder.query.near = f"{PHRASE_COLUMNS}: NEAR({stems}, {len(builder.stems) + PHRASE_SLOP})"
     return builder.query
 
 
@@ -324,7 +338,26 @@ def _count(facets: _PageFacets, rowids: list[int]) -> dict[str, list[tuple[str, 
 
 # --- search -----------------------------------------------------------------------------------------
 
+# Ranked by the table's bm25 with the column weights text 10, parts 4, section 2, title 1 (migration m012).
 _RANKED_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? {restrict} ORDER BY rank LIMIT ? OFFSET ?"
+
+
+def _ranked(db: Database, query: Query, only: list[int] | None, page: int, pagelen: int) -> dict[int, float]:
+    """Rowid → score of the page of hits asked for, best first (``only``: the filtered matches)."""
+    restrict, params = "", [query.match]
+    if only is not None:
+        restrict = "AND rowid IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(only))
+    wanted = page * pagelen
+    if query.near is None or wanted > PHRASE_BONUS_CANDIDATES:
+        rows = db.execute(_RANKED_SQL.format(restrict=restrict), [*params, pagelen, wanted - pagelen])
+        return {rowid: -rank for rowid, rank in rows}
+    top = {rowid: -rank for rowid, rank in db.execute(_RANKED_SQL.format(restrict=restrict), [*params, PHRASE_BONUS_CANDIDATES, 0])}
+    near = db.execute(_RANKED_SQL.format(restrict="AND rowid IN (SELECT value FROM json_each(?))"), [query.near, json.dumps(list(top)), PHRASE_BONUS_CANDIDATES, 0])
+    for rowid, rank in near:
+        top[rowid] += PHRASE_BONUS * -rank
+    ordered = sorted(top.items(), key=lambda item: (-item[1], item[0]))
+    return dict(ordered[wanted - pagelen : wanted])
 
 
 def search(
@@ -344,13 +377,9 @@ def search(
         matched = [r for r in matched if all(wanted[n] & set(facets.values[r][n]) for n in wanted)]
     total = len(matched)
     page = min(max(page, 1), max(1, -(-total // pagelen)))
-    restrict, params = "", [query.match]
-    if filters:
-        restrict = "AND rowid IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps(matched))
-    ranked = dict(db.execute(_RANKED_SQL.format(restrict=restrict), [*params, pagelen, (page - 1) * pagelen]).fetchall())
-    ids = [facets.page_id[r] for r in ranked]
-    scores = {facets.page_id[r]: -rank for r, rank in ranked.items()}
+    scores = _ranked(db, query, matched if filters else None, page, pagelen)
+    ids = [facets.page_id[r] for r in scores]
+    scores = {facets.page_id[r]: score for r, score in scores.items()}
     rows = fetch_pages(db, ids)
     entries = _entries(db, [rows[i]["text"] for i in ids if i in rows])
     hits = [
