@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from qmarchive import german, topics
 from qmarchive.search import german_terms
 from qmarchive.search.german_terms import Entry
-from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages, plain_snippet
+from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages
 
 NOTHING = '""'  # valid FTS5 that matches nothing
 MAX_QUERY_CHARS = 500
@@ -96,7 +96,8 @@ class Query:
 
     match: str
     filters: dict[str, list[str]] = field(default_factory=dict)
-    marks: set[str] = field(default_factory=set)
+    marks: set[str] = field(default_factory=set)  # stems: mark words with this stem or part
+    part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
     prefixes: set[str] = field(default_factory=set)
     near: str | None = None  # for plain words only: the same words near each other
 
@@ -117,7 +118,7 @@ class _Builder:
         self.query.marks.add(entry.stem)
         if entry.split:
             options.append("(" + " AND ".join(_quoted([p]) for p in entry.split) + ")")
-            self.query.marks.update(entry.split)
+            self.query.part_marks.update(entry.split)
         for tokens in thesaurus().alternatives(entry.stem):
             options.append(_quoted(tokens))
             self.query.marks.update(tokens)
@@ -230,18 +231,23 @@ def german_match(db_execute: Callable[..., Any], text: str | None) -> str:
 # --- snippets ---------------------------------------------------------------------------------------
 
 
-def snippet(text: str, query: Query, entries: dict[str, Entry]) -> str:
-    """The passage of the page with the most matched words, escaped, matched words in ``<mark>``."""
+def snippet(text: str, query: Query, entries: dict[str, Entry], quote: Callable[[str], str] = lambda t: str(escape(t))) -> str:
+    """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
+    the text (HTML by default; SQL callers leave that to the page that shows it)."""
     found = []
     for word, start, end in german.words(text):
         entry = entries.get(german_terms.key(word))
         if entry is None:
             continue
         terms = {entry.stem, *entry.parts}
-        if terms & query.marks or any(t.startswith(p) for t in terms for p in query.prefixes):
+        if (
+            entry.stem in query.marks
+            or set(entry.parts) & (query.marks | query.part_marks)
+            or any(t.startswith(p) for t in terms for p in query.prefixes)
+        ):
             found.append((start, end))
     if not found:
-        return plain_snippet(text)
+        return quote(text[:SNIPPET_CHARS]) + (" …" if len(text) > SNIPPET_CHARS else "")
     best = max(range(len(found)), key=lambda i: sum(1 for s, _ in found[i:] if s - found[i][0] < SNIPPET_CHARS - 70))
     start = max(0, found[best][0] - 70)
     start = text.rfind(" ", 0, start) + 1 if start else 0
@@ -251,13 +257,14 @@ def snippet(text: str, query: Query, entries: dict[str, Entry]) -> str:
     out, position = [], start
     for s, e in found:
         if s >= start and e <= end:
-            out += [str(escape(text[position:s])), f"<mark>{escape(text[s:e])}</mark>"]
+            out += [quote(text[position:s]), f"<mark>{quote(text[s:e])}</mark>"]
             position = e
-    out.append(str(escape(text[position:end])))
+    out.append(quote(text[position:end]))
     return ("… " if start else "") + "".join(out).strip() + (" …" if end < len(text) else "")
 
 
-def _entries(db: Database, texts: list[str]) -> dict[str, Entry]:
+def entries_for(db: Any, texts: list[str]) -> dict[str, Entry]:
+    """The lexicon entries of the words of these texts (``db``: anything with SQLite's ``execute``)."""
     words = {german_terms.key(w) for text in texts for w in german.word_list(text)}
     entries = german_terms._load(db, words)
     for word in words - set(entries):  # a word added after the pages' terms were made
@@ -265,6 +272,12 @@ def _entries(db: Database, texts: list[str]) -> dict[str, Entry]:
         if found is not None:
             entries[word] = found
     return entries
+
+
+def sql_snippet(db: Any, text: str | None, query_text: str | None) -> str:
+    """``german_snippet(text, :q)`` in SQL: the passage with the query's words in ``<mark>``, not escaped."""
+    query = parse(query_text or "", lexicon_lookup(db.execute))
+    return snippet(text or "", query, entries_for(db, [text or ""]), quote=str)
 
 
 # --- facets -----------------------------------------------------------------------------------------
@@ -381,7 +394,7 @@ def search(
     ids = [facets.page_id[r] for r in scores]
     scores = {facets.page_id[r]: score for r, score in scores.items()}
     rows = fetch_pages(db, ids)
-    entries = _entries(db, [rows[i]["text"] for i in ids if i in rows])
+    entries = entries_for(db, [rows[i]["text"] for i in ids if i in rows])
     hits = [
         Hit.from_row(rows[pid], snippet=snippet(rows[pid]["text"], query, entries), score=scores[pid], rank=(page - 1) * pagelen + n)
         for n, pid in enumerate(ids, start=1)

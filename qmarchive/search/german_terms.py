@@ -112,7 +112,8 @@ def _pages(db: Database, where: str = "", params: Iterable[Any] = ()) -> Iterato
     yield from db.query(_PAGES_SQL.format(where=where), list(params))
 
 
-def _load(db: Database, words: Iterable[str]) -> dict[str, Entry]:
+def _load(db: Any, words: Iterable[str]) -> dict[str, Entry]:
+    """Lexicon entries of these words (``db``: a Database or a bare SQLite connection)."""
     wanted = sorted(set(words))
     found: dict[str, Entry] = {}
     for start in range(0, len(wanted), 500):
