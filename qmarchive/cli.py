@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import shlex
 import signal
+import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -25,13 +27,32 @@ from qmarchive.paths import Paths
 
 
 class QmarchiveGroup(click.Group):
-    """Turns expected errors into a clean message on stderr and exit code 1."""
+    """Turns expected errors into a clean message on stderr and exit code 1.
+
+    A full disk or a read-only folder can stop any command that writes; what is already stored stays
+    (every write is a transaction or goes to a temporary file first), so one line naming the file says it.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except QmarchiveError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in _STORAGE_ERRNOS:
+                raise
+            where = exc.filename or "writing the output"
+            raise click.ClickException(f"{where}: {exc.strerror}; nothing already stored was lost") from exc
+        except sqlite3.OperationalError as exc:
+            if not any(text in str(exc) for text in _SQLITE_STORAGE_ERRORS):
+                raise
+            database = ctx.obj.database if isinstance(ctx.obj, Paths) else "the database"
+            raise click.ClickException(f"{database}: {exc}; nothing already stored was lost "
+                                       "(each document is written in one transaction)") from exc
+
+
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+_SQLITE_STORAGE_ERRORS = ("disk is full", "readonly database", "unable to open database file", "disk I/O error")
 
 
 @click.group(cls=QmarchiveGroup)
@@ -185,6 +206,9 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
                 click.echo(f"\nWarning: {result.file}: {warning}", err=True)
 
         summary = ingest.run(db, paths, jobs, on_result=report, **options)
+    unfinished = store.checkpoint(db)
+    if unfinished:
+        click.echo(f"Warning: {unfinished}", err=True)
     counts = summary.counts
     pages = sum(r.pages for r in summary.results)
     seconds = time.perf_counter() - started
@@ -291,6 +315,8 @@ def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -
         )
         click.echo(f"Its citation URLs now answer 410 Gone; the act is recorded in "
                    f"{paths.archive / 'provenance.jsonl'}. Undo: qmarchive reinstate {document_id}")
+        if record["warning"]:
+            click.echo(f"Warning: {record['warning']}", err=True)
         _update_index(paths, rebuild=False, quiet=quiet)
 
 
@@ -356,6 +382,8 @@ def search_command(paths: Paths, query: str, limit: int, page: int, engine: str,
     """
     db = store.open_existing(paths.database)
     result = search.run(db, paths.index, query, engine=engine, filters=_parse_filters(filters), page=page, pagelen=limit)
+    if as_json or as_csv:
+        _warn_missing(result)
     if as_json:
         click.echo(json.dumps([_hit_record(hit) for hit in result.hits], ensure_ascii=False, indent=2))
     elif as_csv:
@@ -389,10 +417,17 @@ def _print_hits(result: search.SearchResult) -> None:
     click.echo(f"{shown}{result.total} pages ({result.engine}, {result.seconds * 1000:.0f} ms)", err=True)
     if result.suggestion:
         click.echo(f"Meinten Sie: {result.suggestion}", err=True)
+    _warn_missing(result)
     for hit in result.hits:
         ocr = "  (OCR)" if hit.ocr else ""
         click.echo(f"{hit.rank:>3}. {hit.title} ({hit.period}), {hit.page_locator}  [{hit.page_id}]{ocr}")
         click.echo("     " + _terminal_snippet(hit.snippet))
+
+
+def _warn_missing(result: search.SearchResult) -> None:
+    if result.missing:
+        click.echo(f"Warning: {len(result.missing)} hit(s) of this page are no longer in the database and are left out "
+                   f"({', '.join(result.missing)}): the search index is behind it; 'qmarchive index' updates it", err=True)
 
 
 def _terminal_snippet(snippet: str) -> str:
@@ -531,8 +566,9 @@ def verify_command(paths: Paths, as_json: bool, quiet: bool) -> None:
 
     Fixity: every document's file against the SHA-256 recorded at ingest (and the catalog's sha256).
     Database: PRAGMA integrity_check, orphan rows, the FTS5 indexes against the pages, pages per
-    document, page texts against their text_sha256. Search index: the same pages as the database. Reads
-    only. Exits with 1 if any check fails, naming each file or table.
+    document, page texts against their text_sha256. Search index: every segment read end to end, and
+    the same pages as the database. Reads only. Exits with 1 if any check fails, naming each file or
+    table and the command that repairs it.
     """
     report = verify.run(paths, progress=_wrap_progress(quiet or as_json))
     if as_json:
@@ -623,8 +659,9 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
 def serve_command(paths: Paths, host: str, port: int, workers: int) -> None:
     """Serve the database with Datasette.
 
-    The database is opened immutable (read-only) at http://HOST:PORT/ with the archive's metadata,
-    facets, full-text search and the canned query "suche".
+    The database is opened read-only at http://HOST:PORT/ with the archive's metadata, facets,
+    full-text search and the canned query "suche". Each request reads one committed state; a finished
+    ingest or index run is seen by the next request, without a restart.
     """
     serve.serve(paths.database, host, port, archive=paths.archive, base_url=paths.base_url, workers=workers)
 

@@ -125,6 +125,10 @@ class SearchIndexError(QmarchiveError):
     """The search index is missing, locked by another writer, or cannot be read."""
 
 
+class SearchIndexDamagedError(SearchIndexError):
+    """The search index's files cannot be read as Whoosh wrote them; ``qmarchive index --rebuild`` repairs it."""
+
+
 class CitationError(QmarchiveError):
     """A page or document id to cite is malformed or not in the archive."""
 

@@ -33,29 +33,30 @@ def exclusive(path: Path, busy: Callable[[str], Exception], command: str = "") -
     ``holder`` is what the holder wrote: its process id and command (``"1234 ingest"``). Yields a
     message if the lock was left by a process that stopped without releasing it, else None.
     """
-    with open(path, "a+", encoding="utf-8") as handle:
+    # Unbuffered, so that a write the disk refuses fails here, naming the file, and not again at close.
+    with open(path, "a+b", buffering=0) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            raise busy(handle.read().strip() or "unknown") from None
+            raise busy(handle.read().decode(errors="replace").strip() or "unknown") from None
         handle.seek(0)
-        stale = handle.read().strip()
+        stale = handle.read().decode(errors="replace").strip()
         recovered = None
         if stale:
             pid, _, stale_command = stale.partition(" ")
             by = f"process {pid}" + (f" ({stale_command})" if stale_command else "")
             recovered = f"{path}: recovered the lock left by {by}, which stopped without releasing it"
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()} {command}".strip())
-        handle.flush()
+        handle.truncate(0)
+        try:
+            handle.write(f"{os.getpid()} {command}".strip().encode())
+        except OSError as exc:  # a full disk: say which file could not be written
+            exc.filename = exc.filename or str(path)
+            raise
         try:
             yield recovered
         finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
+            handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

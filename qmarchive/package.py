@@ -241,10 +241,14 @@ def _copy_if_present(source: Path, target: Path) -> None:
 
 
 def backup_database(source: sqlite3.Connection, target: Path) -> None:
-    """A consistent copy of a database in use: SQLite's backup API copies a snapshot, page by page."""
+    """A consistent copy of a database in use: SQLite's backup API copies a snapshot, page by page.
+
+    The copy is switched from WAL to a rollback journal: one self-contained file that readers open
+    without creating ``-wal``/``-shm`` files beside it (a bag must not change when it is read)."""
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         copy.close()
 

@@ -1,4 +1,4 @@
-"""Serving the database with Datasette: immutable, read-only, with the package's metadata and plugin."""
+"""Serving the database with Datasette: read-only, seeing each committed write, with the package's metadata and plugin."""
 
 from __future__ import annotations
 
@@ -45,7 +45,10 @@ def metadata() -> dict:
 
 
 def build_datasette(database: Path, *, archive: Path | None = None, base_url: str | None = None) -> Datasette:
-    """The Datasette instance that serves the database: immutable (hence read-only), with our metadata.
+    """The Datasette instance that serves the database read-only (``mode=ro``), with our metadata.
+
+    Not immutable: the database is in WAL mode, and ingest may write it while it is served; every query
+    reads one committed state, and the next request sees the next one.
 
     ``archive`` is where /-/pdf finds the files (default: the last ingest run's archive); ``base_url``
     the published address permalinks in citations use (default: this server's own address).
@@ -59,7 +62,7 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
         cite.permalink("check", base_url=base_url)  # a malformed address fails here, not on every request
     config = {"archive": str(archive.resolve()) if archive else None, "base_url": base_url}
     settings = {**metadata(), "plugins": {"qmarchive": {k: v for k, v in config.items() if v}}}
-    return Datasette(immutables=[str(database)], metadata=settings, settings=SETTINGS)
+    return Datasette(files=[str(database)], metadata=settings, settings=SETTINGS)
 
 
 def _check_schema(database: Path) -> None:

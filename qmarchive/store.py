@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -26,12 +28,46 @@ def open_database(path: Path) -> Database:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(path)
-        # Rollback journal, not WAL: the file is served immutable, and must be complete on its own.
-        db.execute("PRAGMA journal_mode=DELETE")
+        # WAL: a running server reads the last committed state while ingest writes the next one, and
+        # readers never see a half-written page. ``checkpoint`` makes the file complete on its own again.
+        db.execute("PRAGMA journal_mode=WAL")
         migrations.apply(db)
     except (OSError, sqlite3.DatabaseError) as exc:
+        problem = _storage_problem(path.parent)
+        if problem:
+            raise StoreError(f"{path}: cannot write the database: {problem} ({exc}); nothing stored was changed") from exc
         raise StoreError(f"{path}: cannot open the database ({exc})") from exc
     return db
+
+
+def _storage_problem(folder: Path) -> str | None:
+    """Why nothing can be written into the folder, if that is why SQLite failed (it often says only "disk I/O error")."""
+    if not folder.is_dir():
+        return None
+    if not os.access(folder, os.W_OK):
+        return "its folder is read-only or not writable"
+    if shutil.disk_usage(folder).free < FULL_BELOW:
+        return "the disk holding it is full"
+    return None
+
+
+FULL_BELOW = 1 << 20  # bytes free: less than SQLite needs for its write-ahead log and shared memory
+
+
+def checkpoint(db: Database) -> str | None:
+    """Copy everything committed from the write-ahead log into the database file and empty the log, so
+    that ``qmarchive.db`` alone is complete (for copies and backups). Waits (the connection's busy
+    timeout) for readers of older states, whose requests are short; returns a warning if one held on."""
+    try:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        busy = str(exc)
+    if not busy:
+        return None
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    reason = busy if isinstance(busy, str) else "readers were still using it"
+    return (f"{path}: the write-ahead log was not copied into the database file ({reason}); nothing is lost, "
+            "SQLite reads it with the database and the next write command copies it")
 
 
 def open_existing(path: Path) -> Database:

@@ -24,8 +24,9 @@ from sqlite_utils import Database
 
 from qmarchive import search, withdrawal
 from qmarchive.provenance import log_path as provenance_log
+from qmarchive.search import integrity
 from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
-from qmarchive.errors import QmarchiveError, StoreError
+from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError, StoreError
 from qmarchive.versions import VERSIONS_DIR, file_digest
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths, locate
@@ -124,18 +125,55 @@ def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = 
         raise StoreError(f"{paths.database}: no database yet; run 'qmarchive ingest' first")
     report = Report(paths.archive, paths.database, paths.index)
     db = open_read_only(paths.database)
+    path = paths.database
     try:
-        report.checks.append(fixity(db, paths, progress))
-        report.checks.append(sqlite_integrity(db, paths.database))
-        report.checks.append(orphans(db))
-        report.checks.extend(fts_integrity(paths.database, name) for name in FTS_INDEXES)
-        report.checks.append(page_counts(db))
-        report.checks.append(page_texts(db))
+        checks: list[tuple[str, str, Callable[[], Check]]] = [
+            ("fixity", FIXITY_TITLE, lambda: fixity(db, paths, progress)),
+            ("sqlite-integrity", SQLITE_TITLE, lambda: sqlite_integrity(db, path)),
+            ("orphans", ORPHANS_TITLE, lambda: orphans(db)),
+            *((f"fts:{name}", fts_title(name), lambda name=name: fts_integrity(path, name)) for name in FTS_INDEXES),
+            ("page-counts", PAGE_COUNTS_TITLE, lambda: page_counts(db)),
+            ("page-texts", PAGE_TEXTS_TITLE, lambda: page_texts(db)),
+        ]
         if search_index:
-            report.checks.append(search_index_agrees(db, paths.index))
+            checks.append(("search-index-readable", READABLE_TITLE, lambda: search_index_readable(paths.index)))
+            checks.append(("search-index", AGREES_TITLE, lambda: search_index_agrees(db, paths.index)))
+        for name, title, check in checks:
+            report.checks.append(_guarded(name, title, path, check))
     finally:
         db.close()
     return report
+
+
+def _guarded(name: str, title: str, path: Path, check: Callable[[], Check]) -> Check:
+    """A check that SQLite stops with an error (a damaged database) fails, naming the file; the others still run."""
+    try:
+        return check()
+    except sqlite3.DatabaseError as exc:
+        failed = Check(name, title)
+        failed.fail(path, f"cannot be read ({_first_line(exc)}); {DATABASE_REPAIR}", "corrupt")
+        return failed
+
+
+def _first_line(exc: BaseException, limit: int = 120) -> str:
+    """SQLite's message, without the undecodable text a damaged page may put into it."""
+    line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+DATABASE_REPAIR = ("restore qmarchive.db from the last package (data/qmarchive.db in the bag), or run "
+                   "'qmarchive ingest' into an empty index directory")
+FIXITY_TITLE = "Fixity of the archived files (SHA-256)"
+SQLITE_TITLE = "SQLite integrity (PRAGMA integrity_check)"
+ORPHANS_TITLE = "Orphan rows (PRAGMA foreign_key_check)"
+PAGE_COUNTS_TITLE = "Pages per document (documents.page_count)"
+PAGE_TEXTS_TITLE = "Page texts (pages.text_sha256)"
+READABLE_TITLE = "Search index readable (every segment, end to end)"
+AGREES_TITLE = "Search index agrees with the database (Whoosh)"
+
+
+def fts_title(name: str) -> str:
+    return f"Full-text index {name} (FTS5 integrity-check)"
 
 
 def open_read_only(path: Path) -> Database:
@@ -166,7 +204,7 @@ def _listed(items: Sequence[Any]) -> str:
 def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Check:
     """Every document's file against its archived version's SHA-256 (whatever the catalog says), the catalog's
     checksum where given, the kept copy of every version, and PDFs under ``pdf/`` that no catalog row names."""
-    check = Check("fixity", "Fixity of the archived files (SHA-256)")
+    check = Check("fixity", FIXITY_TITLE)
     try:
         catalog = {entry.id: entry for entry in read_catalog(paths.catalog)}
         unlisted = unlisted_pdfs(paths.archive, list(catalog.values()), catalog_header(paths.catalog))
@@ -300,16 +338,18 @@ def _not_ingested(check: Check, paths: Paths, catalog: dict[str, CatalogEntry], 
 
 
 def sqlite_integrity(db: Database, path: Path) -> Check:
-    check = Check("sqlite-integrity", "SQLite integrity (PRAGMA integrity_check)")
+    check = Check("sqlite-integrity", SQLITE_TITLE)
     try:
         messages = [row[0] for row in db.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as exc:
-        check.fail(path, f"cannot be checked ({exc}); rebuild it with 'qmarchive ingest' into an empty index directory",
-                   "corrupt")
+        check.fail(path, f"cannot be checked ({exc}); {DATABASE_REPAIR}", "corrupt")
         return check
-    for message in messages:
-        if message != "ok":
-            check.fail(path, message, "corrupt")
+    problems = [message for message in messages if message != "ok"]
+    for message in problems[:LISTED]:
+        check.fail(path, message, "corrupt")
+    if problems:
+        more = f" ({len(problems) - LISTED} more not listed)" if len(problems) > LISTED else ""
+        check.fail(path, f"damaged{more}; {DATABASE_REPAIR}", "corrupt")
     check.summary = "ok" if messages == ["ok"] else f"{len(check.findings)} problem(s)"
     return check
 
@@ -318,7 +358,7 @@ def orphans(db: Database) -> Check:
     """Rows whose document, page or run is gone, as ``PRAGMA foreign_key_check`` finds them from the schema's
     REFERENCES, grouped by the missing row. The version history of a withdrawn document is kept on purpose
     (its fixity baseline, should it be reinstated), so it is no orphan."""
-    check = Check("orphans", "Orphan rows (PRAGMA foreign_key_check)")
+    check = Check("orphans", ORPHANS_TITLE)
     try:
         violations = db.execute("PRAGMA foreign_key_check").fetchall()
         withdrawn = {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
@@ -351,7 +391,7 @@ def _quoted(name: str) -> str:
 def fts_integrity(path: Path, name: str) -> Check:
     """FTS5's own check, with ``rank = 1`` so it also compares the index with the ``pages`` table: the plain
     form only checks that the index is well-formed and passes an index that lacks pages."""
-    check = Check(f"fts:{name}", f"Full-text index {name} (FTS5 integrity-check)")
+    check = Check(f"fts:{name}", fts_title(name))
     statement = f"INSERT INTO {_quoted(name)}({_quoted(name)}, rank) VALUES ('integrity-check', 1)"
     try:
         _check_in_rollback(path, statement)
@@ -359,6 +399,9 @@ def fts_integrity(path: Path, name: str) -> Check:
         if "locked" in str(exc):
             check.fail(name, f"cannot be checked now ({exc}): another process is writing the database; try again "
                        "when it is done", "locked")
+        elif "malformed" in str(exc) and not _quick_check_passes(path):
+            # FTS5 reports an index out of step as "malformed" too; only a damaged file fails quick_check
+            check.fail(name, f"cannot be checked ({exc}); {DATABASE_REPAIR}", "corrupt")
         elif "no such table" in str(exc):
             check.fail(name, "missing; rebuild the database with 'qmarchive ingest' into an empty index directory",
                        "missing-table")
@@ -369,6 +412,16 @@ def fts_integrity(path: Path, name: str) -> Check:
         return check
     check.summary = "matches the pages table"
     return check
+
+
+def _quick_check_passes(path: Path) -> bool:
+    db = open_read_only(path)
+    try:
+        return [row[0] for row in db.execute("PRAGMA quick_check")] == ["ok"]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
 
 
 def _check_in_rollback(path: Path, statement: str) -> None:
@@ -401,7 +454,7 @@ def _check_in_rollback(path: Path, statement: str) -> None:
 
 def page_counts(db: Database) -> Check:
     """Each document has exactly the pages 1..page_count, under the ids ``<document>/<page>``."""
-    check = Check("page-counts", "Pages per document (documents.page_count)")
+    check = Check("page-counts", PAGE_COUNTS_TITLE)
     numbers: dict[str, list[int]] = defaultdict(list)
     for document_id, number in db.execute("SELECT document_id, page_number FROM pages"):
         numbers[document_id].append(number)
@@ -431,7 +484,7 @@ def page_counts(db: Database) -> Check:
 
 def page_texts(db: Database) -> Check:
     """Each page's stored text against the SHA-256 taken when it was extracted."""
-    check = Check("page-texts", "Page texts (pages.text_sha256)")
+    check = Check("page-texts", PAGE_TEXTS_TITLE)
     changed: dict[str, list[str]] = defaultdict(list)
     pages = 0
     for page_id, document_id, text, recorded in db.execute("SELECT id, document_id, text, text_sha256 FROM pages ORDER BY rowid"):
@@ -451,7 +504,7 @@ def page_texts(db: Database) -> Check:
 
 def search_index_agrees(db: Database, index_dir: Path) -> Check:
     """The current Whoosh generation holds exactly the database's pages, as they are now."""
-    check = Check("search-index", "Search index agrees with the database (Whoosh)")
+    check = Check("search-index", AGREES_TITLE)
     where = index_dir / "whoosh"
     try:
         info = search.index_info(index_dir)
@@ -463,6 +516,10 @@ def search_index_agrees(db: Database, index_dir: Path) -> Check:
             check.warn(info["path"], f"{info['rebuild_reason']}; 'qmarchive index' rebuilds it", "index-version")
         where = Path(info["path"])
         indexed = search.indexed_pages(index_dir)
+    except SearchIndexDamagedError:
+        check.fail(where, f"cannot be compared with the database: it cannot be read (see above); rebuild it with "
+                   f"'{search.REPAIR}'", "unreadable")
+        return check
     except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways, none of them ours to name
         check.fail(where, f"cannot be read ({type(exc).__name__}: {exc}); rebuild it with 'qmarchive index --rebuild'",
                    "unreadable")
@@ -490,6 +547,21 @@ def search_index_agrees(db: Database, index_dir: Path) -> Check:
             check.fail(where, f"document {document_id}: {message} (the index has {indexed_counts.get(document_id, 0)}, "
                        f"the database {counts.get(document_id, 0)}); run 'qmarchive index'", f"index-{kind}", document_id)
     check.summary = f"{len(indexed)} pages indexed, {len(wanted)} in the database"
+    return check
+
+
+def search_index_readable(index_dir: Path) -> Check:
+    """Every segment of the current generation read end to end, as searches would read it: Whoosh keeps no
+    checksums, and a damaged segment opens fine and fails only when a search reaches its bytes."""
+    check = Check("search-index-readable", READABLE_TITLE)
+    try:
+        reading = integrity.read_all(index_dir)
+    except SearchIndexError:
+        check.summary = "not built"  # a warning of the next check
+        return check
+    for damage in reading.damage:
+        check.fail(damage.path, f"cannot be read ({damage.detail}); rebuild the index with '{search.REPAIR}'", "index-damaged")
+    check.summary = f"{reading.segments} segment(s), {reading.documents} pages, {reading.terms} terms read"
     return check
 
 

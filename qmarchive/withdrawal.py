@@ -27,6 +27,7 @@ from qmarchive.catalog import read_catalog
 from qmarchive.errors import WithdrawalError
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths
+from qmarchive.versions import file_digest
 
 WITHDRAWN = "withdrawn"
 REINSTATED = "reinstated"
@@ -75,7 +76,9 @@ def skip_message(document_id: str, record: dict[str, Any]) -> str:
 def withdraw(db: Database, paths: Paths, document_id: str, reason: str, *, user: str | None = None) -> dict[str, Any]:
     """Withdraw a stored document: record the act in the archive's log, then remove it from the database.
 
-    Returns the withdrawal record. The search index is the caller's to update (``search.update``).
+    Returns the withdrawal record, with ``warning`` set if the write-ahead log could not be emptied into
+    the database file (a reader held on; the withdrawn text stays in the log until the next write
+    command). The search index is the caller's to update (``search.update``).
     """
     reason = " ".join(reason.split())
     if not reason:
@@ -93,7 +96,7 @@ def withdraw(db: Database, paths: Paths, document_id: str, reason: str, *, user:
                   "withdrawn_at": store.now(), "withdrawn_by": user or os_user(), "reason": reason}
         _log(paths.archive, WITHDRAWN, record, f"withdrawn by {record['withdrawn_by']}: {reason}")
         _apply(db, record)
-    return record
+    return {**record, "warning": store.checkpoint(db)}
 
 
 def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None = None,
@@ -104,7 +107,6 @@ def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None 
     if that file is not the one that was withdrawn. Refuses while the document has no catalog row or
     its file is not in the archive, so that a reinstated document is never left without its pages.
     """
-    from qmarchive.ingest import file_digest  # ingest applies withdrawals, so it imports this module
 
     with locks.writer(paths.index, "reinstate"):
         record = withdrawn(db, document_id)

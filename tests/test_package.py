@@ -132,7 +132,9 @@ def test_the_database_copy_opens_and_holds_the_documents(copy: Paths, tmp_path: 
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert [row[0] for row in conn.execute("SELECT id FROM documents ORDER BY id")] == ["ihek-2012", "ihek-2019-2021"]
     assert conn.execute("SELECT count(*) FROM pages").fetchone() == (6,)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one file, no -wal/-shm when read
     conn.close()
+    assert sorted(path.name for path in (out / "data").glob("qmarchive.db*")) == ["qmarchive.db"]
 
 
 def test_data_is_an_archive_directory_of_its_own(copy: Paths, tmp_path: Path) -> None:

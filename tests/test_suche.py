@@ -155,8 +155,9 @@ async def test_suggestion_for_a_misspelled_word(ds) -> None:
 
 async def test_json_has_exactly_the_documented_keys(ds) -> None:
     data = await suche_json(ds, q="Straße", n="1")
-    assert list(data) == ["query", "total", "page", "pages", "pagelen", "seconds", "suggestion", "filters", "facets", "hits"]
+    assert list(data) == ["query", "total", "page", "pages", "pagelen", "seconds", "suggestion", "filters", "facets", "hits", "missing"]
     assert data["query"] == "Straße"
+    assert data["missing"] == []
     [hit] = data["hits"]
     assert set(hit) == HIT_KEYS
     assert hit["url"] == f"http://localhost/qmarchive/pages/{hit['page_id'].replace('/', '~2F')}"

@@ -28,7 +28,7 @@ from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
     DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url,
 )
-from qmarchive.errors import SearchIndexError
+from qmarchive.errors import SearchIndexDamagedError, SearchIndexError
 
 PATH = "/-/suche"
 ROUTE = r"^/-/suche(\.(?P<format>json|csv|xlsx))?$"
@@ -54,6 +54,10 @@ CSV_COLUMNS = (
     "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", "url", "pdf_url",
 )
 EXAMPLES = ("Spielplatz", '"Kinder- und Jugendarbeit"', "Beteiligung jahr:2019", "feld:bildung Kita", "Klima*")
+DAMAGED = (
+    "Der Suchindex dieses Archivs ist beschädigt und kann nicht gelesen werden. Er wird aus der Datenbank "
+    "neu gebaut mit dem Befehl „qmarchive index --rebuild“; alle anderen Seiten des Archivs sind davon nicht betroffen."
+)
 NO_INDEX = (
     "Für dieses Archiv gibt es noch keinen Suchindex. Er wird aus der Datenbank gebaut mit dem Befehl "
     "„qmarchive index“; danach funktioniert die Suche ohne Neustart."
@@ -177,6 +181,14 @@ def seconds_text(seconds: float) -> str:
     return f"in {seconds:.2f} s".replace(".", ",")
 
 
+def missing_text(missing: list[str]) -> str:
+    """Why this page of hits is shorter: pages removed from the database that the index still lists."""
+    one = len(missing) == 1
+    return (f"{len(missing)} Treffer dieser Seite ({', '.join(missing)}) {'ist' if one else 'sind'} nicht mehr in der "
+            f"Datenbank und {'wird' if one else 'werden'} nicht angezeigt: das Archiv wird gerade aktualisiert, "
+            "der Suchindex folgt in Kürze.")
+
+
 def found_text(total: int) -> str:
     if total == 0:
         return "Keine Seite gefunden"
@@ -199,6 +211,8 @@ async def suche(request, datasette) -> Response:
         return await unavailable(datasette, request, params, fmt, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
     try:
         result, titles = await in_thread(run_search, db_path, params)
+    except SearchIndexDamagedError:
+        return await unavailable(datasette, request, params, fmt, DAMAGED, 503)
     except SearchIndexError:
         return await unavailable(datasette, request, params, fmt, NO_INDEX, 503)
     if fmt == "json":
@@ -243,6 +257,7 @@ def json_response(datasette, request, result: search.SearchResult, titles: dict[
             for name in search.FACETS
         },
         "hits": [hit_dict(datasette, request, hit) for hit in result.hits],
+        "missing": result.missing,
     }
     return Response.json(data, headers=_headers(datasette))
 
@@ -338,6 +353,7 @@ async def render(
     context.update(
         result=result,
         found=found_text(result.total),
+        missing_text=missing_text(result.missing),
         documents=len(facet_counts(result, "dokument")),
         seconds=seconds_text(result.seconds),
         suggestion_url=url(q=result.suggestion) if result.suggestion else None,

@@ -4,14 +4,14 @@ Everything that knows Whoosh lives in this package; callers use only the names b
 """
 
 from qmarchive.search.lifecycle import (
-    IndexReport, index_info, indexed_pages, page_fingerprints, rebuild, rebuild_reason, update,
+    REPAIR, IndexReport, index_info, indexed_pages, page_fingerprints, rebuild, rebuild_reason, update,
 )
 from qmarchive.search.results import FACETS, Hit, SearchResult, snippet_text
 
 # german: FTS5 over German terms (pre-analysed); whoosh: the German Whoosh index; fts: exact words.
 ENGINES = ("german", "whoosh", "fts")
 
-__all__ = ["ENGINES", "FACETS", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "page_fingerprints", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
+__all__ = ["ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "page_fingerprints", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
 
 
 def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,11 +24,12 @@ from typing import Any
 
 from sqlite_utils import Database
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from qmarchive import german, locks
-from qmarchive.errors import SearchIndexError
+from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError
 from qmarchive.search import writer as index_writer
 from qmarchive.search.schema import SCHEMA_VERSION, make_schema
 
@@ -95,34 +97,125 @@ def rebuild_reason(index_dir: Path) -> str | None:
 
 
 def open_current(index_dir: Path) -> FileIndex:
+    """The current generation, for writing it."""
+    return _open(index_dir, whoosh_index.open_dir)
+
+
+def open_for_reading(index_dir: Path) -> FileIndex:
+    """The current generation, read with plain file reads instead of memory maps: a segment file that
+    is cut short under a reader then raises an error the caller can name, where a mapped one would kill
+    the process with SIGBUS. Costs little, see the README's "Operating a live archive"."""
+    return _open(index_dir, lambda path: FileIndex(FileStorage(path, supports_mmap=False, readonly=True)))
+
+
+def _open(index_dir: Path, opener: Callable[[str], FileIndex]) -> FileIndex:
     generation = current_generation(index_dir)
     if generation is None:
         raise SearchIndexError(f"{whoosh_dir(index_dir)}: no search index yet; run 'qmarchive index'")
-    return whoosh_index.open_dir(str(generation))
+    try:
+        return opener(str(generation))
+    except OSError as exc:
+        raise SearchIndexError(f"{generation}: cannot open the search index ({exc.strerror or exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged TOC fails in many ways
+        raise damaged(generation, exc) from exc
 
 
-_searchers = threading.local()
+def damaged(where: Path, exc: BaseException) -> SearchIndexDamagedError:
+    """The error for an index Whoosh cannot read, naming the file or folder and the repair."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return SearchIndexDamagedError(
+        f"{where}: the search index is damaged and cannot be read ({detail}); "
+        f"rebuild it from the database with '{REPAIR}'"
+    )
+
+
+REPAIR = "qmarchive index --rebuild"
+
+
+@dataclass
+class _Reading:
+    """One thread's searcher and what it was opened on."""
+
+    generation: Path
+    toc: int  # Whoosh's TOC generation the searcher reads: each commit of an update makes a new one
+    index: FileIndex
+    searcher: Searcher
+
+
+_readers = threading.local()
 
 
 def current_searcher(index_dir: Path) -> Searcher:
-    """A searcher on the current generation, kept per thread and refreshed when the index changes.
+    """A searcher on the index as it is now, kept per thread while the index does not change.
 
-    Opening an index reads its schema with the compound vocabulary, which is too slow to repeat on
-    every request of a server.
+    An update commits a new TOC, a rebuild switches ``CURRENT``; either way the searcher is replaced by
+    one opened on the whole new state. Never ``Searcher.refresh()``: it keeps the readers of unchanged
+    segments with the deletions they had, so replaced pages would be found twice or by old words.
+    Opening reads the schema (with its compound vocabulary) once per generation and thread; a new TOC
+    only opens its segments.
     """
     generation = current_generation(index_dir)
-    cache: dict[Path, Searcher] = getattr(_searchers, "by_generation", {})
-    searcher = cache.get(generation) if generation else None
-    if searcher is None:
-        searcher = open_current(index_dir).searcher()
-        for stale in cache.values():
-            stale.close()
-        cache = {}
+    if generation is None:
+        raise SearchIndexError(f"{whoosh_dir(index_dir)}: no search index yet; run 'qmarchive index'")
+    reading: _Reading | None = getattr(_readers, "current", None)
+    if reading is not None and reading.generation == generation:
+        if reading.index.latest_generation() == reading.toc:
+            try:
+                _probe(reading.searcher.reader())  # damage after opening, too (0.03 ms)
+            except Exception as exc:  # noqa: BLE001 - a damaged segment fails in many ways
+                _forget()
+                raise damaged(generation, exc) from exc
+            return reading.searcher
+        index = reading.index
     else:
-        searcher = searcher.refresh()
-    cache[generation] = searcher
-    _searchers.by_generation = cache
-    return searcher
+        index = open_for_reading(index_dir)
+        index = FileIndex(index.storage, schema=index.schema)  # the schema is read once, not per TOC
+    try:
+        reader = index.reader()
+        _probe(reader)
+    except Exception as exc:  # noqa: BLE001 - a damaged segment fails in many ways
+        raise damaged(generation, exc) from exc
+    if reading is not None:
+        reading.searcher.close()
+    _readers.current = _Reading(generation, reader.generation(), index, Searcher(reader, fromindex=index))
+    return _readers.current.searcher
+
+
+def _probe(reader) -> None:
+    """Each segment finds its own first page by id: a damaged term table would otherwise answer every
+    search with no hits, silently. One stored document and one term lookup per segment."""
+    for leaf, _ in reader.leaf_readers():
+        first = next(iter(leaf.all_stored_fields()), None)
+        if first is not None and ("page_id", first["page_id"]) not in leaf:
+            raise LookupError(f"segment {leaf.segment().segment_id()} does not find its page {first['page_id']}")
+
+
+@contextmanager
+def searching(index_dir: Path) -> Iterator[Searcher]:
+    """The current searcher; what Whoosh raises while it is read is turned into a named error.
+
+    A damaged segment surfaces wherever its bytes are first read (TermNotFound, zlib or struct errors,
+    EOFError...); the searcher is dropped so that the next request opens the index afresh.
+    """
+    searcher = current_searcher(index_dir)
+    try:
+        yield searcher
+    except (QmarchiveError, sqlite3.Error):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        log.exception("search index %s failed while being read", index_dir)
+        _forget()
+        raise damaged(current_generation(index_dir) or whoosh_dir(index_dir), exc) from exc
+
+
+def _forget() -> None:
+    reading: _Reading | None = getattr(_readers, "current", None)
+    _readers.current = None
+    if reading is not None:
+        try:
+            reading.searcher.close()
+        except Exception:  # noqa: BLE001 - closing a damaged reader may fail too; it is dropped either way
+            pass
 
 
 @contextmanager
@@ -172,7 +265,7 @@ def page_fingerprints(db: Database) -> dict[str, str]:
 
 def indexed_pages(index_dir: Path) -> dict[str, str]:
     """Page id → stored fingerprint of every page in the current generation; reads only."""
-    with open_current(index_dir).searcher() as searcher:
+    with searching(index_dir) as searcher:
         return {fields["page_id"]: fields.get("fingerprint") for fields in searcher.all_stored_fields()}
 
 
@@ -224,12 +317,16 @@ def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None, jo
     _remove_generations(directory, keep={previous})
     generation = directory / f"gen-{started.strftime('%Y%m%dT%H%M%S%f')}"
     generation.mkdir()
-    ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
-    total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
-    pages = index_writer.build(ix, _reported(map(_index_document, _page_rows(db)), progress), total, jobs)
-    marker = {**version(), "built_at": started.isoformat(timespec="seconds"), "pages": pages}
-    (generation / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
-    _switch(directory, generation)
+    try:
+        ix = whoosh_index.create_in(str(generation), make_schema(_splitter(db)))
+        total = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+        pages = index_writer.build(ix, _reported(map(_index_document, _page_rows(db)), progress), total, jobs)
+        marker = {**version(), "built_at": started.isoformat(timespec="seconds"), "pages": pages}
+        (generation / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+        _switch(directory, generation)
+    except OSError:
+        shutil.rmtree(generation, ignore_errors=True)  # a half-written generation only takes the space a retry needs
+        raise
     _remove_generations(directory, keep={generation, previous})
     seconds = (datetime.now(timezone.utc) - started).total_seconds()
     return IndexReport("rebuilt", pages=pages, added=pages, seconds=seconds)
@@ -263,16 +360,37 @@ def update(
     db: Database, index_dir: Path, progress: Progress | None = None, *, rebuild: bool = False, jobs: int | None = None
 ) -> IndexReport:
     """Bring the index in step with the database: only pages that changed are indexed again, unless
-    a rebuild is asked for or the index was built by another version."""
-    with write_lock(index_dir) as recovered:
-        reason = None if rebuild else rebuild_reason(index_dir)
-        if rebuild or reason:
-            report = _rebuild_locked(db, index_dir, progress, jobs)
-            report.reason = reason
-        else:
-            report = _update_locked(db, index_dir, progress)
-        report.recovered_lock = recovered
-        return report
+    a rebuild is asked for or the index was built by another version.
+
+    A full disk or a read-only folder stops it with a SearchIndexError naming the folder; the index
+    readers use stays as it was (a rebuild's new generation is removed, an update is not committed).
+    """
+    try:
+        with write_lock(index_dir) as recovered:
+            reason = None if rebuild else rebuild_reason(index_dir)
+            if rebuild or reason:
+                report = _rebuild_locked(db, index_dir, progress, jobs)
+                report.reason = reason
+            else:
+                report = _updated_or_damaged(db, index_dir, progress)
+            report.recovered_lock = recovered
+            return report
+    except OSError as exc:
+        where = exc.filename or whoosh_dir(index_dir)
+        raise SearchIndexError(
+            f"{where}: cannot write the search index ({exc.strerror or exc}); the index in use is unchanged. "
+            "Free space or make the folder writable, then run 'qmarchive index'"
+        ) from exc
+
+
+def _updated_or_damaged(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+    """An update reads the index it changes; what Whoosh raises on a damaged one becomes a named error."""
+    try:
+        return _update_locked(db, index_dir, progress)
+    except (QmarchiveError, OSError, sqlite3.Error):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged segment fails in many ways
+        raise damaged(current_generation(index_dir) or whoosh_dir(index_dir), exc) from exc
 
 
 def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:

@@ -16,7 +16,7 @@ from whoosh.searching import Results
 
 from qmarchive import german
 from qmarchive.search import facets, matches
-from qmarchive.search.lifecycle import current_searcher
+from qmarchive.search.lifecycle import searching
 from qmarchive.search.schema import wildcard_query
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
 
@@ -140,16 +140,18 @@ def search(
     started = time.perf_counter()
     page = max(page, 1)
     filters = {k: v for k, v in (filters or {}).items() if v}
-    searcher = current_searcher(index_dir)
-    try:
-        results = _run(searcher, text, parse(searcher.schema, text), filters, page, pagelen)
-    except QueryError:  # e.g. a phrase on a field without positions: search the plain words
-        plain = " ".join(w for w, _, _ in german.words(text))
-        results = _run(searcher, plain, parse(searcher.schema, plain), filters, page, pagelen)
+    with searching(index_dir) as searcher:
+        try:
+            results = _run(searcher, text, parse(searcher.schema, text), filters, page, pagelen)
+        except QueryError:  # e.g. a phrase on a field without positions: search the plain words
+            plain = " ".join(w for w, _, _ in german.words(text))
+            results = _run(searcher, plain, parse(searcher.schema, plain), filters, page, pagelen)
+        hits, missing = _hits(db, results.hits)
+        suggestion = _suggest(searcher, text) if results.total < 3 else None
     return SearchResult(
-        query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=_hits(db, results.hits),
-        facets=results.facets, filters=filters, suggestion=_suggest(searcher, text) if results.total < 3 else None,
-        seconds=time.perf_counter() - started,
+        query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=hits,
+        facets=results.facets, filters=filters, suggestion=suggestion, seconds=time.perf_counter() - started,
+        missing=missing,
     )
 
 
@@ -191,16 +193,25 @@ def _run(searcher, text: str, q: wq.Query, filters: dict[str, list[str]], page: 
     return _Found(total=len(docnums), hits=ranked[wanted - pagelen : wanted], facets=facets.count(searcher, docnums))
 
 
-def _hits(db: Database, results: list) -> list[Hit]:
-    """Hits with their pages' data from the database; snippets from the stored page text."""
+def _hits(db: Database, results: list) -> tuple[list[Hit], list[str]]:
+    """Hits with their pages' data from the database (snippets from the stored page text), and the ids
+    of hits whose page the database no longer has.
+
+    The database is written before the index, so a page the index lists but the database lacks was
+    removed (or its document replaced by a shorter version) and the index has not caught up yet: it
+    is left out of the list and named, not shown from the index's old copy. The count of matches stays
+    the index's, the same for every reader of this index state.
+    """
     rows = fetch_pages(db, [hit["page_id"] for hit in results])
-    hits = []
+    hits, missing = [], []
     for hit in results:
         row = rows.get(hit["page_id"])
-        if row is not None:
-            snippet = hit.highlights("text", text=row["text"], top=2) or plain_snippet(row["text"])
-            hits.append(Hit.from_row(row, snippet=snippet, score=hit.score, rank=hit.rank + 1))
-    return hits
+        if row is None:
+            missing.append(hit["page_id"])
+            continue
+        snippet = hit.highlights("text", text=row["text"], top=2) or plain_snippet(row["text"])
+        hits.append(Hit.from_row(row, snippet=snippet, score=hit.score, rank=hit.rank + 1))
+    return hits, missing
 
 
 def _known(reader, word: str) -> bool:

@@ -91,6 +91,8 @@ class SearchResult:
     filters: dict[str, list[str]] = field(default_factory=dict)
     suggestion: str | None = None
     seconds: float = 0.0
+    # Hits of this page the index still lists but the database no longer has (the index is behind it).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
