@@ -24,6 +24,7 @@ from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
 from qmarchive.paths import Paths
+from qmarchive.search import german_terms
 
 
 class QmarchiveGroup(click.Group):
@@ -251,6 +252,11 @@ def _report_ocr(ocr: ingest.OcrCounts) -> None:
 
 def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None = None) -> None:
     db = store.open_existing(paths.database)
+    reason = "asked for" if rebuild else german_terms.rebuild_reason(db)
+    if reason:
+        started = time.perf_counter()
+        analysed = german_terms.rebuild(db)
+        click.echo(f"German search terms rebuilt ({reason}): {analysed} pages — {time.perf_counter() - started:.1f} s")
     pages = db["pages"].count
     with _progress(pages, "Indexing", quiet) as bar:
         act = search.rebuild if rebuild else search.update
@@ -350,13 +356,13 @@ def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None, quiet: bool) -> None:
-    """Build or update the German search index (Whoosh) from the database.
+    """Build or update the German search indexes (Whoosh, and the German terms in SQLite) from the database.
 
     Without options, only pages that changed since the last run are indexed again; an index built by
     an older version is rebuilt. Readers keep using the old index until a rebuild is complete. A full
     build holds up to 1 GB of postings in memory to sort them, shared among its processes.
     """
-    if if_needed and search.rebuild_reason(paths.index) is None:
+    if if_needed and search.rebuild_reason(paths.index) is None and german_terms.rebuild_reason(store.open_existing(paths.database)) is None:
         click.echo("Search index is current; nothing to do.")
         return
     _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)

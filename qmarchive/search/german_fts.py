@@ -292,7 +292,7 @@ class _PageFacets:
 
 
 _facet_lock = threading.Lock()
-_facet_cache: dict[tuple[str, int, int], _PageFacets] = {}
+_facet_cache: dict[tuple[Any, ...], _PageFacets] = {}
 
 _FACETS_SQL = """
 SELECT p.rowid, p.id, p.document_id, d.doc_type, d.period_start, d.period_end,
@@ -301,15 +301,22 @@ FROM pages p JOIN documents d ON d.id = p.document_id
 """
 
 
+def _file_state(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def _database_file(db: Database) -> str:
     return next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
 
 
 def page_facets(db: Database) -> _PageFacets:
-    """Read once per state of the database file (its size and modification time)."""
+    """Read once per state of the database: its file's and its write-ahead log's size and modification time."""
     path = _database_file(db)
-    stat = Path(path).stat() if path else None
-    state = (path, stat.st_mtime_ns, stat.st_size) if stat else None
+    state = (path, *_file_state(Path(path)), *_file_state(Path(f"{path}-wal"))) if path else None
     cached = _facet_cache.get(state) if state else None
     if cached is not None:
         return cached

@@ -184,11 +184,16 @@ def stored_version(db: Database) -> str | None:
     return row[0] if row else None
 
 
+def rebuild_reason(db: Database) -> str | None:
+    """Why the terms must be made anew: another analyzer version, or pages without terms (a database
+    from before, or pages written another way); None if they are current."""
+    stored = stored_version(db)
+    if stored is not None and stored != version():
+        return f"made with version {stored}, this version needs {version()}"
+    missing = db.execute(f"SELECT count(*) FROM pages WHERE rowid NOT IN (SELECT rowid FROM {TABLE})").fetchone()[0]
+    return f"{missing} pages without terms" if missing else None
+
+
 def rebuild_if_needed(db: Database) -> int:
-    """Rebuild when the terms were made by another analyzer version, or are missing for some pages
-    (a database from before, or pages written without them); returns the pages analysed (0: current)."""
-    if stored_version(db) == version():
-        missing = db.execute(f"SELECT count(*) FROM pages WHERE rowid NOT IN (SELECT rowid FROM {TABLE})").fetchone()[0]
-        if not missing:
-            return 0
-    return rebuild(db)
+    """Rebuild if :func:`rebuild_reason` gives a reason; returns the pages analysed (0: current)."""
+    return rebuild(db) if rebuild_reason(db) else 0
