@@ -372,8 +372,9 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
 @click.argument("query")
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
-@click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
-              help="whoosh: German stems, compounds, gendered forms; fts: exact words (SQLite FTS5).")
+@click.option("--engine", type=click.Choice(search.ENGINES), default=search.DEFAULT_ENGINE, show_default=True,
+              help="german: German stems, compounds, gendered forms in SQLite's FTS5; whoosh: the same analysis "
+                   "in the Whoosh index; fts: exact words (FTS5).")
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
               help=f"Restrict to a facet value ({', '.join(search.FACETS)}), e.g. --filter typ=ihek.")
 @click.option("--json", "as_json", is_flag=True, help="Hits as a JSON array.")
@@ -704,7 +705,7 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
               help="Seconds the --sql query may spend in SQLite before it is stopped "
                    f"[default: {export.SQL_TIME_LIMIT:g}, as the served SQL]; 0: no limit.")
 @click.option("--search", "query", metavar="QUERY", help="Export every hit of a search, with a zitat column.")
-@click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
+@click.option("--engine", type=click.Choice(search.ENGINES), default=search.DEFAULT_ENGINE, show_default=True,
               help="Search engine for --search.")
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
               help="Restrict --search to a facet value, e.g. --filter jahr=2019.")
@@ -731,7 +732,7 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         raise click.UsageError("give exactly one of --table, --sql, --search")
     if (params or time_limit is not None) and sql is None:
         raise click.UsageError("--param and --time-limit only go with --sql")
-    if (filters or engine != "whoosh") and query is None:
+    if (filters or engine != search.DEFAULT_ENGINE) and query is None:
         raise click.UsageError("--engine and --filter only go with --search")
     to_stdout = str(output) == "-"
     fmt = fmt or _export_format(output, to_stdout)

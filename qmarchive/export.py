@@ -251,7 +251,7 @@ def search_rows(
     index_dir: Path,
     query: str,
     *,
-    engine: str = "whoosh",
+    engine: str = search.DEFAULT_ENGINE,
     filters: dict[str, list[str]] | None = None,
     base_url: str | None = None,
     chunk: int = SEARCH_CHUNK,

@@ -124,7 +124,7 @@ def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict
     """Search and fetch the titles of the documents in the facets; blocking, so run it in a thread."""
     with read_only(db_path) as db:
         result = search.run(
-            db, db_path.parent, params.q, engine="whoosh",
+            db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE,
             filters=params.filters, page=params.page, pagelen=params.pagelen,
         )
         if result.page > result.pages:

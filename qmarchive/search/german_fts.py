@@ -9,8 +9,10 @@ alone. Facet values of every page are read once per database state and counted i
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -21,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
 from sqlite_utils import Database
 
 from qmarchive import german, topics
+from qmarchive.errors import SearchIndexError
 from qmarchive.search import german_terms
 from qmarchive.search.german_terms import Entry
 from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages
@@ -41,10 +43,9 @@ _AND = {"AND", "UND"}
 # A quoted phrase, a field with a value (quoted or not), or anything up to the next space.
 _TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
 _UMLAUT_BASE = str.maketrans("äöü", "aou")
-# Plain words typed together rank higher where they stand near each other ("Integration und Nachbarschaft"):
-# the best-ranked pages get the bm25 score of the words near each other, times PHRASE_BONUS, added.
+# Plain words typed together rank higher where they stand together as typed, stopwords included
+# ("Integration und Nachbarschaft"): the best-ranked pages get the phrase's bm25 score times PHRASE_BONUS.
 _PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
-PHRASE_SLOP = 3
 PHRASE_BONUS = 2.0
 PHRASE_BONUS_CANDIDATES = 100
 
@@ -96,10 +97,11 @@ class Query:
 
     match: str
     filters: dict[str, list[str]] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # NICHT jahr:2012
     marks: set[str] = field(default_factory=set)  # stems: mark words with this stem or part
     part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
     prefixes: set[str] = field(default_factory=set)
-    near: str | None = None  # for plain words only: the same words near each other
+    near: str | None = None  # for plain words only: the words as a phrase, for the bonus
 
 
 
@@ -151,9 +153,6 @@ class _Builder:
     def clause(self, match: re.Match[str]) -> str | None:
         name, phrase, bare = match.group("field"), match.group("phrase"), match.group("bare")
         value = phrase if phrase is not None else bare or ""
-        if name and name.lower() in FACETS:
-            self.query.filters.setdefault(name.lower(), []).append(value)
-            return None
         if name and name.lower() in FIELD_COLUMNS:
             columns = "{" + FIELD_COLUMNS[name.lower()] + "}"
             return self.phrase(value, columns) if phrase is not None else self.words(value, columns)
@@ -185,6 +184,12 @@ def parse(text: str, lookup: Lookup) -> Query:
             continue
         if raw in _AND:
             continue
+        name = (match.group("field") or "").lower()
+        if name in FACETS:
+            value = match.group("phrase") if match.group("phrase") is not None else match.group("bare") or ""
+            (builder.query.excluded if negate else builder.query.filters).setdefault(name, []).append(value)
+            join_or = negate = False
+            continue
         clause = builder.clause(match)
         if clause is None:
             continue
@@ -201,8 +206,8 @@ def parse(text: str, lookup: Lookup) -> Query:
             expression = f"({expression}) NOT ({' OR '.join(negative)})"
         builder.query.match = expression
     if _PLAIN_WORDS.match(text) and len(builder.stems) > 1:
-        stems = " ".join(_quoted([s]) for s in builder.stems)
-        builder.query.near = f"{PHRASE_COLUMNS}: NEAR({stems}, {len(builder.stems) + PHRASE_SLOP})"
+        words = german.word_list(text)
+        builder.query.near = f"{PHRASE_COLUMNS}: " + _quoted([german_terms.token(w, lookup(w)) for w in words])
     return builder.query
 
 
@@ -231,7 +236,7 @@ def german_match(db_execute: Callable[..., Any], text: str | None) -> str:
 # --- snippets ---------------------------------------------------------------------------------------
 
 
-def snippet(text: str, query: Query, entries: dict[str, Entry], quote: Callable[[str], str] = lambda t: str(escape(t))) -> str:
+def snippet(text: str, query: Query, entries: dict[str, Entry], quote: Callable[[str], str] = lambda t: html.escape(t, quote=False)) -> str:
     """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
     the text (HTML by default; SQL callers leave that to the page that shows it)."""
     found = []
@@ -289,6 +294,7 @@ class _PageFacets:
 
     page_id: dict[int, str]
     values: dict[int, dict[str, tuple[str, ...]]]
+    stale: str | None  # why the German terms are not in step with the pages (german_terms.rebuild_reason)
 
 
 _facet_lock = threading.Lock()
@@ -325,7 +331,7 @@ def page_facets(db: Database) -> _PageFacets:
         page_id[rowid] = pid
         years = tuple(str(y) for y in range(start, (end or start) + 1)) if start else ()
         values[rowid] = {"jahr": years, "typ": (doc_type,), "feld": tuple((topic_ids or "").split()), "dokument": (document_id,)}
-    found = _PageFacets(page_id, values)
+    found = _PageFacets(page_id, values, german_terms.rebuild_reason(db))
     if state:
         with _facet_lock:
             _facet_cache.clear()
@@ -354,6 +360,57 @@ def _count(facets: _PageFacets, rowids: list[int]) -> dict[str, list[tuple[str, 
             found.update(facets.values[rowid][name])
         counts[name] = sorted(((v, c) for v, c in found.items() if v), key=lambda item: (-item[1], item[0]))
     return counts
+
+
+# --- "Meinten Sie …?" -------------------------------------------------------------------------------
+
+# Plain words of three letters or more (not field filters, prefixes or quoted) get spelling suggestions.
+_SUGGEST_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
+SUGGEST_BELOW = 3  # hits
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 once it is certain to exceed the limit."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def suggest(db: Database, text: str) -> str | None:
+    """Words the archive does not know replaced by its nearest word (same first letter, one or two edits)."""
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(1)
+        folded = german_terms.key(word)
+        if word in _OR | _NOT | _AND or german.is_stopword(folded):
+            return word
+        entry = german_terms.analyse(word, None)
+        known = db.execute("SELECT 1 FROM lexicon WHERE word = ? OR stem = ? LIMIT 1", [folded, entry.stem if entry else ""]).fetchone()
+        if known:
+            return word
+        candidates = [
+            w for (w,) in db.execute(
+                "SELECT word FROM lexicon WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
+                [folded[0], folded[0] + "\U0010ffff", len(folded) - 2, len(folded) + 2],
+            )
+        ]
+        for limit in (1, 2):
+            near = sorted((w for w in candidates if _distance(folded, w, limit) <= limit))
+            if near:
+                changed = True
+                return near[0].capitalize() if word[0].isupper() else near[0]
+        return word
+
+    suggestion = _SUGGEST_WORD.sub(replace, text[:MAX_QUERY_CHARS])
+    return suggestion if changed else None
 
 
 # --- search -----------------------------------------------------------------------------------------
@@ -387,17 +444,33 @@ def search(
     answers with the last one."""
     started = time.perf_counter()
     query = parse(text, lexicon_lookup(db.execute))
-    filters = {k: list(v) for k, v in (filters or {}).items() if v and k in FACETS}
-    for name, values in query.filters.items():
+    chosen = {k: list(v) for k, v in (filters or {}).items() if v and k in FACETS}
+    filters = {k: list(v) for k, v in chosen.items()}
+    for name, values in query.filters.items():  # jahr:2019 typed in the query
         filters.setdefault(name, []).extend(values)
-    facets = page_facets(db)
-    matched = [r for (r,) in db.execute("SELECT rowid FROM pages_german WHERE pages_german MATCH ?", [query.match]) if r in facets.values]
+    try:
+        facets = page_facets(db)
+    except sqlite3.OperationalError as exc:  # a database from before, served without being opened for writing
+        raise SearchIndexError(f"{_database_file(db)}: no German search terms ({exc}); run 'qmarchive index'") from exc
+    if facets.stale:
+        raise SearchIndexError(f"{_database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'")
+    only_filters = query.match == NOTHING and bool(filters or query.excluded)  # "jahr:2019": every page of 2019
+    if only_filters:
+        matched = list(facets.values)
+    else:
+        matched = [r for (r,) in db.execute("SELECT rowid FROM pages_german WHERE pages_german MATCH ?", [query.match]) if r in facets.values]
     if filters:
         wanted = _wanted(filters)
         matched = [r for r in matched if all(wanted[n] & set(facets.values[r][n]) for n in wanted)]
+    if query.excluded:
+        unwanted = _wanted(query.excluded)
+        matched = [r for r in matched if not any(unwanted[n] & set(facets.values[r][n]) for n in unwanted)]
     total = len(matched)
     page = min(max(page, 1), max(1, -(-total // pagelen)))
-    scores = _ranked(db, query, matched if filters else None, page, pagelen)
+    if only_filters:  # in document order
+        scores = {r: 0.0 for r in matched[(page - 1) * pagelen : page * pagelen]}
+    else:
+        scores = _ranked(db, query, matched if filters or query.excluded else None, page, pagelen)
     ids = [facets.page_id[r] for r in scores]
     scores = {facets.page_id[r]: score for r, score in scores.items()}
     rows = fetch_pages(db, ids)
@@ -409,5 +482,6 @@ def search(
     ]
     return SearchResult(
         query=text, engine="german", total=total, page=page, pagelen=pagelen, hits=hits,
-        facets=_count(facets, matched), filters=filters, seconds=time.perf_counter() - started,
+        facets=_count(facets, matched), filters=chosen, suggestion=suggest(db, text) if total < SUGGEST_BELOW else None,
+        seconds=time.perf_counter() - started,
     )

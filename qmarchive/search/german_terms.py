@@ -69,6 +69,7 @@ class Analyser:
         self.splitter = splitter
         self.entries: dict[str, Entry | None] = dict(known or {})
         self.new: dict[str, Entry] = {}
+        self._written: dict[str, tuple[str, tuple[str, ...]]] = {}  # word as written → (term, parts)
 
     def entry(self, word: str) -> Entry | None:
         k = key(word)
@@ -83,11 +84,17 @@ class Analyser:
     def terms(self, text: str) -> tuple[str, str]:
         """(text column, parts column) of a text."""
         tokens, parts = [], []
+        written = self._written
         for word in german.word_list(text):
-            found = self.entry(word)
-            tokens.append(token(word, found))
-            if found is not None:
-                parts.extend(p for p in found.parts if p != found.stem)
+            try:
+                term, word_parts = written[word]
+            except KeyError:
+                found = self.entry(word)
+                term = token(word, found)
+                word_parts = tuple(p for p in found.parts if p != found.stem) if found is not None else ()
+                written[word] = (term, word_parts)
+            tokens.append(term)
+            parts.extend(word_parts)
         return " ".join(tokens), " ".join(parts)
 
     def row(self, page: dict[str, Any]) -> dict[str, Any]:
