@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from itertools import chain
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -290,11 +291,35 @@ def sql_snippet(db: Any, text: str | None, query_text: str | None) -> str:
 
 @dataclass
 class _PageFacets:
-    """Every page's id and facet values by rowid, for one state of the database file."""
+    """Every page's id, document and Handlungsfelder by rowid, and every document's facet values, for one
+    state of the database. Year, type and document are the document's: matches are counted by document."""
 
     page_id: dict[int, str]
-    values: dict[int, dict[str, tuple[str, ...]]]
+    document: dict[int, str]
+    topics: dict[int, tuple[str, ...]]
+    documents: dict[str, dict[str, tuple[str, ...]]]  # document id → jahr, typ, dokument values
     stale: str | None  # why the German terms are not in step with the pages (german_terms.rebuild_reason)
+
+    def keep(self, rowids: list[int], filters: dict[str, list[str]], *, excluded: bool = False) -> list[int]:
+        """The rowids whose pages have a value of every filter (or, ``excluded``, of none)."""
+        wanted = _wanted(filters)
+        fields = wanted.pop("feld", None)
+        test = any if excluded else all
+        documents = {d for d, values in self.documents.items() if test(not wanted[n].isdisjoint(values[n]) for n in wanted) != excluded}
+        if fields is None:
+            return [r for r in rowids if self.document[r] in documents]
+        if excluded:
+            return [r for r in rowids if self.document[r] in documents and fields.isdisjoint(self.topics[r])]
+        return [r for r in rowids if self.document[r] in documents and not fields.isdisjoint(self.topics[r])]
+
+    def count(self, rowids: list[int]) -> dict[str, list[tuple[str, int]]]:
+        found: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        for document, pages in Counter(map(self.document.__getitem__, rowids)).items():
+            for name, values in self.documents[document].items():
+                for value in values:
+                    found[name][value] += pages
+        found["feld"] = Counter(chain.from_iterable(map(self.topics.__getitem__, rowids)))
+        return {name: sorted(((v, c) for v, c in counter.items() if v), key=lambda item: (-item[1], item[0])) for name, counter in found.items()}
 
 
 _facet_lock = threading.Lock()
@@ -326,12 +351,14 @@ def page_facets(db: Database) -> _PageFacets:
     cached = _facet_cache.get(state) if state else None
     if cached is not None:
         return cached
-    page_id, values = {}, {}
+    page_id, document, page_topics, documents = {}, {}, {}, {}
     for rowid, pid, document_id, doc_type, start, end, topic_ids in db.execute(_FACETS_SQL):
-        page_id[rowid] = pid
-        years = tuple(str(y) for y in range(start, (end or start) + 1)) if start else ()
-        values[rowid] = {"jahr": years, "typ": (doc_type,), "feld": tuple((topic_ids or "").split()), "dokument": (document_id,)}
-    found = _PageFacets(page_id, values, german_terms.rebuild_reason(db))
+        page_id[rowid], document[rowid] = pid, document_id
+        page_topics[rowid] = tuple((topic_ids or "").split())
+        if document_id not in documents:
+            years = tuple(str(y) for y in range(start, (end or start) + 1)) if start else ()
+            documents[document_id] = {"jahr": years, "typ": (doc_type,), "dokument": (document_id,)}
+    found = _PageFacets(page_id, document, page_topics, documents, german_terms.rebuild_reason(db))
     if state:
         with _facet_lock:
             _facet_cache.clear()
@@ -350,16 +377,6 @@ def _wanted(filters: dict[str, list[str]]) -> dict[str, set[str]]:
         else:
             wanted[name] = set(values)
     return wanted
-
-
-def _count(facets: _PageFacets, rowids: list[int]) -> dict[str, list[tuple[str, int]]]:
-    counts = {}
-    for name in FACETS:
-        found: Counter[str] = Counter()
-        for rowid in rowids:
-            found.update(facets.values[rowid][name])
-        counts[name] = sorted(((v, c) for v, c in found.items() if v), key=lambda item: (-item[1], item[0]))
-    return counts
 
 
 # --- "Meinten Sie …?" -------------------------------------------------------------------------------
@@ -416,25 +433,20 @@ def suggest(db: Database, text: str) -> str | None:
 # --- search -----------------------------------------------------------------------------------------
 
 # Ranked by the table's bm25 with the column weights text 10, parts 4, section 2, title 1 (migration m012).
-_RANKED_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? {restrict} ORDER BY rank LIMIT ? OFFSET ?"
+_MATCHES_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? ORDER BY rank"
 
 
-def _ranked(db: Database, query: Query, only: list[int] | None, page: int, pagelen: int) -> dict[int, float]:
-    """Rowid → score of the page of hits asked for, best first (``only``: the filtered matches)."""
-    restrict, params = "", [query.match]
-    if only is not None:
-        restrict = "AND rowid IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps(only))
-    wanted = page * pagelen
+def _with_bonus(db: Database, query: Query, ranked: list[tuple[int, float]], wanted: int) -> list[tuple[int, float]]:
+    """The ranked matches with the phrase bonus added to the best PHRASE_BONUS_CANDIDATES (when the page
+    asked for lies among them). The phrase is matched on its own: restricting FTS5 to a list of rowids
+    made it evaluate the phrase once per rowid (0.5 s at 20,000 pages)."""
     if query.near is None or wanted > PHRASE_BONUS_CANDIDATES:
-        rows = db.execute(_RANKED_SQL.format(restrict=restrict), [*params, pagelen, wanted - pagelen])
-        return {rowid: -rank for rowid, rank in rows}
-    top = {rowid: -rank for rowid, rank in db.execute(_RANKED_SQL.format(restrict=restrict), [*params, PHRASE_BONUS_CANDIDATES, 0])}
-    near = db.execute(_RANKED_SQL.format(restrict="AND rowid IN (SELECT value FROM json_each(?))"), [query.near, json.dumps(list(top)), PHRASE_BONUS_CANDIDATES, 0])
-    for rowid, rank in near:
-        top[rowid] += PHRASE_BONUS * -rank
-    ordered = sorted(top.items(), key=lambda item: (-item[1], item[0]))
-    return dict(ordered[wanted - pagelen : wanted])
+        return ranked
+    top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
+    for rowid, rank in db.execute(_MATCHES_SQL, [query.near]):
+        if rowid in top:
+            top[rowid] += PHRASE_BONUS * -rank
+    return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
 
 
 def search(
@@ -454,25 +466,24 @@ def search(
         raise SearchIndexError(f"{_database_file(db)}: no German search terms ({exc}); run 'qmarchive index'") from exc
     if facets.stale:
         raise SearchIndexError(f"{_database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'")
-    only_filters = query.match == NOTHING and bool(filters or query.excluded)  # "jahr:2019": every page of 2019
-    if only_filters:
-        matched = list(facets.values)
+    if query.match == NOTHING and (filters or query.excluded):  # "jahr:2019": every page of 2019, in document order
+        ranked = [(rowid, 0.0) for rowid in facets.page_id]
     else:
-        matched = [r for (r,) in db.execute("SELECT rowid FROM pages_german WHERE pages_german MATCH ?", [query.match]) if r in facets.values]
+        # Every match with its bm25: FTS5 computes it for every match to order them anyway.
+        ranked = [(rowid, -rank) for rowid, rank in db.execute(_MATCHES_SQL, [query.match])]
+    matched = [rowid for rowid, _ in ranked]
     if filters:
-        wanted = _wanted(filters)
-        matched = [r for r in matched if all(wanted[n] & set(facets.values[r][n]) for n in wanted)]
+        matched = facets.keep(matched, filters)
     if query.excluded:
-        unwanted = _wanted(query.excluded)
-        matched = [r for r in matched if not any(unwanted[n] & set(facets.values[r][n]) for n in unwanted)]
+        matched = facets.keep(matched, query.excluded, excluded=True)
+    if len(matched) < len(ranked):
+        kept = set(matched)
+        ranked = [item for item in ranked if item[0] in kept]
     total = len(matched)
     page = min(max(page, 1), max(1, -(-total // pagelen)))
-    if only_filters:  # in document order
-        scores = {r: 0.0 for r in matched[(page - 1) * pagelen : page * pagelen]}
-    else:
-        scores = _ranked(db, query, matched if filters or query.excluded else None, page, pagelen)
-    ids = [facets.page_id[r] for r in scores]
-    scores = {facets.page_id[r]: score for r, score in scores.items()}
+    ranked = _with_bonus(db, query, ranked, page * pagelen)[(page - 1) * pagelen : page * pagelen]
+    ids = [facets.page_id[rowid] for rowid, _ in ranked]
+    scores = {facets.page_id[rowid]: score for rowid, score in ranked}
     rows = fetch_pages(db, ids)
     entries = entries_for(db, [rows[i]["text"] for i in ids if i in rows])
     hits = [
@@ -482,6 +493,6 @@ def search(
     ]
     return SearchResult(
         query=text, engine="german", total=total, page=page, pagelen=pagelen, hits=hits,
-        facets=_count(facets, matched), filters=chosen, suggestion=suggest(db, text) if total < SUGGEST_BELOW else None,
+        facets=facets.count(matched), filters=chosen, suggestion=suggest(db, text) if total < SUGGEST_BELOW else None,
         seconds=time.perf_counter() - started,
     )

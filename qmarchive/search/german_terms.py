@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -44,6 +45,7 @@ class Entry:
     split: tuple[str, ...]  # the top-level split (queries)
 
 
+@lru_cache(maxsize=200_000)
 def key(word: str) -> str:
     """The lexicon key of a written word: gender suffix removed, case folded."""
     return german.fold(german.gender_neutral(word))
