@@ -69,6 +69,9 @@ def ids(db: Database, query: str, **options) -> list[str]:
         ("Quartiersrat ODER Kindertagesstätte", ["ihek-2019/2", "ihek-2019/3"]),
         ("Spielplatz typ:broschuere", ["broschuere-2021/1"]),
         ("Spielplatz jahr:2019", ["ihek-2019/1", "ihek-2019/4"]),
+        ("Spielplatz jahr:[2020 TO 2024]", ["broschuere-2021/1"]),
+        ("jahr:2021", ["broschuere-2021/1"]),  # filters alone: every page they allow
+        ("Spielplatz NICHT typ:ihek", ["broschuere-2021/1"]),
         ("Kita", ["ihek-2019/3"]),  # thesaurus
         ("abschnitt:Beteiligung", ["ihek-2019/2"]),
         ("Broschüre", []),  # in a document title only: no page is found for its title alone

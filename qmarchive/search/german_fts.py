@@ -44,6 +44,7 @@ _AND = {"AND", "UND"}
 # A quoted phrase, a field with a value (quoted or not), or anything up to the next space.
 _TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
 _UMLAUT_BASE = str.maketrans("äöü", "aou")
+_YEARS = re.compile(r"\bjahr:\[\s*(\d{4})\s+(?:TO|BIS)\s+(\d{4})\s*\]", re.IGNORECASE)
 # Plain words typed together rank higher where they stand together as typed, stopwords included
 # ("Integration und Nachbarschaft"): the best-ranked pages get the phrase's bm25 score times PHRASE_BONUS.
 _PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
@@ -172,6 +173,9 @@ def parse(text: str, lookup: Lookup) -> Query:
     Never an FTS5 syntax error: every term is quoted."""
     builder = _Builder(lookup)
     text = text[:MAX_QUERY_CHARS]
+    for first, last in _YEARS.findall(text):  # jahr:[2015 TO 2019]
+        builder.query.filters.setdefault("jahr", []).extend(str(y) for y in range(int(first), int(last) + 1))
+    text = _YEARS.sub(" ", text)
     positive: list[list[str]] = []  # AND of OR-chains
     negative: list[str] = []
     join_or = negate = False
