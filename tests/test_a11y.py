@@ -24,9 +24,14 @@ PLUGIN_PAGES = [
     "/-/zitat/muster-abschlussplan-2024",
     "/-/zitat/unbekannt",
     ROW,
+    "/-/seite/muster-abschlussplan-2024/10",
+    "/-/seite/muster-abschlussplan-2024/10?q=Bewohner",
+    "/-/seite/muster-abschlussplan-2024/1",  # the first page: no previous one
 ]
 DATASETTE_PAGES = ["/", "/qmarchive/suche?q=Kita"]
-PHONE_PAGES = ["/-/suche?q=Spielplatz", "/-/zitat/muster-abschlussplan-2024/10", ROW]  # also 400 px wide
+PHONE_PAGES = [
+    "/-/suche?q=Spielplatz", "/-/zitat/muster-abschlussplan-2024/10", ROW, "/-/seite/muster-abschlussplan-2024/10?q=Bewohner",
+]  # also 400 px wide
 BLOCKING = {"serious", "critical"}
 
 
@@ -83,4 +88,15 @@ def test_search_by_keyboard_alone(page) -> None:
     outline = first_hit.evaluate("link => getComputedStyle(link).outlineStyle")
     assert outline != "none"  # the focus is visible
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/qmarchive/pages/"))
+    page.wait_for_url(re.compile(r"/-/seite/muster-[a-z0-9-]+/\d+\?q=Quartiersrat$"))
+    neighbour = page.locator(".qm-blaettern").first.locator("a[rel]").first  # the previous page, or the next one
+    target = neighbour.get_attribute("href")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if neighbour.evaluate("link => link === document.activeElement"):
+            break
+    else:
+        pytest.fail("the link to the neighbouring page cannot be reached with the Tab key")
+    assert neighbour.evaluate("link => getComputedStyle(link).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(target) + "$"))

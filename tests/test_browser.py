@@ -74,7 +74,7 @@ def test_a_hit_leads_to_its_page_and_citation(page) -> None:
     search(page, "Quartiersrat")
     first = page.locator("ol.qm-treffer > li").first
     title = first.get_by_role("heading").inner_text()
-    first.get_by_role("heading").get_by_role("link").click()
+    first.get_by_role("link", name=re.compile("^Datenbankzeile")).click()
     page.wait_for_url(re.compile(r"/qmarchive/pages/muster-[a-z0-9-]+~2F\d+$"))
     citation = page.locator("section.qm-row-zitat")
     assert title in citation.inner_text()
@@ -94,6 +94,61 @@ def test_a_hit_leads_to_its_page_and_citation(page) -> None:
     assert page.evaluate("navigator.clipboard.readText()") == bibtex
     download = page.request.get(page.get_by_role("link", name="RIS").get_attribute("href"))
     assert download.ok and download.text().startswith("TY  - ")
+
+
+def loaded_image(locator) -> tuple[int, str]:
+    """The image's natural width once loaded, and its type as the server sent it."""
+    locator.scroll_into_view_if_needed()
+    expect(locator).to_have_js_property("complete", True)
+    return locator.evaluate("img => img.naturalWidth"), locator.page.request.get(locator.get_attribute("src")).headers["content-type"]
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_a_hit_opens_the_page_view_to_read_it(page, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    search(page, "Spielplätze")
+    first = page.locator("ol.qm-treffer > li").first
+    thumbnail = first.locator(".qm-treffer-bild img")
+    assert thumbnail.get_attribute("loading") == "lazy" and re.match(r"(S\. \S+( \(PDF-Seite \d+\))?|PDF-Seite \d+) als Bild", thumbnail.get_attribute("alt"))
+    natural, kind = loaded_image(thumbnail)
+    assert natural in (200, 201) and kind == "image/webp"  # PDFium rounds the width up
+    title = first.get_by_role("heading").inner_text()
+    first.get_by_role("heading").get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/-/seite/muster-[a-z0-9-]+/\d+\?q=Spielpl%C3%A4tze$"))
+    number = int(re.search(r"/(\d+)\?", page.url).group(1))
+    assert page.get_by_role("heading", level=1).inner_text().startswith(title)
+
+    marks = page.locator(".qm-lesetext mark").all_inner_texts()
+    assert marks and all("pl" in word.lower() for word in marks), marks
+    image = page.locator(".qm-seite-bild img")
+    natural, kind = loaded_image(image)
+    assert natural in (1200, 1201) and kind == "image/webp"
+    picture, text = image.bounding_box(), page.locator(".qm-lesetext").bounding_box()
+    if width == 1280:
+        assert picture["x"] + picture["width"] <= text["x"]  # side by side
+        assert abs(picture["y"] - page.locator(".qm-seite-text").bounding_box()["y"]) < 5
+    else:
+        assert picture["y"] + picture["height"] <= text["y"]  # the image above the text
+        assert picture["width"] <= 400 and text["width"] <= 400  # nothing wider than the screen
+    seventy = page.locator(".qm-lesetext").evaluate(
+        "el => { const s = document.createElement('span'); s.textContent = '0'.repeat(70); el.append(s);"
+        " const w = s.getBoundingClientRect().width; s.remove(); return w; }")
+    assert text["width"] <= seventy * 1.03  # reading width: about 70 characters a line (ch is the width of "0")
+
+    pdf_href = page.locator(".qm-blaettern").first.get_by_role("link", name=re.compile("^Original-PDF")).get_attribute("href")
+    assert re.fullmatch(rf"/-/pdf/muster-[a-z0-9-]+#page={number}&search=Spielpl%C3%A4tze", pdf_href)
+    assert page.request.get(pdf_href.split("#")[0]).body().startswith(b"%PDF-")
+
+    page.get_by_role("button", name="Zitat kopieren").click()
+    expect(page.locator("button.qm-copy", has_text="Kopiert")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#qm-zitat-text").inner_text()
+
+    page.locator(".qm-blaettern").first.get_by_role("link", name=re.compile("^Nächste Seite")).click()
+    page.wait_for_url(re.compile(rf"/-/seite/muster-[a-z0-9-]+/{number + 1}\?q=Spielpl%C3%A4tze$"))
+    page.locator(".qm-blaettern").first.get_by_role("link", name=re.compile("^← Vorige Seite")).click()
+    page.wait_for_url(re.compile(rf"/-/seite/muster-[a-z0-9-]+/{number}\?q=Spielpl%C3%A4tze$"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"seite-{width}.png", full_page=True)
 
 
 @pytest.mark.parametrize("label", ["CSV", "Excel"])

@@ -66,7 +66,11 @@ async def test_hit_shows_title_year_page_section_snippet_and_links(ds) -> None:
     assert '<html' in text and 'lang="de"' in text
     assert "<strong>1 Seite gefunden</strong>" in text
     assert re.search(r"in (weniger als )?0,\d\d s", text)
-    assert '<a href="/qmarchive/pages/ihek-2019-2021~2F4">IHEK 2019–2021</a>' in text
+    assert '<a href="/-/seite/ihek-2019-2021/4?q=Quartiersrat">IHEK 2019–2021</a>' in text
+    assert '<a href="/qmarchive/pages/ihek-2019-2021~2F4">Datenbankzeile<span class="qm-sr-only">: IHEK 2019–2021, S. 4</span></a>' in text
+    assert re.search(
+        r'<img src="/-/seitenbild/ihek-2019-2021/4/[0-9a-f]{16}/klein\.webp" alt="S. 4 als Bild: Beteiligung" '
+        r'width="100" height="141" loading="lazy">', text)
     assert "<span>2019–2021</span>" in text
     assert "<span>S. 4</span>" in text
     assert "<span>Abschnitt: Beteiligung</span>" in text

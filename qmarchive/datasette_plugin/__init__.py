@@ -10,7 +10,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.datasette_plugin import gone, headers, pdf, suche, zitat
+from qmarchive.datasette_plugin import gone, headers, pdf, seite, suche, zitat
 from qmarchive.datasette_plugin.common import DATABASE, database_path, page_citation
 from qmarchive.search import german_fts
 from qmarchive.search.fts_query import fts_query
@@ -32,7 +32,7 @@ def prepare_connection(conn, database) -> None:
         conn.create_function("escape_fts", 1, lambda q: german_fts.german_match(conn.execute, q))
 
 
-PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME, gone.VIEW_NAME)
+PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME, seite.VIEW_NAME, gone.VIEW_NAME)
 
 
 @hookimpl
@@ -44,7 +44,7 @@ def extra_css_urls(database, view_name, datasette):
 
 @hookimpl
 def extra_js_urls(view_name, datasette):
-    if view_name == zitat.VIEW_NAME:
+    if view_name in (zitat.VIEW_NAME, seite.VIEW_NAME):
         return [datasette.urls.static_plugins("qmarchive", "qmarchive.js")]
     return []
 
@@ -62,7 +62,10 @@ def handle_exception(datasette, request, exception):
 
 @hookimpl
 def register_routes():
-    return [(suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf), (zitat.ROUTE, zitat.zitat)]
+    return [
+        (suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf), (zitat.ROUTE, zitat.zitat),
+        (seite.ROUTE, seite.seite), (seite.IMAGE_ROUTE, seite.seitenbild),
+    ]
 
 
 @hookimpl

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from datasette.utils import tilde_decode, tilde_encode
 from sqlite_utils import Database
@@ -71,6 +71,17 @@ def zitat_url(datasette, document_id: str, page_number: int | None = None) -> st
     return datasette.urls.path(path)
 
 
+def seite_url(datasette, document_id: str, page_number: int, q: str = "") -> str:
+    """The page view for reading; with the search words ``q`` it marks them."""
+    url = datasette.urls.path(f"/-/seite/{quote(document_id, safe='')}/{page_number}")
+    return f"{url}?{urlencode({'q': q})}" if q else url
+
+
+def image_url(datasette, document_id: str, page_number: int, sha256: str, size: str) -> str:
+    """A page's image; the URL names the file's version, so its content never changes."""
+    return datasette.urls.path(f"/-/seitenbild/{quote(document_id, safe='')}/{page_number}/{sha256[:16]}/{size}.webp")
+
+
 async def page_citation(datasette, request) -> dict:
     """Template variables for a page row: its German citation and the links to cite and open it."""
     db_path = database_path(datasette)
@@ -90,4 +101,5 @@ async def page_citation(datasette, request) -> dict:
         "qm_citation": citation,
         "qm_zitat_url": zitat_url(datasette, citation.document_id, citation.page_number),
         "qm_pdf_url": pdf_url(datasette, citation.document_id, citation.page_number),
+        "qm_seite_url": seite_url(datasette, citation.document_id, citation.page_number),
     }

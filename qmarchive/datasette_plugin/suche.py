@@ -23,10 +23,10 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
-from qmarchive import export, search, topics
+from qmarchive import export, page_view, search, topics
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
-    DATABASE, base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url,
+    DATABASE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
 )
 from qmarchive.errors import SearchIndexDamagedError, SearchIndexError
 
@@ -120,8 +120,9 @@ def _bounded(value: str | None, low: int, high: int, default: int) -> int:
     return min(max(int(value), low), high)
 
 
-def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict[str, str]]:
-    """Search and fetch the titles of the documents in the facets; blocking, so run it in a thread."""
+def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict[str, str], dict[str, tuple[str, str | None]]]:
+    """Search and fetch the titles of the documents in the facets, and for each hit's thumbnail its file's
+    SHA-256 and the page's first heading; blocking, so run it in a thread."""
     with read_only(db_path) as db:
         result = search.run(
             db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE,
@@ -131,7 +132,17 @@ def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict
             # Whoosh answers a page past the end with the last one.
             result = replace(result, page=result.pages)
         ids = {value for value, _ in facet_counts(result, "dokument")} | set(params.filters.get("dokument", []))
-        return result, document_titles(db, ids)
+        return result, document_titles(db, ids), thumbnail_facts(db, result.hits)
+
+
+def thumbnail_facts(db: Database, hits: list[search.Hit]) -> dict[str, tuple[str, str | None]]:
+    """Page id → (its file's SHA-256, which names the image, and its first heading, for the alt text)."""
+    headings = page_view.first_headings(db, [hit.page_id for hit in hits])
+    shas = dict(db.execute(
+        "select id, sha256 from documents where id in (select value from json_each(?))",
+        [json.dumps(sorted({hit.document_id for hit in hits}))],
+    ).fetchall())
+    return {hit.page_id: (shas[hit.document_id], headings.get(hit.page_id)) for hit in hits if hit.document_id in shas}
 
 
 def facet_counts(result: search.SearchResult, name: str) -> list[tuple[str, int]]:
@@ -210,7 +221,7 @@ async def suche(request, datasette) -> Response:
     if db_path is None:
         return await unavailable(datasette, request, params, fmt, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
     try:
-        result, titles = await in_thread(run_search, db_path, params)
+        result, titles, thumbnails = await in_thread(run_search, db_path, params)
     except SearchIndexDamagedError:
         return await unavailable(datasette, request, params, fmt, DAMAGED, 503)
     except SearchIndexError:
@@ -221,7 +232,7 @@ async def suche(request, datasette) -> Response:
         return csv_response(datasette, request, params, result)
     if fmt == "xlsx":
         return await xlsx_response(datasette, request, params, result, db_path)
-    return Response.html(await render(datasette, request, params, result=result, titles=titles))
+    return Response.html(await render(datasette, request, params, result=result, titles=titles, thumbnails=thumbnails))
 
 
 def _headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -319,6 +330,7 @@ async def unavailable(datasette, request, params: Params, fmt: str, message: str
 async def render(
     datasette, request, params: Params, *, result: search.SearchResult | None = None,
     titles: dict[str, str] | None = None, error: str | None = None,
+    thumbnails: dict[str, tuple[str, str | None]] | None = None,
 ) -> str:
     base = datasette.urls.path(PATH)
 
@@ -368,10 +380,15 @@ async def render(
             {
                 "hit": hit,
                 "snippet": safe_snippet(hit.snippet),
-                "url": page_url(datasette, hit.page_id),
+                "url": seite_url(datasette, hit.document_id, hit.page_number, params.q),
+                "row_url": page_url(datasette, hit.page_id),
                 "pdf_url": pdf_url(datasette, hit.document_id, hit.page_number),
                 "zitat_url": zitat_url(datasette, hit.document_id, hit.page_number),
                 "type_label": DOC_TYPE_LABELS.get(hit.doc_type, hit.doc_type),
+                "thumbnail": {
+                    "url": image_url(datasette, hit.document_id, hit.page_number, picture[0], "klein"),
+                    "alt": page_view.alt_text(hit.page_locator, picture[1]),
+                } if (picture := (thumbnails or {}).get(hit.page_id)) else None,
             }
             for hit in result.hits
         ],

@@ -9,7 +9,7 @@ from datasette.utils.asgi import Response
 
 from qmarchive import cite, versions
 from qmarchive.datasette_plugin import gone
-from qmarchive.datasette_plugin.common import base_url, database_path, in_thread, page_url, pdf_url, read_only, zitat_url
+from qmarchive.datasette_plugin.common import base_url, database_path, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url
 from qmarchive.errors import CitationError
 
 ROUTE = r"^/-/zitat/(?P<document_id>[a-z0-9]+(?:-[a-z0-9]+)*)(?:/(?P<page>[1-9][0-9]{0,5}))?(?:\.(?P<format>bib|ris|json))?$"
@@ -81,6 +81,7 @@ async def zitat(request, datasette):
         "formats": [{"name": name, "label": label, "text": citation.render(name)} for name, label in SECTIONS],
         "downloads": [(ext.upper() if ext != "json" else "CSL-JSON", f"{zitat_url(datasette, document_id, number)}.{ext}{query}") for ext in DOWNLOADS],
         "page_url": page_url(datasette, target) if page and not citation.version else None,
+        "seite_url": seite_url(datasette, document_id, int(page)) if page and not citation.version else None,
         "pdf_url": pdf_url(datasette, document_id, number, citation.sha256 if citation.version else None),
         "current_url": zitat_url(datasette, document_id, number) if citation.version else None,
         "replaced_on": _german_date(citation.replaced_at),

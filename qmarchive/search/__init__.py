@@ -14,7 +14,7 @@ ENGINES = ("german", "whoosh", "fts")
 # relevance set and several times faster (README, "German search in SQLite").
 DEFAULT_ENGINE = "german"
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "page_fingerprints", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "mark", "page_fingerprints", "plain_words", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
 
 
 def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
@@ -30,3 +30,17 @@ def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page:
     from qmarchive.search import query
 
     return query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)
+
+
+def mark(index_dir, text: str, q: str) -> str | None:
+    """A page's whole text escaped, with what the query ``q`` finds in it in ``<mark>`` (None: nothing)."""
+    from qmarchive.search import query
+
+    return query.mark(index_dir, text, q)
+
+
+def plain_words(q: str) -> list[str]:
+    """The words of a query without operators and filters (for a PDF viewer's ``#search=``)."""
+    from qmarchive.search import query
+
+    return query.plain_words(q)

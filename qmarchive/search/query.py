@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 from whoosh import query as wq
-from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text, htmlescape
+from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, WholeFragmenter, get_text, highlight, htmlescape
 from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Results
@@ -240,3 +240,28 @@ def _suggest(searcher, text: str) -> str | None:
 
     suggestion = _PLAIN_WORD.sub(replace, text[:MAX_QUERY_CHARS])
     return suggestion if changed else None
+
+
+def mark(index_dir: Path, text: str, q: str) -> str | None:
+    """The whole text, escaped, with the words ``q`` finds in it in ``<mark>`` (stems, compounds, gendered
+    forms as the search matches them); None when none of them occurs."""
+    with searching(index_dir) as searcher:
+        field = searcher.schema["text"]
+        reader = searcher.reader()
+        # Leaf by leaf: Query.existing_terms overwrites its fieldname argument in its loop, so it skips terms.
+        words = frozenset(
+            field.from_bytes(word) if isinstance(word, bytes) else word
+            for leaf in parse(searcher.schema, q).leaves() if leaf.field() == "text"
+            for name, word in leaf.expanded_terms(reader, phrases=True)
+        )
+        if not words:
+            return None
+        # The text is analysed as it was indexed, so a compound marks where one of its parts was searched.
+        marked = highlight(text, words, field.analyzer, WholeFragmenter(charlimit=None), MarkFormatter(), top=1, mode="index")
+        return marked or None
+
+
+def plain_words(q: str) -> list[str]:
+    """The words typed in a query, without operators and field filters: what a PDF viewer can look for."""
+    q = re.sub(r"\b\w+:(\"[^\"]*\"|\S+)", " ", q[:MAX_QUERY_CHARS])
+    return [word for word, _, _ in german.words(q) if word not in _OPERATORS and not german.is_stopword(german.fold(word))]
