@@ -50,6 +50,8 @@ _YEARS = re.compile(r"\bjahr:\[\s*(\d{4})\s+(?:TO|BIS)\s+(\d{4})\s*\]", re.IGNOR
 _PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
 PHRASE_BONUS = 2.0
 PHRASE_BONUS_CANDIDATES = 100
+# A page found only through a synonym from the thesaurus counts this much of its bm25 score.
+SYNONYM_WEIGHT = 0.5
 
 Lookup = Callable[[str], Entry | None]
 
@@ -104,12 +106,14 @@ class Query:
     part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
     prefixes: set[str] = field(default_factory=set)
     near: str | None = None  # for plain words only: the words as a phrase, for the bonus
+    synonyms: bool = False  # thesaurus alternatives were added
 
 
 
 class _Builder:
-    def __init__(self, lookup: Lookup):
+    def __init__(self, lookup: Lookup, synonyms: bool):
         self.lookup = lookup
+        self.synonyms = synonyms
         self.query = Query(NOTHING)
         self.stems: list[str] = []
 
@@ -123,9 +127,10 @@ class _Builder:
         if entry.split:
             options.append("(" + " AND ".join(_quoted([p]) for p in entry.split) + ")")
             self.query.part_marks.update(entry.split)
-        for tokens in thesaurus().alternatives(entry.stem):
+        for tokens in thesaurus().alternatives(entry.stem) if self.synonyms else ():
             options.append(_quoted(tokens))
             self.query.marks.update(tokens)
+            self.query.synonyms = True
         return options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")"
 
     def words(self, text: str, columns: str = WORD_COLUMNS) -> str | None:
@@ -167,11 +172,11 @@ class _Builder:
         return self.words(value)
 
 
-def parse(text: str, lookup: Lookup) -> Query:
+def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
     """A query → MATCH expression: all words required; OR/ODER between two terms, NOT/NICHT before one,
     "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument: filters; titel:, abschnitt: one field.
     Never an FTS5 syntax error: every term is quoted."""
-    builder = _Builder(lookup)
+    builder = _Builder(lookup, synonyms)
     text = text[:MAX_QUERY_CHARS]
     for first, last in _YEARS.findall(text):  # jahr:[2015 TO 2019]
         builder.query.filters.setdefault("jahr", []).extend(str(y) for y in range(int(first), int(last) + 1))
@@ -438,16 +443,23 @@ def suggest(db: Database, text: str) -> str | None:
 
 # Ranked by the table's bm25 with the column weights text 10, parts 4, section 2, title 1 (migration m012).
 _MATCHES_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? ORDER BY rank"
+_ROWIDS_SQL = "SELECT rowid FROM pages_german WHERE pages_german MATCH ?"
 
 
-def _with_bonus(db: Database, query: Query, ranked: list[tuple[int, float]], wanted: int) -> list[tuple[int, float]]:
-    """The ranked matches with the phrase bonus added to the best PHRASE_BONUS_CANDIDATES (when the page
-    asked for lies among them). The phrase is matched on its own: restricting FTS5 to a list of rowids
-    made it evaluate the phrase once per rowid (0.5 s at 20,000 pages)."""
-    if query.near is None or wanted > PHRASE_BONUS_CANDIDATES:
+def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, float]], wanted: int) -> list[tuple[int, float]]:
+    """The ranked matches, the best PHRASE_BONUS_CANDIDATES (when the page asked for lies among them)
+    re-ranked: the phrase bonus added, and a page found only through a thesaurus synonym weighted down.
+    Phrase and typed words are matched on their own: restricting FTS5 to a list of rowids made it
+    evaluate the expression once per rowid (0.5 s at 20,000 pages)."""
+    if (query.near is None and not query.synonyms) or wanted > PHRASE_BONUS_CANDIDATES:
         return ranked
     top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
-    for rowid, rank in db.execute(_MATCHES_SQL, [query.near]):
+    if query.synonyms:
+        typed = {rowid for (rowid,) in db.execute(_ROWIDS_SQL, [parse(text, lexicon_lookup(db.execute), synonyms=False).match])}
+        for rowid in top:
+            if rowid not in typed:
+                top[rowid] *= SYNONYM_WEIGHT
+    for rowid, rank in db.execute(_MATCHES_SQL, [query.near]) if query.near else ():
         if rowid in top:
             top[rowid] += PHRASE_BONUS * -rank
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
@@ -485,7 +497,7 @@ def search(
         ranked = [item for item in ranked if item[0] in kept]
     total = len(matched)
     page = min(max(page, 1), max(1, -(-total // pagelen)))
-    ranked = _with_bonus(db, query, ranked, page * pagelen)[(page - 1) * pagelen : page * pagelen]
+    ranked = _reranked(db, text, query, ranked, page * pagelen)[(page - 1) * pagelen : page * pagelen]
     ids = [facets.page_id[rowid] for rowid, _ in ranked]
     scores = {facets.page_id[rowid]: score for rowid, score in ranked}
     rows = fetch_pages(db, ids)
