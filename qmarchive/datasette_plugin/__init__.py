@@ -23,13 +23,14 @@ PAGE_ID_COLUMN = "seiten_id"
 def prepare_connection(conn, database) -> None:
     """``german_match(:q)`` and ``german_snippet(text, :q)`` analyse a query with the database's lexicon."""
     conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
-    conn.create_function("german_match", 1, lambda q: german_fts.german_match(conn.execute, q))
-    conn.create_function("german_snippet", 2, lambda text, q: german_fts.sql_snippet(conn, text, q))
+    functions = german_fts.SqlFunctions(conn)
+    conn.create_function("german_match", 1, functions.match)
+    conn.create_function("german_snippet", 2, functions.snippet)
     if database == DATABASE:
         # The table search box (?_search=) quotes input with escape_fts, which fails on a stray '"'; its
         # table is pages_german, so it searches German. Runs last, so this replaces Datasette's for this
         # database only.
-        conn.create_function("escape_fts", 1, lambda q: german_fts.german_match(conn.execute, q))
+        conn.create_function("escape_fts", 1, functions.match)
 
 
 PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME, seite.VIEW_NAME, gone.VIEW_NAME)

@@ -238,11 +238,6 @@ def lexicon_lookup(db_execute: Callable[..., Any]) -> Lookup:
     return lookup
 
 
-def german_match(db_execute: Callable[..., Any], text: str | None) -> str:
-    """The MATCH expression for ``pages_german`` (filters in the text are left out)."""
-    return parse(text or "", lexicon_lookup(db_execute)).match
-
-
 # --- snippets ---------------------------------------------------------------------------------------
 
 
@@ -289,10 +284,42 @@ def entries_for(db: Any, texts: list[str]) -> dict[str, Entry]:
     return entries
 
 
-def sql_snippet(db: Any, text: str | None, query_text: str | None) -> str:
-    """``german_snippet(text, :q)`` in SQL: the passage with the query's words in ``<mark>``, not escaped."""
-    query = parse(query_text or "", lexicon_lookup(db.execute))
-    return snippet(text or "", query, entries_for(db, [text or ""]), quote=str)
+class SqlFunctions:
+    """``german_match(:q)`` and ``german_snippet(text, :q)`` for one SQLite connection.
+
+    A query is analysed once, not once per row, and the lexicon entries of words already seen are kept
+    (a connection's lifetime, up to CACHED_WORDS): the canned query makes up to 200 snippets at once.
+    """
+
+    CACHED_WORDS = 100_000
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+        self._queries: dict[str, Query] = {}
+        self._entries: dict[str, Entry] = {}
+
+    def query(self, text: str | None) -> Query:
+        text = text or ""
+        found = self._queries.get(text)
+        if found is None:
+            if len(self._queries) > 16:
+                self._queries.clear()
+            found = self._queries[text] = parse(text, lexicon_lookup(self.conn.execute))
+        return found
+
+    def match(self, text: str | None) -> str:
+        """The MATCH expression for ``pages_german`` (filters in the text are left out)."""
+        return self.query(text).match
+
+    def snippet(self, text: str | None, query_text: str | None) -> str:
+        """The passage with the query's words in ``<mark>``, not escaped (the page showing it escapes)."""
+        text = text or ""
+        missing = [w for w in german.word_list(text) if german_terms.key(w) not in self._entries]
+        if missing:
+            if len(self._entries) > self.CACHED_WORDS:
+                self._entries.clear()
+            self._entries.update(entries_for(self.conn, [" ".join(missing)]))
+        return snippet(text, self.query(query_text), self._entries, quote=str)
 
 
 # --- facets -----------------------------------------------------------------------------------------
