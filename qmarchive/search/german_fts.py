@@ -276,7 +276,7 @@ def snippet(text: str, query: Query, entries: dict[str, Entry], quote: Callable[
 def entries_for(db: Any, texts: list[str]) -> dict[str, Entry]:
     """The lexicon entries of the words of these texts (``db``: anything with SQLite's ``execute``)."""
     words = {german_terms.key(w) for text in texts for w in german.word_list(text)}
-    entries = german_terms._load(db, words)
+    entries = german_terms.load(db, words)
     for word in words - set(entries):  # a word added after the pages' terms were made
         found = german_terms.analyse(word, None)
         if found is not None:

@@ -121,7 +121,7 @@ def _pages(db: Database, where: str = "", params: Iterable[Any] = ()) -> Iterato
     yield from db.query(_PAGES_SQL.format(where=where), list(params))
 
 
-def _load(db: Any, words: Iterable[str]) -> dict[str, Entry]:
+def load(db: Any, words: Iterable[str]) -> dict[str, Entry]:
     """Lexicon entries of these words (``db``: a Database or a bare SQLite connection)."""
     wanted = sorted(set(words))
     found: dict[str, Entry] = {}
@@ -149,7 +149,7 @@ def index_document(db: Database, document_id: str) -> None:
     """
     pages = list(_pages(db, "WHERE p.document_id = ?", [document_id]))
     written = {key(w) for page in pages for field in ("text", "continuation", "section", "title") for w in german.word_list(page[field] or "")}
-    known = _load(db, written)
+    known = load(db, written)
     if written - set(known):
         corpus = {w for (w,) in db.execute("SELECT word FROM lexicon")} | written
         splitter = german.splitter_for(corpus)
