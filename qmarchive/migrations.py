@@ -312,6 +312,16 @@ def m007_page_labels(db: Database) -> None:
 
 
 @migrations()
+def m009_place(db: Database) -> None:
+    """The place a document belongs to (the catalog's ``place``), named in citations and Dublin Core.
+
+    Left empty for stored documents: the next ingest fills it from the catalog, and a document
+    without a place is cited without one.
+    """
+    db.execute("ALTER TABLE documents ADD COLUMN place TEXT")
+
+
+@migrations()
 def m012_german_fts(db: Database) -> None:
     """German search in SQLite: the pages' words as pre-analysed terms in FTS5 (``pages_german``), the
     ``lexicon`` of every word's terms and the version they were made with; see

@@ -11,6 +11,7 @@ from conftest import cli_args, write_catalog
 from pdfmaker import Spec, make_pdf
 from qmarchive import search, store
 from qmarchive.cli import cli
+from qmarchive.errors import FilterValueError
 from qmarchive.paths import Paths
 from qmarchive.search import german_fts, german_terms
 from qmarchive.serve import build_datasette
@@ -103,6 +104,14 @@ def test_the_typed_word_ranks_before_its_synonyms(db: Database) -> None:
         hits = search.run(db, Path("unused"), typed, engine="german").hits
         assert [hit.page_id for hit in hits][0] == first, typed
         assert hits[0].score > hits[1].score
+
+
+def test_filter_values_are_named_as_whoosh_takes_them(db: Database) -> None:
+    assert ids(db, "Spielplatz typ:Broschüre") == ["broschuere-2021/1"]
+    result = search.run(db, Path("unused"), "Spielplatz", engine="german", filters={"typ": ["IHEK"]})
+    assert result.filters == {"typ": ["ihek"]}
+    with pytest.raises(FilterValueError, match="unknown typ 'unbekannt'"):
+        search.run(db, Path("unused"), "Spielplatz typ:unbekannt", engine="german")
 
 
 def test_a_page_past_the_end_answers_with_the_last(db: Database) -> None:

@@ -27,7 +27,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from qmarchive import german, topics
+from qmarchive.catalog import DOC_TYPES
 from qmarchive.errors import SearchIndexError
+from qmarchive.search import filters as field_filters
 from qmarchive.search import german_terms
 from qmarchive.search.german_terms import Entry
 from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages
@@ -102,6 +104,7 @@ class Query:
     match: str
     filters: dict[str, list[str]] = field(default_factory=dict)
     excluded: dict[str, list[str]] = field(default_factory=dict)  # NICHT jahr:2012
+    years: list[tuple[int, int]] = field(default_factory=list)  # jahr:[2015 TO 2019]
     marks: set[str] = field(default_factory=set)  # stems: mark words with this stem or part
     part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
     prefixes: set[str] = field(default_factory=set)
@@ -178,8 +181,7 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
     Never an FTS5 syntax error: every term is quoted."""
     builder = _Builder(lookup, synonyms)
     text = text[:MAX_QUERY_CHARS]
-    for first, last in _YEARS.findall(text):  # jahr:[2015 TO 2019]
-        builder.query.filters.setdefault("jahr", []).extend(str(y) for y in range(int(first), int(last) + 1))
+    builder.query.years = [(int(first), int(last)) for first, last in _YEARS.findall(text)]  # jahr:[2015 TO 2019]
     text = _YEARS.sub(" ", text)
     positive: list[list[str]] = []  # AND of OR-chains
     negative: list[str] = []
@@ -336,9 +338,17 @@ class _PageFacets:
     documents: dict[str, dict[str, tuple[str, ...]]]  # document id → jahr, typ, dokument values
     stale: str | None  # why the German terms are not in step with the pages (german_terms.rebuild_reason)
 
-    def keep(self, rowids: list[int], filters: dict[str, list[str]], *, excluded: bool = False) -> list[int]:
+    def resolve(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Filter values as the facets hold them, named as the Whoosh engine takes them (case and accents
+        ignored, a key or its label), in the order given; a value naming nothing raises FilterValueError."""
+        return {
+            name: list(dict.fromkeys(term for value in values for term in field_filters.matching(name, value, self.known(name))))
+            for name, values in filters.items()
+        }
+
+    def keep(self, rowids: list[int], resolved: dict[str, list[str]], *, excluded: bool = False) -> list[int]:
         """The rowids whose pages have a value of every filter (or, ``excluded``, of none)."""
-        wanted = _wanted(filters)
+        wanted = {name: set(terms) for name, terms in resolved.items()}
         fields = wanted.pop("feld", None)
         test = any if excluded else all
         documents = {d for d, values in self.documents.items() if test(not wanted[n].isdisjoint(values[n]) for n in wanted) != excluded}
@@ -347,6 +357,14 @@ class _PageFacets:
         if excluded:
             return [r for r in rowids if self.document[r] in documents and fields.isdisjoint(self.topics[r])]
         return [r for r in rowids if self.document[r] in documents and not fields.isdisjoint(self.topics[r])]
+
+    def known(self, name: str) -> list[str]:
+        """Every valid filter value: all document types and Handlungsfelder, the years and documents stored."""
+        if name == "typ":
+            return list(DOC_TYPES)
+        if name == "feld":
+            return [topic.id for topic in topics.lexicon().topics]
+        return sorted({value for values in self.documents.values() for value in values[name]})
 
     def count(self, rowids: list[int]) -> dict[str, list[tuple[str, int]]]:
         found: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
@@ -400,19 +418,6 @@ def page_facets(db: Database) -> _PageFacets:
             _facet_cache.clear()
             _facet_cache[state] = found
     return found
-
-
-def _wanted(filters: dict[str, list[str]]) -> dict[str, set[str]]:
-    """Filter values as the facets hold them: types in lower case, a field by any of its names."""
-    wanted = {}
-    for name, values in filters.items():
-        if name == "feld":
-            wanted[name] = {t for v in values for t in (topics.lookup(v) or [v.lower()])}
-        elif name == "typ":
-            wanted[name] = {v.lower() for v in values}
-        else:
-            wanted[name] = set(values)
-    return wanted
 
 
 # --- "Meinten Sie …?" -------------------------------------------------------------------------------
@@ -499,26 +504,26 @@ def search(
     answers with the last one."""
     started = time.perf_counter()
     query = parse(text, lexicon_lookup(db.execute))
-    chosen = {k: list(v) for k, v in (filters or {}).items() if v and k in FACETS}
-    filters = {k: list(v) for k, v in chosen.items()}
-    for name, values in query.filters.items():  # jahr:2019 typed in the query
-        filters.setdefault(name, []).extend(values)
     try:
         facets = page_facets(db)
     except sqlite3.OperationalError as exc:  # a database from before, served without being opened for writing
         raise SearchIndexError(f"{_database_file(db)}: no German search terms ({exc}); run 'qmarchive index'") from exc
     if facets.stale:
         raise SearchIndexError(f"{_database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'")
-    if query.match == NOTHING and (filters or query.excluded):  # "jahr:2019": every page of 2019, in document order
+    # The facets' filters, then those typed in the query (jahr:2019, NICHT typ:ihek, jahr:[2015 TO 2019]).
+    chosen = facets.resolve({k: list(v) for k, v in (filters or {}).items() if v and k in FACETS})
+    conditions = [(chosen, False), (facets.resolve(query.filters), False), (facets.resolve(query.excluded), True)]
+    for first, last in query.years:
+        conditions.append(({"jahr": [y for y in facets.known("jahr") if first <= int(y) <= last]}, False))
+    conditions = [(resolved, excluded) for resolved, excluded in conditions if resolved]
+    if query.match == NOTHING and conditions:  # "jahr:2019": every page of 2019, in document order
         ranked = [(rowid, 0.0) for rowid in facets.page_id]
     else:
         # Every match with its bm25: FTS5 computes it for every match to order them anyway.
         ranked = [(rowid, -rank) for rowid, rank in db.execute(_MATCHES_SQL, [query.match])]
     matched = [rowid for rowid, _ in ranked]
-    if filters:
-        matched = facets.keep(matched, filters)
-    if query.excluded:
-        matched = facets.keep(matched, query.excluded, excluded=True)
+    for resolved, excluded in conditions:
+        matched = facets.keep(matched, resolved, excluded=excluded)
     if len(matched) < len(ranked):
         kept = set(matched)
         ranked = [item for item in ranked if item[0] in kept]
