@@ -162,8 +162,8 @@ def test_query_becomes_a_match_expression() -> None:
 
     query = german_fts.parse('Bewohner "im Alter" Spiel* NICHT Schule jahr:2019', lookup)
     assert query.match == (
-        '({text parts section}: "bewohn" AND {text section}: "im alt" AND {text parts section}: "spiel"*) '
-        'NOT ({text parts section}: "schul")'
+        '({text parts}: "bewohn" AND {text}: "im alt" AND {text parts}: "spiel"*) '
+        'NOT ({text parts}: "schul")'
     )
     assert query.filters == {"jahr": ["2019"]}
     assert german_fts.parse("und oder", lookup).match == german_fts.NOTHING
@@ -197,4 +197,4 @@ async def test_table_search_and_sql_functions(ds) -> None:
     assert [row["id"] for row in response.json()] == ["ihek-2019/3", "ihek-2019/5"]
     sql = "select german_match(:q) as m"
     response = await ds.client.get("/qmarchive.json", params={"sql": sql, "q": "Spielplätze", "_shape": "array"})
-    assert response.json() == [{"m": '{text parts section}: ("spielplatz" OR ("spiel" AND "platz"))'}]
+    assert response.json() == [{"m": '{text parts}: ("spielplatz" OR ("spiel" AND "platz"))'}]

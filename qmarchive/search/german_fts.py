@@ -37,8 +37,10 @@ from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, f
 NOTHING = '""'  # valid FTS5 that matches nothing
 MAX_QUERY_CHARS = 500
 MIN_PREFIX = 2
-WORD_COLUMNS = "{text parts section}"
-PHRASE_COLUMNS = "{text section}"
+# A word must be on the page: the section heading (shared by all pages of a chapter) and the title only
+# raise the rank of pages whose text matches, unless asked for with abschnitt:… or titel:….
+WORD_COLUMNS = "{text parts}"
+PHRASE_COLUMNS = "{text}"
 FIELD_COLUMNS = {"titel": "title", "abschnitt": "section"}
 _OR = {"OR", "ODER"}
 _NOT = {"NOT", "NICHT"}
@@ -54,6 +56,8 @@ PHRASE_BONUS = 2.0
 PHRASE_BONUS_CANDIDATES = 100
 # A page found only through a synonym from the thesaurus counts this much of its bm25 score.
 SYNONYM_WEIGHT = 0.5
+# Among the best pages, the bm25 of the same query in the section heading, times this, is added.
+SECTION_BONUS = 1.0
 
 Lookup = Callable[[str], Entry | None]
 
@@ -480,10 +484,10 @@ _ROWIDS_SQL = "SELECT rowid FROM pages_german WHERE pages_german MATCH ?"
 
 def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, float]], wanted: int) -> list[tuple[int, float]]:
     """The ranked matches, the best PHRASE_BONUS_CANDIDATES (when the page asked for lies among them)
-    re-ranked: the phrase bonus added, and a page found only through a thesaurus synonym weighted down.
+    re-ranked: a page found only through a thesaurus synonym weighted down, the phrase and section bonuses added.
     Phrase and typed words are matched on their own: restricting FTS5 to a list of rowids made it
     evaluate the expression once per rowid (0.5 s at 20,000 pages)."""
-    if (query.near is None and not query.synonyms) or wanted > PHRASE_BONUS_CANDIDATES:
+    if query.match == NOTHING or wanted > PHRASE_BONUS_CANDIDATES:
         return ranked
     top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
     if query.synonyms:
@@ -494,6 +498,10 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
     for rowid, rank in db.execute(_MATCHES_SQL, [query.near]) if query.near else ():
         if rowid in top:
             top[rowid] += PHRASE_BONUS * -rank
+    in_section = query.match.replace(WORD_COLUMNS, "{section}").replace(PHRASE_COLUMNS, "{section}")
+    for rowid, rank in db.execute(_MATCHES_SQL, [in_section]):
+        if rowid in top:
+            top[rowid] += SECTION_BONUS * -rank
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
 
 
