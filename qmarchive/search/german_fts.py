@@ -1,10 +1,11 @@
 """German search in SQLite's FTS5 over the pre-analysed terms of :mod:`qmarchive.search.german_terms`.
 
 A query is analysed in Python, word by word as the pages were, into an FTS5 MATCH expression: a word
-matches its stem in the text, in a compound's parts or in the section heading, or, if it is a compound
-itself, all its parts (``"spielplatz" OR ("spiel" AND "platz")``); its thesaurus synonyms are
-alternatives. The document title counts only through ``titel:…``, so no page is found for its title
-alone. Facet values of every page are read once per database state and counted in Python.
+matches its stem in the page's text or among the parts of its compounds, or, if it is a compound itself,
+all its parts (``"spielplatz" OR ("spiel" AND "platz")``); its thesaurus synonyms are alternatives. The
+section heading and the document title only raise the rank (or are searched with ``abschnitt:…``,
+``titel:…``), so no page is found for them alone. Facet values of every page are read once per database
+state and counted in Python.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from qmarchive.search.german_terms import Entry
 from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages
 
 NOTHING = '""'  # valid FTS5 that matches nothing
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = 500  # search.run refuses longer queries; SQL's german_match reads this much of one
 MIN_PREFIX = 2
 # A word must be on the page: the section heading (shared by all pages of a chapter) and the title only
 # raise the rank of pages whose text matches, unless asked for with abschnitt:… or titel:….
