@@ -399,13 +399,9 @@ def _file_state(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _database_file(db: Database) -> str:
-    return next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
-
-
 def page_facets(db: Database) -> _PageFacets:
     """Read once per state of the database: its file's and its write-ahead log's size and modification time."""
-    path = _database_file(db)
+    path = german_terms.database_file(db)
     state = (path, *_file_state(Path(path)), *_file_state(Path(f"{path}-wal"))) if path else None
     cached = _facet_cache.get(state) if state else None
     if cached is not None:
@@ -516,9 +512,9 @@ def search(
     try:
         facets = page_facets(db)
     except sqlite3.OperationalError as exc:  # a database from before, served without being opened for writing
-        raise SearchIndexError(f"{_database_file(db)}: no German search terms ({exc}); run 'qmarchive index'") from exc
+        raise SearchIndexError(f"{german_terms.database_file(db)}: no German search terms ({exc}); run 'qmarchive index'") from exc
     if facets.stale:
-        raise SearchIndexError(f"{_database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'")
+        raise SearchIndexError(f"{german_terms.database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'")
     # The facets' filters, then those typed in the query (jahr:2019, NICHT typ:ihek, jahr:[2015 TO 2019]).
     chosen = facets.resolve({k: list(v) for k, v in (filters or {}).items() if v and k in FACETS})
     conditions = [(chosen, False), (facets.resolve(query.filters), False), (facets.resolve(query.excluded), True)]

@@ -150,16 +150,44 @@ def index_document(db: Database, document_id: str) -> None:
     pages = list(_pages(db, "WHERE p.document_id = ?", [document_id]))
     written = {key(w) for page in pages for field in ("text", "continuation", "section", "title") for w in german.word_list(page[field] or "")}
     known = load(db, written)
-    if written - set(known):
-        corpus = {w for (w,) in db.execute("SELECT word FROM lexicon")} | written
-        splitter = german.splitter_for(corpus)
-    else:
-        splitter = german.CompoundSplitter()  # every word is known: the splitter is never asked
-    analyser = Analyser(splitter, known)
+    analyser = Analyser(_ingest_splitter(db, written - set(known)), known)
     db[TABLE].insert_all((analyser.row(page) for page in pages), batch_size=500)
     _store_lexicon(db, analyser.new)
+    _remember_splitter(db)
     if stored_version(db) is None:  # the first pages of a new database
         _set_state(db, None)
+
+
+_splitters: dict[str, tuple[int, german.CompoundSplitter]] = {}
+
+
+def database_file(db: Any) -> str:
+    """The file of the connection's main database ('' in memory)."""
+    return next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
+
+
+def _ingest_splitter(db: Database, new_words: set[str]) -> german.CompoundSplitter:
+    """The splitter for a document's new words: common German words, the lexicon's and the new words.
+
+    Kept per database file while the lexicon only grows by what this process adds (ingest writes
+    document after document); read again from the lexicon otherwise."""
+    path = database_file(db)
+    words = db.execute("SELECT count(*) FROM lexicon").fetchone()[0]
+    cached = _splitters.get(path)
+    if cached is None or cached[0] != words:
+        splitter = german.splitter_for(w for (w,) in db.execute("SELECT word FROM lexicon"))
+    else:
+        splitter = cached[1]
+    splitter.add_corpus_words(new_words)
+    _splitters.clear()
+    _splitters[path] = (-1, splitter)  # until index_document has stored the new words
+    return splitter
+
+
+def _remember_splitter(db: Database) -> None:
+    path = database_file(db)
+    if path in _splitters:
+        _splitters[path] = (db.execute("SELECT count(*) FROM lexicon").fetchone()[0], _splitters[path][1])
 
 
 def rebuild(db: Database) -> int:
