@@ -479,12 +479,12 @@ _MATCHES_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? 
 _ROWIDS_SQL = "SELECT rowid FROM pages_german WHERE pages_german MATCH ?"
 
 
-def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, float]], wanted: int) -> list[tuple[int, float]]:
-    """The ranked matches, the best PHRASE_BONUS_CANDIDATES (when the page asked for lies among them)
-    re-ranked: a page found only through a thesaurus synonym weighted down, the phrase and section bonuses added.
+def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The ranked matches, the best PHRASE_BONUS_CANDIDATES re-ranked (whatever page is asked for, so
+    that every page size gives the same order): a page found only through a thesaurus synonym weighted down, the phrase and section bonuses added.
     Phrase and typed words are matched on their own: restricting FTS5 to a list of rowids made it
     evaluate the expression once per rowid (0.5 s at 20,000 pages)."""
-    if query.match == NOTHING or wanted > PHRASE_BONUS_CANDIDATES:
+    if query.match == NOTHING:
         return ranked
     top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
     if query.synonyms:
@@ -534,7 +534,7 @@ def search(
         ranked = [item for item in ranked if item[0] in kept]
     total = len(matched)
     page = min(max(page, 1), max(1, -(-total // pagelen)))
-    ranked = _reranked(db, text, query, ranked, page * pagelen)[(page - 1) * pagelen : page * pagelen]
+    ranked = _reranked(db, text, query, ranked)[(page - 1) * pagelen : page * pagelen]
     ids = [facets.page_id[rowid] for rowid, _ in ranked]
     scores = {facets.page_id[rowid]: score for rowid, score in ranked}
     rows = fetch_pages(db, ids)

@@ -221,6 +221,22 @@ def stored_version(db: Database) -> str | None:
     return row[0] if row else None
 
 
+def forget_removed(db: Database) -> int:
+    """After pages were removed for good (a withdrawal): drop the lexicon's words no stored page or title
+    uses any more and merge the index, so that their text is not left in the file; returns words dropped.
+    Callers hold the transaction (and ``secure_delete``)."""
+    used: set[str] = set()
+    for page in _pages(db):
+        for name in ("text", "continuation", "section", "title"):
+            used.update(map(key, german.word_list(page[name] or "")))
+    gone = [word for (word,) in db.execute("SELECT word FROM lexicon") if word not in used]
+    for start in range(0, len(gone), 500):
+        chunk = gone[start : start + 500]
+        db.execute(f"DELETE FROM lexicon WHERE word IN ({', '.join('?' * len(chunk))})", chunk)
+    db.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+    return len(gone)
+
+
 def rebuild_reason(db: Database) -> str | None:
     """Why the terms must be made anew: another analyzer version, or pages without terms (a database
     from before, or pages written another way); None if they are current."""
