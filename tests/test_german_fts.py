@@ -114,9 +114,11 @@ def test_filter_values_are_named_as_whoosh_takes_them(db: Database) -> None:
         search.run(db, Path("unused"), "Spielplatz typ:unbekannt", engine="german")
 
 
-def test_a_page_past_the_end_answers_with_the_last(db: Database) -> None:
-    result = search.run(db, Path("unused"), "Spielplatz", engine="german", page=9, pagelen=2)
-    assert (result.page, [hit.rank for hit in result.hits]) == (2, [3])
+def test_pages_of_hits(db: Database) -> None:
+    second = search.run(db, Path("unused"), "Spielplatz", engine="german", page=2, pagelen=2)
+    assert (second.page, second.pages, [hit.rank for hit in second.hits]) == (2, 2, [3])
+    past = search.run(db, Path("unused"), "Spielplatz", engine="german", page=9, pagelen=2)
+    assert (past.page, past.pages, past.hits, past.total) == (9, 2, [], 3)  # /-/suche shows the last page
 
 
 def test_lexicon_lets_plain_sql_analyse_a_query(db: Database) -> None:

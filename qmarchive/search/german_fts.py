@@ -505,8 +505,8 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
 def search(
     db: Database, text: str, *, filters: dict[str, list[str]] | None = None, page: int = 1, pagelen: int = 10
 ) -> SearchResult:
-    """Ranked by bm25 with the column weights (text ≫ parts > section > title); a page past the end
-    answers with the last one."""
+    """Ranked by bm25 with the column weights (text ≫ parts), the 100 best re-ranked; a page past the end
+    has no hits (as with Whoosh)."""
     started = time.perf_counter()
     query = parse(text, lexicon_lookup(db.execute))
     try:
@@ -533,7 +533,7 @@ def search(
         kept = set(matched)
         ranked = [item for item in ranked if item[0] in kept]
     total = len(matched)
-    page = min(max(page, 1), max(1, -(-total // pagelen)))
+    page = max(page, 1)
     ranked = _reranked(db, text, query, ranked)[(page - 1) * pagelen : page * pagelen]
     ids = [facets.page_id[rowid] for rowid, _ in ranked]
     scores = {facets.page_id[rowid]: score for rowid, score in ranked}
