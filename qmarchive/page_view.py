@@ -8,7 +8,6 @@ paths in a static copy. Pure: no Datasette, no Whoosh (the caller marks search w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -17,6 +16,7 @@ from sqlite_utils import Database
 
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.cite import Citation
+from qmarchive.extract import Section
 from qmarchive.pagelabels import locator
 from qmarchive.search.results import period
 
@@ -37,14 +37,6 @@ class Links(Protocol):
     def row(self, page_id: str) -> str | None: ...
 
     def row_json(self, page_id: str) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    level: int
-    first_page: int
-    last_page: int
 
 
 def alt_text(page_locator: str, heading: str | None) -> str:
