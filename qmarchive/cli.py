@@ -24,6 +24,7 @@ from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
 from qmarchive.paths import Paths
+from qmarchive.search import german_terms
 
 
 SEARCH_FORMATS = ("text", "json", "csv", "csv-excel")
@@ -94,8 +95,9 @@ def search_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "either engine)."
     )(command)
     return click.option(
-        "--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
-        help="whoosh: German stems, compounds, gendered forms; fts: exact words (SQLite FTS5).",
+        "--engine", type=click.Choice(search.ENGINES), default=search.DEFAULT_ENGINE, show_default=True,
+        help="german: German stems, compounds, gendered forms in SQLite's FTS5; whoosh: the same analysis in the "
+             "Whoosh index; fts: exact words (FTS5).",
     )(command)
 
 
@@ -333,6 +335,11 @@ def _report_ocr(ocr: ingest.OcrCounts) -> None:
 
 def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None = None) -> None:
     db = store.open_existing(paths.database)
+    reason = "asked for" if rebuild else german_terms.rebuild_reason(db)
+    if reason:
+        started = time.perf_counter()
+        analysed = german_terms.rebuild(db)
+        click.echo(f"German search terms rebuilt ({reason}): {analysed} pages — {time.perf_counter() - started:.1f} s")
     pages = db["pages"].count
     with _progress(pages, "Indexing", quiet) as bar:
         act = search.rebuild if rebuild else search.update
@@ -431,13 +438,13 @@ def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet:
 @quiet_option()
 @click.pass_obj
 def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None, quiet: bool) -> None:
-    """Build or update the German search index (Whoosh) from the database.
+    """Build or update the German search indexes (Whoosh, and the German terms in SQLite) from the database.
 
     Without options, only pages that changed since the last run are indexed again; an index built by
     an older version is rebuilt. Readers keep using the old index until a rebuild is complete. A full
     build holds up to 1 GB of postings in memory to sort them, shared among its processes.
     """
-    if if_needed and search.rebuild_reason(paths.index) is None:
+    if if_needed and search.rebuild_reason(paths.index) is None and german_terms.rebuild_reason(store.open_existing(paths.database)) is None:
         click.echo("Search index is current; nothing to do.")
         return
     _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)
@@ -818,7 +825,7 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         raise click.UsageError("give exactly one of --table, --sql, --search")
     if (params or time_limit is not None) and sql is None:
         raise click.UsageError("--param and --time-limit only go with --sql")
-    if (filters or engine != "whoosh") and query is None:
+    if (filters or engine != search.DEFAULT_ENGINE) and query is None:
         raise click.UsageError("--engine and --filter only go with --search")
     to_stdout = str(output) == "-"
     fmt = fmt or _export_format(output, to_stdout)

@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from qmarchive import hits
+from qmarchive import hits, search
 from qmarchive.serve import SETTINGS
 from qmarchive.errors import ExportError
 from qmarchive.progress import Advance
@@ -248,7 +248,7 @@ def search_rows(
     index_dir: Path,
     query: str,
     *,
-    engine: str = "whoosh",
+    engine: str = search.DEFAULT_ENGINE,
     filters: dict[str, list[str]] | None = None,
     base_url: str | None = None,
     chunk: int = hits.CHUNK,

@@ -137,7 +137,7 @@ class AllHits:
 
 
 def all_hits(
-    db: Database, index_dir: Path, query: str, *, engine: str = "whoosh", filters: dict[str, list[str]] | None = None,
+    db: Database, index_dir: Path, query: str, *, engine: str = search.DEFAULT_ENGINE, filters: dict[str, list[str]] | None = None,
     limit: int | None = None, chunk: int = CHUNK,
 ) -> AllHits:
     """Run a search and read all its hits (the first ``limit`` if given) chunk by chunk."""

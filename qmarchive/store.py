@@ -22,6 +22,7 @@ from qmarchive import topics
 from qmarchive.errors import StoreError
 from qmarchive.migrations import migrations
 from qmarchive.search.fts_query import fts_query
+from qmarchive.search import german_terms
 
 
 def now() -> str:
@@ -119,7 +120,8 @@ def write_document(
     version: dict[str, Any] | None = None,
     massnahmen: Iterable[dict[str, Any]] = (),
 ) -> None:
-    """Replace a document with all its pages, sections, page topics and measures in one transaction: all of it or nothing.
+    """Replace a document with all its pages (and their German search terms), sections, page topics and measures
+    in one transaction: all of it or nothing.
 
     ``provenance`` rows (from the archive's provenance log) replace the document's; None leaves them as they are.
     ``version`` (a ``document_versions`` row without id and number) makes the file the document's next version.
@@ -137,6 +139,7 @@ def write_document(
             db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
             db.table("documents").upsert(document, pk="id")
             db.table("pages").insert_all(pages)
+            german_terms.index_document(db, document["id"])
             db.table("sections").insert_all(sections)
             _write_topics(db)
             db.table("page_topics").insert_all(page_topics)

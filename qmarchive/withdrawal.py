@@ -27,6 +27,7 @@ from qmarchive.catalog import read_catalog
 from qmarchive.errors import WithdrawalError
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths
+from qmarchive.search import german_terms
 from qmarchive.versions import file_digest
 
 WITHDRAWN = "withdrawn"
@@ -199,3 +200,4 @@ def _apply(db: Database, record: dict[str, Any]) -> None:
         db.execute("DELETE FROM documents WHERE id = ?", [document_id])
         for name in FTS_INDEXES:
             db.execute(f"INSERT INTO {name}({name}) VALUES ('optimize')")
+        german_terms.forget_removed(db)

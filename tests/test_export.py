@@ -238,7 +238,7 @@ def test_export_search_with_citations(built: Paths, tmp_path) -> None:
     assert hit["title"] == "IHEK 2019–2021" and hit["period"] == "2019–2021" and "Straße" in hit["snippet"]
     assert "<mark>" not in hit["snippet"]
     assert "Online: https://archiv.example.org/-/zitat/ihek-2019-2021/2 " in hit["zitat"]
-    assert info["Quelle"] == "Suche (whoosh): Straße" and info["Zeilen"] == 2
+    assert info["Quelle"] == "Suche (german): Straße" and info["Zeilen"] == 2
 
 
 def test_export_search_with_fts_and_filter(built: Paths) -> None:
@@ -298,7 +298,7 @@ def test_failed_export_keeps_the_previous_file(built: Paths, tmp_path) -> None:
 
 def test_export_search_without_index(archive: Paths, tmp_path) -> None:
     assert run(archive, "ingest", "--no-index").exit_code == 0
-    result = run(archive, "export", "--search", "Straße", "-o", str(tmp_path / "t.csv"))
+    result = run(archive, "export", "--search", "Straße", "--engine", "whoosh", "-o", str(tmp_path / "t.csv"))
     assert result.exit_code == 1 and "no search index yet; run 'qmarchive index'" in result.output
     result = run(archive, "export", "--table", "sections", "-o", str(tmp_path / "s.csv"))
     assert result.exit_code == 0 and result.output.startswith("6 rows written to ")

@@ -279,7 +279,7 @@ async def test_menu_home_page_and_stylesheet_link_to_the_search(ds) -> None:
     home = (await ds.client.get("/")).text
     assert '<li><a href="/-/suche">Suche</a></li>' in home
     assert '<a href="/-/suche">Suche über alle Seiten</a>' in home
-    assert '<a href="/qmarchive/suche">Volltextsuche (exakte Wörter)</a>' in home
+    assert '<a href="/qmarchive/suche">Volltextsuche in SQL</a>' in home
     text = await html(ds, q="Straße")
     assert '<li><a href="/-/suche">Suche</a></li>' in text
     assert '<link rel="stylesheet" href="/-/static-plugins/qmarchive/qmarchive.css">' in text
@@ -290,6 +290,8 @@ async def test_menu_home_page_and_stylesheet_link_to_the_search(ds) -> None:
 async def test_without_a_search_index_the_page_says_how_to_build_it(built: Paths, tmp_path) -> None:
     database = tmp_path / "qmarchive.db"
     shutil.copy(built.database, database)
+    with sqlite3.connect(database) as conn:  # pages stored without their German terms
+        conn.execute("DELETE FROM pages_german")
     ds = build_datasette(database)
     response = await ds.client.get("/-/suche", params={"q": "Straße"})
     assert response.status_code == 503

@@ -77,7 +77,8 @@ def test_withdraw_removes_the_document_from_everything_that_publishes_it_and_kee
 
     hits = json.loads(run(copy, "search", "Bewohnerschaft", "--json").stdout)
     assert {hit["document_id"] for hit in hits} == {"ihek-2019-2021"}
-    assert json.loads(run(copy, "search", "dokument:ihek-2012", "--json").stdout) == []
+    assert json.loads(run(copy, "search", "dokument:ihek-2012", "--json", "--engine", "whoosh").stdout) == []
+    assert "unknown dokument 'ihek-2012'" in run(copy, "search", "dokument:ihek-2012", "--json").stderr  # german: no such document
     assert run(copy, "export", "--table", "documents", "-o", str(tmp_path / "d.csv")).exit_code == 0
     with (tmp_path / "d.csv").open(encoding="utf-8") as f:
         assert [row["id"] for row in csv.DictReader(f)] == ["ihek-2019-2021"]

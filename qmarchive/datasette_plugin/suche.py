@@ -135,7 +135,7 @@ def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict
     SHA-256 and the page's first heading; blocking, so run it in a thread."""
     with read_only(db_path) as db:
         result = search.run(
-            db, db_path.parent, params.q, engine="whoosh",
+            db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE,
             filters=params.filters, page=params.page, pagelen=params.pagelen,
         )
         if result.page > result.pages:
@@ -266,7 +266,7 @@ def _headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
 def hit_records(db_path: Path, params: Params, page: int, base: str) -> list[dict[str, Any]]:
     """One chunk of the query's hits as :mod:`qmarchive.hits` records; blocking, so run it in a thread."""
     with read_only(db_path) as db:
-        result = search.run(db, db_path.parent, params.q, engine="whoosh", filters=params.filters, page=page,
+        result = search.run(db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE, filters=params.filters, page=page,
                             pagelen=params.pagelen)
         if result.page > result.pages:
             return []
