@@ -88,7 +88,8 @@ def gender_neutral(word: str) -> str:
 
 
 def fold(word: str) -> str:
-    """Case, ligatures, ß: the form a word is compared in before stemming."""
+    """Case, ligatures, ß, compatibility characters (m² → m2): the form words are compared in, before stemming
+    and when texts are matched."""
     return unicodedata.normalize("NFKC", word).casefold()
 
 
@@ -133,7 +134,7 @@ class CompoundSplitter:
         return {"zipf": self.zipf, "stem_zipf": self._stem_zipf}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["zipf"], state["stem_zipf"])
+        CompoundSplitter.__init__(self, state["zipf"], state["stem_zipf"])
 
     def add_corpus_words(self, words: Iterable[str]) -> None:
         """Words of the archive as possible parts (with the frequency assumed for them); splits already

@@ -18,7 +18,7 @@ from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.cite import Citation
 from qmarchive.extract import Section
 from qmarchive.pagelabels import locator
-from qmarchive.search.results import period
+from qmarchive.cite import period
 
 
 class Links(Protocol):
@@ -105,7 +105,7 @@ def context(
     (page_id, number, label, source, section, text, ocr, ocr_engine, ocr_confidence,
      title, doc_type, period_start, period_end, sha256, page_count) = page
     printed = label if label and source != "physical" else None
-    here = locator(printed, number)
+    here = locator(printed, number) or ""
     sections = [Section(*row) for row in db.execute(
         "SELECT title, level, first_page, last_page FROM sections WHERE document_id = ? ORDER BY position", [document_id]
     )]

@@ -191,7 +191,7 @@ def _apply(db: Database, record: dict[str, Any]) -> None:
     document_id = record["document_id"]
     db.execute("PRAGMA secure_delete = ON")
     with db.atomic():
-        db["withdrawals"].insert(record, pk="document_id", replace=True)
+        db.table("withdrawals").insert(record, pk="document_id", replace=True)
         db.execute("DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)", [document_id])
         db.execute("DELETE FROM pages WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM sections WHERE document_id = ?", [document_id])

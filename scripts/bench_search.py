@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qmarchive import search, store, topics
+from harness import child_server
 from qmarchive.search import german_terms
-from qmarchive.serve import child_server
 
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
 PAGES_PER_DOCUMENT = 100
@@ -122,7 +122,7 @@ def queries(words: list[str], weights: list[int]) -> dict[str, list[str]]:
         if len(w) > 4
     ]
     frequent = ranked[5:15]
-    rare = [w for w in ranked[len(ranked) // 2 :: max(1, len(ranked) // 20)]][:10]
+    rare = ranked[len(ranked) // 2 :: max(1, len(ranked) // 20)][:10]
     return {
         "rare": rare,
         "frequent": frequent,

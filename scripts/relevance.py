@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from qmarchive import store
-from qmarchive.relevance import evaluate, read_cases
+from relevance_cases import evaluate, read_cases
 
 
 def main() -> None:

@@ -17,7 +17,9 @@ from conftest import cli_args
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
-from qmarchive.serve import child_server
+from harness import child_server
+
+pytestmark = pytest.mark.slow
 
 REBUILD = "rebuild it from the database with 'qmarchive index --rebuild'"
 

@@ -20,7 +20,9 @@ import pytest
 from conftest import BODIES
 from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
+
+pytestmark = pytest.mark.slow
 
 QUERIES = ("Spielplatz", "Beteiligung", "Quartiersrat", "Zaunkönigweg")
 PAGELEN = 20

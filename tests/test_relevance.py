@@ -6,7 +6,9 @@ import pytest
 from sqlite_utils import Database
 
 from qmarchive.paths import Paths
-from qmarchive.relevance import evaluate, read_cases
+from relevance_cases import evaluate, read_cases
+
+pytestmark = pytest.mark.slow
 
 CASES = read_cases(Path(__file__).with_name("relevance.csv"))
 

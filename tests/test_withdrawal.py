@@ -19,7 +19,7 @@ from pdfmaker import make_pdf, running_pages
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
 
 REASON = "Enthält personenbezogene Daten (Antrag vom 01.12.2026)"
 
@@ -228,6 +228,7 @@ def test_the_hand_over_package_leaves_a_withdrawn_document_out(copy: Paths, tmp_
     assert "withdrawn" in {json.loads(line)["outcome"] for line in (bag / "data" / "provenance.jsonl").read_text().splitlines()}
 
 
+@pytest.mark.slow
 def test_citation_urls_of_a_withdrawn_document_answer_410_gone_over_http(copy: Paths) -> None:
     withdraw(copy)
     sha256, day = query(copy, "select sha256, withdrawn_at from withdrawals")[0]

@@ -19,8 +19,8 @@ __all__ = ["DEFAULT_ENGINE", "ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport"
 
 
 def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
-    """Search with the chosen engine; the exact-word FTS5 search ignores facet filters. A query over the limit is
-    refused, not cut."""
+    """Search with the chosen engine; every engine applies the facet filters (``{"jahr": ["2019"], …}``). A
+    query over the limit is refused, not cut."""
     from qmarchive.search.query import MAX_QUERY_CHARS
 
     if len(text) > MAX_QUERY_CHARS:
@@ -32,7 +32,7 @@ def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page:
     if engine == "fts":
         from qmarchive.search import fts5
 
-        return fts5.search(db, text, page=page, pagelen=pagelen)
+        return fts5.search(db, text, filters=filters, page=page, pagelen=pagelen)
     from qmarchive.search import query
 
     return query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)

@@ -45,7 +45,8 @@ def terms_for(searcher: Searcher, name: str, value: str) -> list[str]:
 
 
 def matching(name: str, value: str, known: list[str]) -> list[str]:
-    """The terms of ``known`` one filter value names (any engine); raises FilterValueError if none."""
+    """The terms of ``known`` (all of a field's terms) one filter value names, for any engine; raises
+    FilterValueError if none."""
     wanted = topics.fold(value).strip()
     if name == "feld":
         found = topics.lookup(value)

@@ -462,7 +462,7 @@ def suggest(db: Database, text: str) -> str | None:
             )
         ]
         for limit in (1, 2):
-            near = sorted((w for w in candidates if _distance(folded, w, limit) <= limit))
+            near = sorted(w for w in candidates if _distance(folded, w, limit) <= limit)
             if near:
                 changed = True
                 return near[0].capitalize() if word[0].isupper() else near[0]

@@ -15,7 +15,7 @@ own when :data:`VERSION` (analyzer and layout) differs from the stored one.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -67,7 +67,7 @@ def analyse(word: str, splitter: german.CompoundSplitter | None) -> Entry | None
 class Analyser:
     """Words → lexicon entries; remembers every word it has seen and which ones are new."""
 
-    def __init__(self, splitter: german.CompoundSplitter, known: dict[str, Entry | None] | None = None):
+    def __init__(self, splitter: german.CompoundSplitter, known: Mapping[str, Entry | None] | None = None):
         self.splitter = splitter
         self.entries: dict[str, Entry | None] = dict(known or {})
         self.new: dict[str, Entry] = {}
@@ -85,7 +85,8 @@ class Analyser:
 
     def terms(self, text: str) -> tuple[str, str]:
         """(text column, parts column) of a text."""
-        tokens, parts = [], []
+        tokens: list[str] = []
+        parts: list[str] = []
         written = self._written
         for word in german.word_list(text):
             try:
@@ -135,7 +136,7 @@ def load(db: Any, words: Iterable[str]) -> dict[str, Entry]:
 
 
 def _store_lexicon(db: Database, entries: dict[str, Entry]) -> None:
-    db["lexicon"].upsert_all(
+    db.table("lexicon").upsert_all(
         ({"word": w, "stem": e.stem, "parts": " ".join(e.parts), "split": " ".join(e.split)} for w, e in entries.items()),
         pk="word", batch_size=1000,
     )
@@ -151,7 +152,7 @@ def index_document(db: Database, document_id: str) -> None:
     written = {key(w) for page in pages for field in ("text", "continuation", "section", "title") for w in german.word_list(page[field] or "")}
     known = load(db, written)
     analyser = Analyser(_ingest_splitter(db, written - set(known)), known)
-    db[TABLE].insert_all((analyser.row(page) for page in pages), batch_size=500)
+    db.table(TABLE).insert_all((analyser.row(page) for page in pages), batch_size=500)
     _store_lexicon(db, analyser.new)
     _remember_splitter(db)
     if stored_version(db) is None:  # the first pages of a new database
@@ -203,7 +204,7 @@ def rebuild(db: Database) -> int:
         pages = 0
         rows = (analyser.row(page) for page in _pages(db))
         while batch := list(islice(rows, 1000)):
-            db[TABLE].insert_all(batch, batch_size=1000)
+            db.table(TABLE).insert_all(batch, batch_size=1000)
             pages += len(batch)
         _store_lexicon(db, analyser.new)
         db.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
@@ -213,7 +214,7 @@ def rebuild(db: Database) -> int:
 
 def _set_state(db: Database, seconds: float | None) -> None:
     built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    db["german_terms_state"].upsert({"id": 1, "version": version(), "built_at": built_at, "seconds": seconds}, pk="id")
+    db.table("german_terms_state").upsert({"id": 1, "version": version(), "built_at": built_at, "seconds": seconds}, pk="id")
 
 
 def stored_version(db: Database) -> str | None:
