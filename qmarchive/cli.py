@@ -444,10 +444,11 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
     an older version is rebuilt. Readers keep using the old index until a rebuild is complete. A full
     build holds up to 1 GB of postings in memory to sort them, shared among its processes.
     """
-    if if_needed and search.rebuild_reason(paths.index) is None and german_terms.rebuild_reason(store.open_existing(paths.database)) is None:
-        click.echo("Search index is current; nothing to do.")
-        return
-    _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)
+    with _writer(paths, "index"):  # the German terms are written to the database first
+        if if_needed and search.rebuild_reason(paths.index) is None and german_terms.rebuild_reason(store.open_existing(paths.database)) is None:
+            click.echo("Search index is current; nothing to do.")
+            return
+        _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)
 
 
 @cli.command("search")
