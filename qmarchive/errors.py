@@ -149,3 +149,7 @@ class PackageError(ExportError):
 
 class FixityError(QmarchiveError):
     """A file differs from the archived version of its document, or a version cannot be kept or found."""
+
+
+class PublishError(QmarchiveError):
+    """The static edition could not be written (target not an edition, search indexer missing or failing)."""

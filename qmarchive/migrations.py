@@ -309,3 +309,9 @@ def m007_page_labels(db: Database) -> None:
     db.execute("ALTER TABLE pages ADD COLUMN page_label_source TEXT NOT NULL DEFAULT 'physical'")
     db.execute("ALTER TABLE pages ADD COLUMN continuation TEXT NOT NULL DEFAULT ''")
     db.execute("UPDATE pages SET page_label_source = 'pagelabels' WHERE page_label != CAST(page_number AS TEXT)")
+
+
+@migrations()
+def m013_urn(db: Database) -> None:
+    """A persistent identifier per document (URN such as urn:nbn:de:…, or a DOI), from the catalog's urn column."""
+    db.execute("ALTER TABLE documents ADD COLUMN urn TEXT")
