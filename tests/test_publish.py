@@ -218,7 +218,7 @@ def test_no_serious_accessibility_violations(page, host: str, path: str) -> None
     if "?q=" in path:
         page.locator("#qm-status").filter(has_text="gefunden").wait_for()
     assert page.evaluate("document.documentElement.lang") == "de"
-    found = [f"{v['impact']} {v['id']}: {v['help']}" for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+    found = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
     assert found == []
 
 
