@@ -29,6 +29,7 @@ COLUMNS = (
     "title",
     "doc_type",
     "area",
+    "place",
     "period_start",
     "period_end",
     "published",
@@ -64,6 +65,7 @@ class CatalogEntry:
     doc_type: str
     file: str
     area: str | None = None
+    place: str | None = None  # city or municipality, as citations name it
     period_start: int | None = None
     period_end: int | None = None
     published: str | None = None
@@ -305,6 +307,7 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
         doc_type=doc_type,
         file=str(PurePosixPath(file)),
         area=cells.get("area") or None,
+        place=cells.get("place") or None,
         period_start=start,
         period_end=end or start,
         published=published or None,

@@ -25,7 +25,6 @@ from qmarchive.pagelabels import locator
 FORMATS = ("text", "bibtex", "ris", "csl-json")
 BASE_URL_ENV = "QMARCHIVE_BASE_URL"
 
-PLACE = "Berlin"
 LANGUAGE = "de-DE"
 SHORT_SHA256 = 12
 # The document type as a citation's genre; "sonstiges" names none.
@@ -76,6 +75,7 @@ class Citation:
     period: str
     doc_type: str
     area: str | None
+    place: str | None
     sha256: str
     url: str
     pdf_url: str
@@ -137,10 +137,10 @@ class Citation:
             lead = f"{self.title} ({self.year})"
         else:
             lead = self.title
-        where = PLACE + (f", {self.page_locator}" if self.page_locator else "")
-        persistent = f"{self.identifier}. " if self.identifier else ""
+        where = ", ".join(part for part in (self.place, self.page_locator) if part)
+        persistent = f" {self.identifier}." if self.identifier else ""
         return (
-            f"{_sentence(lead)} {where}. {persistent}Online: {self.url} (abgerufen am {self.accessed:%d.%m.%Y}). "
+            f"{_sentence(lead)}{' ' + where + '.' if where else ''}{persistent} Online: {self.url} (abgerufen am {self.accessed:%d.%m.%Y}). "
             f"{self.sha256_note}."
         )
 
@@ -155,7 +155,8 @@ class Citation:
             fields.append(("type", _bibtex_escape(self.genre)))
         if self.publisher:
             fields.append(("institution", _bibtex_escape(self.publisher)))
-        fields.append(("address", PLACE))
+        if self.place:
+            fields.append(("address", _bibtex_escape(self.place)))
         start, end = self._years()
         if self.published or start == end:
             if self.year:
@@ -196,8 +197,9 @@ class Citation:
             lines.append(("PB", self.publisher))
         if self.doi:
             lines.append(("DO", self.doi))
+        if self.place:
+            lines.append(("CY", self.place))
         lines += [
-            ("CY", PLACE),
             *([("UR", self.urn)] if self.urn and not self.doi else []),
             ("UR", self.url),
             ("Y2", f"{self.accessed:%Y/%m/%d}"),
@@ -213,7 +215,8 @@ class Citation:
         if self.publisher:
             item["author"] = [{"literal": self.publisher}]
             item["publisher"] = self.publisher
-        item["publisher-place"] = PLACE
+        if self.place:
+            item["publisher-place"] = self.place
         if self.genre:
             item["genre"] = self.genre
         issued = self._issued()
@@ -277,7 +280,7 @@ def citation(
     base = _check_base_url(base_url)
     document = _row(
         db,
-        "SELECT title, publisher, published, period_start, period_end, doc_type, area, sha256, page_count, urn "
+        "SELECT title, publisher, published, period_start, period_end, doc_type, area, place, sha256, page_count, urn "
         "FROM documents WHERE id = ?",
         [document_id],
     )
@@ -319,6 +322,7 @@ def citation(
         period=period,
         doc_type=document["doc_type"],
         area=_clean(document["area"]),
+        place=_clean(document["place"]),
         sha256=earlier["sha256"] if earlier else document["sha256"],
         url=permalink(document_id, page_number, base) + (f"?sha256={earlier['sha256']}" if earlier else ""),
         pdf_url=_pdf_url(document_id, page_number, base, earlier["sha256"] if earlier else None),

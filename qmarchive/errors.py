@@ -151,5 +151,21 @@ class FixityError(QmarchiveError):
     """A file differs from the archived version of its document, or a version cannot be kept or found."""
 
 
+class QueryTooLongError(QmarchiveError):
+    """A search query longer than the limit: refused, never cut (a cut can leave a stray required word)."""
+
+    def __init__(self, length: int, limit: int):
+        self.length, self.limit = length, limit
+        super().__init__(f"the query has {length} characters, more than the {limit} allowed; shorten it")
+
+
+class FilterValueError(QmarchiveError):
+    """A field filter value (typ:…, --filter jahr=…) that names nothing in the archive; ``valid`` lists what does."""
+
+    def __init__(self, field: str, value: str, valid: list[str]):
+        self.field, self.value, self.valid = field, value, valid
+        super().__init__(f"unknown {field} '{value}'; valid values: {', '.join(valid) or 'none (the archive is empty)'}")
+
+
 class PublishError(QmarchiveError):
     """The static edition could not be written (target not an edition, search indexer missing or failing)."""

@@ -312,6 +312,16 @@ def m007_page_labels(db: Database) -> None:
 
 
 @migrations()
+def m009_place(db: Database) -> None:
+    """The place a document belongs to (the catalog's ``place``), named in citations and Dublin Core.
+
+    Left empty for stored documents: the next ingest fills it from the catalog, and a document
+    without a place is cited without one.
+    """
+    db.execute("ALTER TABLE documents ADD COLUMN place TEXT")
+
+
+@migrations()
 def m013_urn(db: Database) -> None:
     """A persistent identifier per document (URN such as urn:nbn:de:…, or a DOI), from the catalog's urn column."""
     db.execute("ALTER TABLE documents ADD COLUMN urn TEXT")

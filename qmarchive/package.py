@@ -128,9 +128,10 @@ def make(
                 record = dublin_core(document, placed.get(document["id"]), citation.url if paths.base_url else None)
                 write_xml(record, building / METADATA_DIR / f"{document['id']}.xml")
             areas = sorted({d["area"] for d in documents if d["area"]})
+            places = sorted({d["place"] for d in documents if d["place"]})
         finally:
             db.close()
-        bag_info = _bag_info(info, areas, _contents(building, len(placed)), _payload_bytes(building), report, problems)
+        bag_info = _bag_info(info, areas, places, _contents(building, len(placed)), _payload_bytes(building), report, problems)
         if not (info.contact_name or info.contact_email):
             warnings.append("bag-info.txt names no contact: give --contact-name and --contact-email, so the "
                             "receiving archive knows whom to ask")
@@ -281,7 +282,7 @@ def dublin_core(document: dict[str, Any], file: PurePosixPath | None, permalink:
         ("source", document["source_url"]),
         ("source", document["landing_url"]),
         ("language", "de"),
-        ("coverage", f"{document['area']}, {cite.PLACE}" if document["area"] else None),
+        ("coverage", ", ".join(v for v in (document["area"], document["place"]) if v) or None),
         ("coverage", period),
         ("rights", document["license"] or DEFAULT_RIGHTS),
     ]
@@ -321,10 +322,10 @@ def _contents(building: Path, pdfs: int) -> list[str]:
     return parts
 
 
-def _bag_info(info: BagInfo, areas: list[str], contents: list[str], size: int, report: verify.Report,
+def _bag_info(info: BagInfo, areas: list[str], places: list[str], contents: list[str], size: int, report: verify.Report,
               problems: list[verify.Finding]) -> dict[str, str]:
     today = date.today().isoformat()
-    where = f"Quartiersmanagements {', '.join(areas)} (Berlin)" if areas else "Quartiersmanagements (Berlin)"
+    where = " ".join(["Quartiersmanagements", *([", ".join(areas)] if areas else []), *([f"({', '.join(places)})"] if places else [])])
     description = info.description or (
         f"Planungsdokumente des {where}, übergeben zur dauerhaften Archivierung: {', '.join(contents[:-1])} und "
         f"{contents[-1]}. Die SHA-256 jeder PDF-Datei steht im Manifest, in der Datenbank und im Dublin-Core-Datensatz."

@@ -9,16 +9,16 @@ Tags are derived data: they are computed from the stored page text and can alway
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import accumulate
 from importlib import resources
 from typing import Any
+
+from qmarchive import german
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -46,9 +46,10 @@ class Topic:
     until: int | None
     historical_names: tuple[str, ...]
     aliases: tuple[str, ...]
-    keywords: tuple[str, ...]
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
     exclude: tuple[str, ...]
-    min_hits: int
+    min_weak: int
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -69,7 +70,7 @@ class Lexicon:
 def lexicon() -> Lexicon:
     """The lexicon shipped with the package (read once)."""
     data = json.loads((resources.files("qmarchive") / "topics_lexicon.json").read_text(encoding="utf-8"))
-    default = int(data["min_hits"])
+    default = int(data["min_weak"])
     topics = tuple(
         Topic(
             id=t["id"],
@@ -78,9 +79,10 @@ def lexicon() -> Lexicon:
             until=t.get("until"),
             historical_names=tuple(t["historical_names"]),
             aliases=tuple(t.get("aliases", ())),
-            keywords=tuple(t["keywords"]),
+            strong=tuple(t.get("strong", ())),
+            weak=tuple(t["weak"]),
             exclude=tuple(t.get("exclude", ())),
-            min_hits=int(t.get("min_hits", default)),
+            min_weak=int(t.get("min_weak", default)),
         )
         for t in data["topics"]
     )
@@ -96,9 +98,25 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
+def _fold_with_origin(text: str) -> tuple[str, list[int]]:
+    """The text folded character by character, and for each folded character where it came from."""
+    pieces, origin = [], []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        pieces.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(pieces), origin
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
+
+
 def tag_page(text: str, section: str | None = None) -> list[str]:
     """The ids of the topics a page treats, in lexicon order; none for a table of contents."""
-    folded = fold(text)
+    text = unicodedata.normalize("NFKC", text)
+    folded, origin = _fold_with_origin(text)
     section_folded = fold(section or "")
     if section_folded.strip() in _TOC_TITLES or _is_table_of_contents(folded):
         return []
@@ -106,17 +124,21 @@ def tag_page(text: str, section: str | None = None) -> list[str]:
     named |= _named_topics_in_title(section_folded)
     for start, end in enumerations:
         # The words of an enumeration of all fields are no evidence for any of them.
-        folded = folded[:start] + " " * (end - start) + folded[end:]
-    return [
-        topic.id
-        for topic in lexicon().topics
-        if topic.id in named or _keyword_hits(_matchers(topic.id), folded, lexicon().window) >= topic.min_hits
-    ]
+        first, last = origin[start], origin[end - 1] + 1
+        text = text[:first] + " " * (last - first) + text[last:]
+    return [topic.id for topic in lexicon().topics if topic.id in named or _treats(topic, text)]
 
 
-def keyword_hits(topic_id: str, text: str) -> int:
-    """How many different keywords of a topic a text has within one window (explains a tag)."""
-    return _keyword_hits(_matchers(topic_id), fold(text), lexicon().window)
+def preload() -> None:
+    """Load the lexicon's cues and the compound splitter now rather than on the first page tagged."""
+    _splitter()
+    for topic in lexicon().topics:
+        _cues(topic.id)
+
+
+def cue_evidence(topic_id: str, text: str) -> tuple[list[str], int]:
+    """The strong cues of a topic in a text and its most different weak cues within one window (explains a tag)."""
+    return _cue_evidence(topic_id, unicodedata.normalize("NFKC", text))
 
 
 def topic_rows() -> list[dict[str, Any]]:
@@ -276,93 +298,179 @@ def _is_table_of_contents(folded: str) -> bool:
     return leaders >= 4 and leaders >= 0.4 * len(lines)
 
 
-# -- keywords ------------------------------------------------------------------------------------------
+# -- cues ----------------------------------------------------------------------------------------------
+#
+# A cue is compared by stems, word by word: the German Snowball stem of the whole word, and the stems
+# of its compound parts as qmarchive.german splits them (the lexicon's own words are known parts). So
+# "Begrünung" finds "Dachbegrünung" (dach + begrünung) but not "Begründung" (another stem, no parts),
+# and "gießen" does not find "Gießerei". Stems do not tell the verb "gießen" from the city "Gießen":
+# a form written in lower case matches a whole word only where the text writes it in lower case.
 
 
 @dataclass(frozen=True)
-class _Matchers:
-    words: re.Pattern[str] | None
-    phrases: re.Pattern[str] | None
-    excluded_words: re.Pattern[str] | None
-    excluded_phrases: re.Pattern[str] | None
-    # Word → the keyword it matches (None: no keyword), remembered across pages: words repeat.
-    keyword_of: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+class _Form:
+    """One word form of a cue, as compared with the words of a page."""
 
-    def keyword(self, token: str) -> str | None:
-        try:
-            return self.keyword_of[token]
-        except KeyError:
-            pass
-        if len(self.keyword_of) >= _KEYWORD_CACHE_WORDS:
-            self.keyword_of.clear()
-        m = None
-        if not (self.excluded_words and self.excluded_words.search(token)) and self.words:
-            m = self.words.search(token)
-        keyword = self.keyword_of[token] = m.group(0) if m else None
-        return keyword
+    stem: str
+    lower_only: bool  # a verb or adjective: not the capitalised name that shares its stem
+    exact: str | None  # '=' forms: this very word, folded ("läden", not the verb "laden")
 
 
-_KEYWORD_CACHE_WORDS = 100_000
+@dataclass(frozen=True)
+class _Cue:
+    label: str  # the cue as the lexicon writes it (its first form), for explanations
+    words: tuple[_Form, ...]
+    phrases: tuple[tuple[str, ...], ...]  # stems of consecutive words
+
+
+@dataclass(frozen=True)
+class _TopicCues:
+    strong: tuple[_Cue, ...]
+    weak: tuple[_Cue, ...]
+    exclude: _Cue
+    # Stem → (cue, form) for every word form, first stem → (cue, phrase): a page's words are looked up,
+    # not scanned once per cue.
+    forms: dict[str, tuple[tuple[_Cue, _Form], ...]]
+    phrases: dict[str, tuple[tuple[_Cue, tuple[str, ...]], ...]]
+
+
+@dataclass(frozen=True)
+class _Word:
+    """What matching needs to know of one word of a page (computed once per distinct word)."""
+
+    exact: str
+    stem: str
+    parts: frozenset[str]
+    lower: bool
+
+
+_WORD_CACHE = 200_000
+
+
+def _cue(text: str) -> _Cue:
+    words, phrases = [], []
+    for form in text.split("|"):
+        exact = form.startswith("=")
+        form = form.lstrip("=")
+        stems = tuple(_stem(w) for w in german.word_list(form))
+        if len(stems) > 1:
+            phrases.append(stems)
+        else:
+            words.append(_Form(stems[0], form[0].islower(), german.fold(form) if exact else None))
+    return _Cue(text.split("|")[0].lstrip("="), tuple(words), tuple(phrases))
+
+
+def _stem(word: str) -> str:
+    return german.stem(german.fold(word))
+
 
 @cache
-def _matchers(topic_id: str) -> _Matchers:
-    """A topic's keywords and exclusions compiled: single words are matched per word, phrases in the text."""
+def _cues(topic_id: str) -> _TopicCues:
     topic = next(t for t in lexicon().topics if t.id == topic_id)
-    keywords = [fold(k) for k in topic.keywords]
-    exclude = [fold(e) for e in topic.exclude]
-    return _Matchers(
-        words=_alternation([k for k in keywords if " " not in k], "^"),
-        phrases=_alternation([k for k in keywords if " " in k], r"(?<![a-z0-9])"),
-        excluded_words=_alternation([e for e in exclude if " " not in e], "^"),
-        excluded_phrases=_alternation([e for e in exclude if " " in e], r"(?<![a-z0-9])"),
+    strong, weak = tuple(_cue(c) for c in topic.strong), tuple(_cue(c) for c in topic.weak)
+    exclude = _cue("|".join(topic.exclude)) if topic.exclude else _Cue("", (), ())
+    forms: dict[str, list[tuple[_Cue, _Form]]] = {}
+    phrases: dict[str, list[tuple[_Cue, tuple[str, ...]]]] = {}
+    for cue in (*strong, *weak, exclude):
+        for form in cue.words:
+            forms.setdefault(form.stem, []).append((cue, form))
+        for phrase in cue.phrases:
+            phrases.setdefault(phrase[0], []).append((cue, phrase))
+    return _TopicCues(
+        strong, weak, exclude,
+        forms={k: tuple(v) for k, v in forms.items()}, phrases={k: tuple(v) for k, v in phrases.items()},
     )
 
 
-def _alternation(stems: list[str], anchor: str) -> re.Pattern[str] | None:
-    """One regex for a list of stems; a stem starting with '*' drops the anchor (inside a compound)."""
-    if not stems:
-        return None
-    parts = [
-        (re.escape(s[1:]) if s.startswith("*") else anchor + re.escape(s))
-        for s in sorted(stems, key=len, reverse=True)
-    ]
-    return re.compile("|".join(parts))
+@cache
+def _splitter() -> german.CompoundSplitter:
+    """Common German words and the lexicon's own: a cue is always a known compound part."""
+    forms = (form.lstrip("=") for t in lexicon().topics for c in (*t.strong, *t.weak) for form in c.split("|"))
+    return german.splitter_for(german.fold(w) for form in forms for w in german.word_list(form))
+
+
+_analysed: dict[str, _Word] = {}
+
+
+def _word(token: str) -> _Word:
+    found = _analysed.get(token)
+    if found is None:
+        if len(_analysed) >= _WORD_CACHE:
+            _analysed.clear()
+        folded = german.fold(german.gender_neutral(token))
+        parts = frozenset(german.stem(p) for p in _splitter().all_parts(folded))
+        found = _analysed[token] = _Word(folded, german.stem(folded), parts, token.islower())
+    return found
+
+
+_WHOLE, _PART = 2, 1
+
+
+def _match(form: _Form, word: _Word) -> int:
+    """How a form matches a word: as the whole word, as one of its compound parts, or not at all (0)."""
+    if form.exact is not None:
+        return _WHOLE if word.exact == form.exact else 0
+    if form.stem == word.stem:
+        return _WHOLE if word.lower or not form.lower_only else 0
+    return _PART if form.stem in word.parts else 0
+
+
+def _occurrences(cues: _TopicCues, words: list[_Word]) -> dict[_Cue, dict[int, int]]:
+    """Where each cue of a topic occurs (word position → _WHOLE or _PART): a form, or the start of a phrase."""
+    found: dict[_Cue, dict[int, int]] = {}
+    for i, word in enumerate(words):
+        for stem in (word.stem, *word.parts):
+            for cue, form in cues.forms.get(stem, ()):
+                how = _match(form, word)
+                if how > found.setdefault(cue, {}).get(i, 0):
+                    found[cue][i] = how
+        for cue, phrase in cues.phrases.get(word.stem, ()):
+            if tuple(w.stem for w in words[i : i + len(phrase)]) == phrase:
+                found.setdefault(cue, {})[i] = _WHOLE
+    return found
 
 
 @lru_cache(maxsize=2)
-def _words(folded: str) -> tuple[list[str], frozenset[str], str, list[int]]:
-    """A page's words, the distinct ones, the words joined by single spaces, and where each starts there.
-
-    Kept for the page being tagged: every topic's keywords are looked for in the same words.
-    """
-    tokens = _TOKEN.findall(folded)
-    starts = list(accumulate((len(token) + 1 for token in tokens[:-1]), initial=0)) if tokens else []
-    return tokens, frozenset(tokens), " ".join(tokens), starts
+def _page_words(text: str) -> list[_Word]:
+    """Kept for the page being tagged: every topic's cues are looked for in the same words."""
+    return [_word(token) for token in german.word_list(text)]
 
 
-def _keyword_hits(matchers: _Matchers, folded: str, window: int) -> int:
-    """The most different keywords found within any stretch of ``window`` words.
+def _cue_evidence(topic_id: str, text: str) -> tuple[list[str], int]:
+    """The strong cues of a topic on a page, and the most different weak cues within one window.
 
-    Different keywords, not occurrences: a field's own chapter uses many of its words, a page that
+    Different cues, not occurrences: a field's own chapter uses many of its words, a page that
     mentions "Kitas und Schulen" three times in passing does not. The window keeps a long page's
     scattered mentions from adding up to a paragraph that treats the field.
     """
-    if matchers.excluded_phrases:
-        folded = matchers.excluded_phrases.sub(" ", folded)
-    tokens, distinct, text, word_starts = _words(folded)
-    keywords = {token: keyword for token in distinct if (keyword := matchers.keyword(token)) is not None}
-    found = [(position, keywords[token]) for position, token in enumerate(tokens) if token in keywords] if keywords else []
-    if matchers.phrases:
-        found += [(bisect.bisect_right(word_starts, m.start()) - 1, m.group(0)) for m in matchers.phrases.finditer(text)]
-    found.sort()
+    cues = _cues(topic_id)
+    words = _page_words(text)
+    found = _occurrences(cues, words)
+    excluded = set(found.get(cues.exclude, ()))
+    for phrase in cues.exclude.phrases:  # every word of an excluded phrase
+        for start in excluded.copy():
+            if tuple(w.stem for w in words[start : start + len(phrase)]) == phrase:
+                excluded.update(range(start, start + len(phrase)))
+    strong = {cue.label: found.get(cue, {}).keys() - excluded for cue in cues.strong}
+    excluded.update(*strong.values())
+    weak = [(at, how, cue.label) for cue in cues.weak for at, how in found.get(cue, {}).items() if at not in excluded]
+    # A word counts once: a cue that is the whole word ("Aktionsfondsjury") hides those that are parts of it ("Jury").
+    whole = {at for at, how, _ in weak if how == _WHOLE}
+    hits = sorted((at, label) for at, how, label in weak if how == _WHOLE or at not in whole)
+    window = lexicon().window
     best, first, in_window = 0, 0, Counter()
-    for position, keyword in found:
-        in_window[keyword] += 1
-        while position - found[first][0] >= window:
-            dropped = found[first][1]
+    for position, label in hits:
+        in_window[label] += 1
+        while position - hits[first][0] >= window:
+            dropped = hits[first][1]
             in_window[dropped] -= 1
             if not in_window[dropped]:
                 del in_window[dropped]
             first += 1
         best = max(best, len(in_window))
-    return best
+    return [label for label, at in strong.items() if at], best
+
+
+def _treats(topic: Topic, text: str) -> bool:
+    strong, weak = _cue_evidence(topic.id, text)
+    return bool(strong) or weak >= topic.min_weak

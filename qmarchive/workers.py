@@ -35,7 +35,7 @@ from qmarchive.ocr import Engine, PageOcr
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 2048
-_PRELOAD = ["pypdf", "qmarchive.textnorm", "qmarchive.errors", "qmarchive.topics"]
+_PRELOAD = ["pypdf", "qmarchive.textnorm", "qmarchive.errors", "qmarchive.worker_preload"]
 
 
 @dataclass(frozen=True)

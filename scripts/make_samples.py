@@ -75,7 +75,7 @@ SCAN_SIZE = (round(PAGE_W / 72 * SCAN_DPI), round(PAGE_H / 72 * SCAN_DPI))
 SOFT_HYPHEN = "\u00ad"
 LICENSE = "Musterdokument, frei verwendbar (CC0)"
 PUBLISHER = "Bezirksamt Marzahn-Hellersdorf von Berlin / S.T.E.R.N. GmbH (Musterdokument)"
-CATALOG_FIELDS = ["id", "title", "doc_type", "area", "period_start", "period_end", "published", "publisher",
+CATALOG_FIELDS = ["id", "title", "doc_type", "area", "place", "period_start", "period_end", "published", "publisher",
                   "file", "source_url", "landing_url", "sha256", "license", "notes"]
 
 
@@ -1434,7 +1434,7 @@ def write_catalog(out: Path, built: Sequence[Built]) -> None:
             spec = item.spec
             notes = "Generiertes Musterdokument (scripts/make_samples.py), kein Originaltext; Inhalte frei erfunden"
             writer.writerow({
-                "id": spec.id, "title": spec.title, "doc_type": spec.doc_type, "area": T.AREA,
+                "id": spec.id, "title": spec.title, "doc_type": spec.doc_type, "area": T.AREA, "place": "Berlin",
                 "period_start": spec.period_start, "period_end": spec.period_end or "",
                 "published": spec.published.isoformat(), "publisher": PUBLISHER,
                 "file": item.path.relative_to(out).as_posix(), "source_url": "", "landing_url": "",

@@ -12,7 +12,7 @@ Title pages, imprints, tables of contents and abbreviation lists treat none.
 DATABASE defaults to index/samples/qmarchive.db (build it with
 ``qmarchive --archive archive/samples --index index/samples ingest``). By default the tags stored in the
 database are scored; --from-text tags the stored page texts with the current lexicon instead (for
-tuning without ingesting again); --errors lists every disagreement with the topic's keyword count.
+tuning without ingesting again); --errors lists every disagreement with the topic's cues.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def main() -> None:
     if args.errors:
         print()
         for pid, kind, topic_id in errors:
-            print(f"{pid:<45} {kind:<22} {topic_id:<26} keywords: {topics.keyword_hits(topic_id, texts[pid])}")
+            print(f"{pid:<45} {kind:<22} {topic_id:<26} cues (strong, weak): {topics.cue_evidence(topic_id, texts[pid])}")
 
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ def make_archive(paths: Paths) -> Paths:
         paths.archive,
         [
             {"id": "ihek-2019-2021", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019", "period_end": "2021",
-             "area": "Hellersdorfer Promenade", "publisher": "Bezirksamt Marzahn-Hellersdorf", "file": "pdf/ihek-2019-2021.pdf"},
+             "area": "Hellersdorfer Promenade", "place": "Berlin", "publisher": "Bezirksamt Marzahn-Hellersdorf",
+             "file": "pdf/ihek-2019-2021.pdf"},
             {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "period_start": "2012", "file": "pdf/ihek-2012.pdf"},
             {"id": "ihek-2010", "title": "IHEK 2010", "doc_type": "ihek", "period_start": "2010"},
         ],

@@ -55,7 +55,7 @@ def varied(tmp_path_factory) -> Paths:
     make_pdf(pdf_dir / "ohne-angaben.pdf", ihek_spec(pages=running_pages([["Nur eine Seite"]])))
     write_catalog(paths.archive, [
         {"id": "sonderzeichen", "title": SPECIAL_TITLE, "doc_type": "ihek", "period_start": "2022",
-         "period_end": "2024", "published": "2022-04-28", "publisher": SPECIAL_PUBLISHER, "file": "pdf/sonderzeichen.pdf"},
+         "period_end": "2024", "published": "2022-04-28", "publisher": SPECIAL_PUBLISHER, "place": "Koblenz", "file": "pdf/sonderzeichen.pdf"},
         {"id": "ohne-angaben", "title": "Ohne Angaben", "doc_type": "sonstiges", "file": "pdf/ohne-angaben.pdf"},
     ])
     result = CliRunner().invoke(cli, cli_args(paths, "ingest", "--no-index"))
@@ -213,7 +213,7 @@ def test_the_schema_is_a_valid_draft_7_schema() -> None:
 
 def test_single_year_period(built: Paths) -> None:
     c = cite_page(built, "ihek-2012/1")
-    assert c.year == "2012" and c.text().startswith("IHEK 2012 (2012). Berlin, PDF-Seite 1. Online: /-/zitat/ihek-2012/1 ")
+    assert c.year == "2012" and c.text().startswith("IHEK 2012 (2012). PDF-Seite 1. Online: /-/zitat/ihek-2012/1 ")
     fields, _ = parse_bibtex(c.bibtex())
     assert fields["year"] == "2012" and "date" not in fields
     assert parse_csl(c.render("csl-json"))["issued"] == {"date-parts": [[2012]]}
@@ -245,7 +245,8 @@ def test_document_citation(built: Paths) -> None:
 def test_special_characters_round_trip(varied: Paths) -> None:
     c = cite_page(varied, "sonderzeichen/2")
     assert (c.title, c.publisher) == (SPECIAL_TITLE, SPECIAL_PUBLISHER)
-    assert c.text().startswith(f"{SPECIAL_PUBLISHER} (2022): {SPECIAL_TITLE}. Berlin, S. ii (PDF-Seite 2). ")
+    # The place is the catalog's, whatever the document: never a constant.
+    assert c.text().startswith(f"{SPECIAL_PUBLISHER} (2022): {SPECIAL_TITLE}. Koblenz, S. ii (PDF-Seite 2). ")
 
     bib = c.bibtex()
     assert r": \{Klammern\} 100 \% " in bib and r"\& Grün" in bib and r"a\_b \#1 \$2 \textasciitilde{} \textbackslash{} Ende" in bib
@@ -254,15 +255,16 @@ def test_special_characters_round_trip(varied: Paths) -> None:
     two = bibtexparser.parse_string(bib + "\n\n" + cite_page(varied, "ohne-angaben").bibtex())
     assert [entry.key for entry in two.entries] == ["sonderzeichen-s2", "ohne-angaben"] and not two.failed_blocks
     assert (fields["title"], fields["author"], fields["institution"]) == (SPECIAL_TITLE, SPECIAL_PUBLISHER, SPECIAL_PUBLISHER)
-    assert (fields["year"], fields["pages"]) == ("2022", "ii")
+    assert (fields["year"], fields["pages"], fields["address"]) == ("2022", "ii", "Koblenz")
     assert "date" not in fields
 
     record = parse_ris(c.ris())
     assert (record["title"], record["authors"], record["publisher"]) == (SPECIAL_TITLE, [SPECIAL_PUBLISHER], SPECIAL_PUBLISHER)
-    assert (record["year"], record["date"], record["start_page"]) == ("2022", "2022/04/28/", "ii")
+    assert (record["year"], record["date"], record["start_page"], record["place_published"]) == ("2022", "2022/04/28/", "ii", "Koblenz")
 
     item = parse_csl(c.render("csl-json"))
     assert (item["title"], item["author"], item["page"]) == (SPECIAL_TITLE, [{"literal": SPECIAL_PUBLISHER}], "ii")
+    assert item["publisher-place"] == "Koblenz"
     assert item["issued"] == {"date-parts": [[2022, 4, 28]]}
     assert '"Öffentlicher Raum & Grün: {Klammern}' in c.render("csl-json")  # UTF-8, not \u escapes
 
@@ -279,22 +281,23 @@ def test_missing_metadata_leaves_no_stray_punctuation(varied: Paths) -> None:
     c = cite_page(varied, "ohne-angaben/1")
     assert (c.publisher, c.year, c.period, c.page_label) == (None, "", "", None)
     assert c.text() == (
-        "Ohne Angaben. Berlin, PDF-Seite 1. Online: /-/zitat/ohne-angaben/1 (abgerufen am 25.11.2026). "
+        "Ohne Angaben. PDF-Seite 1. Online: /-/zitat/ohne-angaben/1 (abgerufen am 25.11.2026). "
         f"SHA-256 der Datei: {c.sha256[:12]}."
     )
     fields, _ = parse_bibtex(c.bibtex())
-    assert set(fields) == {"ENTRYTYPE", "ID", "title", "address", "url", "urldate", "langid", "note"}
+    # No place in the catalog: none is invented; no printed page number: the note names the PDF page.
+    assert set(fields) == {"ENTRYTYPE", "ID", "title", "url", "urldate", "langid", "note"}
     assert fields["note"] == f"PDF-Seite 1; SHA-256 der Datei: {c.sha256[:12]}"
     record = parse_ris(c.ris())
-    assert not {"authors", "publisher", "year", "date", "type_of_work"} & set(record)
+    assert not {"authors", "publisher", "year", "date", "type_of_work", "place_published"} & set(record)
     item = parse_csl(c.render("csl-json"))
-    assert not {"author", "publisher", "issued", "genre"} & set(item)
+    assert not {"author", "publisher", "issued", "genre", "publisher-place"} & set(item)
 
 
 def test_publisher_without_year() -> None:
     c = cite.Citation(
         document_id="x", page_number=None, page_label=None, title="Bericht?", publisher="Bezirksamt", year="",
-        period="", doc_type="sonstiges", area=None, sha256="ab" * 32, url="/-/zitat/x", pdf_url="/-/pdf/x",
+        period="", doc_type="sonstiges", area=None, place="Berlin", sha256="ab" * 32, url="/-/zitat/x", pdf_url="/-/pdf/x",
         accessed=ACCESSED, published=None,
     )
     assert c.text().startswith("Bezirksamt: Bericht? Berlin. Online: /-/zitat/x ")
@@ -303,7 +306,7 @@ def test_publisher_without_year() -> None:
 def test_month_precision_date() -> None:
     c = cite.Citation(
         document_id="x", page_number=None, page_label=None, title="T", publisher=None, year="2024",
-        period="2025–2027", doc_type="abschlussplan", area=None, sha256="ab" * 32, url="/-/zitat/x",
+        period="2025–2027", doc_type="abschlussplan", area=None, place=None, sha256="ab" * 32, url="/-/zitat/x",
         pdf_url="/-/pdf/x", accessed=ACCESSED, published="2024-11",
     )
     assert parse_ris(c.ris())["date"] == "2024/11//"

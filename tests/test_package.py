@@ -236,3 +236,21 @@ def test_no_contact_is_a_warning(copy: Paths, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == ("Warning: bag-info.txt names no contact: give --contact-name and --contact-email, so "
                              "the receiving archive knows whom to ask\n")
+
+
+def test_the_place_comes_from_the_catalog(copy: Paths, tmp_path: Path) -> None:
+    """No constant "Berlin": a stored document takes the catalog's place on the next ingest, the bag states it."""
+    with copy.catalog.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["place"] = "Koblenz" if row["id"] == "ihek-2019-2021" else ""
+    write_catalog(copy.archive, rows)
+    assert CliRunner().invoke(cli, cli_args(copy, "ingest")).exit_code == 0  # the file is unchanged: catalog values only
+    assert documents(copy)["ihek-2019-2021"]["place"] == "Koblenz"
+    out = tmp_path / "bag"
+    assert run(copy, str(out), "-q").exit_code == 0
+    assert dublin_core(out / "data/metadata/ihek-2019-2021.xml")["coverage"] == ["Hellersdorfer Promenade, Koblenz", "2019/2021"]
+    assert bagit.Bag(str(out)).info["External-Description"].startswith(
+        "Planungsdokumente des Quartiersmanagements Hellersdorfer Promenade (Koblenz), übergeben")
+    cited = CliRunner().invoke(cli, cli_args(copy, "cite", "ihek-2019-2021/2"))
+    assert "IHEK 2019–2021. Koblenz, S. 2. Online:" in cited.output

@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from conftest import cli_args, ihek_spec
-from pdfmaker import make_pdf, running_pages
+from conftest import cli_args, ihek_spec, write_catalog
+from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive import search
 from qmarchive.cli import cli
+from qmarchive.errors import FilterValueError, QueryTooLongError
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
 from qmarchive.search import writer as index_writer
@@ -64,9 +65,36 @@ def test_feld_accepts_historical_names(built: Paths) -> None:
     assert ids(built, "feld:bildung") == ids(built, 'feld:"Bildung, Ausbildung, Jugend"') != []
 
 
-@pytest.mark.parametrize("query", ['"', "AND", "NOT OR (", "(((", ")", "jahr:", "feld:", "a^^2", "*", "?", "x" * 5000, 'feld:"a b"', "typ:[a TO"])
+@pytest.mark.parametrize("query", ['"', "AND", "NOT OR (", "(((", ")", "jahr:", "feld:", "a^^2", "*", "?"])
 def test_malformed_queries_never_error(built: Paths, query: str) -> None:
     search.run(Database(built.database), built.index, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "message"),
+    [
+        ("x" * 5000, QueryTooLongError, "the query has 5000 characters, more than the 500 allowed; shorten it"),
+        ('feld:"a b"', FilterValueError, "unknown feld 'a b'; valid values: Integration und Nachbarschaft (integration-nachbarschaft), "),
+        ("typ:[a TO", FilterValueError, "unknown typ '[a'; valid values: IHEK (ihek), Abschlussplan (abschlussplan), "
+                                        "Broschüre (broschuere), Sonstiges (sonstiges)"),
+        ("Straße typ:flyer", FilterValueError, "unknown typ 'flyer'; valid values: IHEK (ihek), "),
+        ("Straße jahr:1999", FilterValueError, "unknown jahr '1999'; valid values: 2012, 2019, 2020, 2021"),
+    ],
+)
+def test_overlong_queries_and_unknown_filter_values_are_refused_with_a_message(
+    built: Paths, query: str, error: type, message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        search.run(Database(built.database), built.index, query)
+    assert str(raised.value).startswith(message)
+
+
+def test_filter_values_ignore_case_and_accents_and_match_labels(built: Paths) -> None:
+    db = Database(built.database)
+    assert ids(built, "Straße typ:IHEK") == ids(built, "Straße typ:ihek") == ["ihek-2012/2", "ihek-2019-2021/2"]
+    by_label = search.run(db, built.index, "Straße", filters={"typ": ["IHEK"], "feld": ["Öffentlicher Raum"]})
+    assert by_label.filters == {"typ": ["ihek"], "feld": ["oeffentlicher-raum"]} and by_label.total == 2
+    assert search.run(db, built.index, "Straße", filters={"typ": ["Broschüre"]}).filters == {"typ": ["broschuere"]}
 
 
 def test_facets_filters_and_pages(built: Paths) -> None:
@@ -299,3 +327,53 @@ def test_an_index_built_by_several_processes_or_rounds_answers_as_one_built_at_o
                 hit.pop("score")  # BM25 statistics are kept per segment: scores may differ slightly
         assert after["total"] == before["total"] and after["facets"] == before["facets"]
         assert sorted(h["page_id"] for h in after["hits"]) == sorted(h["page_id"] for h in before["hits"])
+
+
+def test_cli_refuses_unknown_filter_values_and_overlong_queries_in_english(built: Paths) -> None:
+    unknown = run(built, "search", "Straße", "--filter", "typ=Flyer")
+    assert unknown.exit_code == 1
+    assert unknown.output == ("Error: unknown typ 'Flyer'; valid values: IHEK (ihek), Abschlussplan (abschlussplan), "
+                              "Broschüre (broschuere), Sonstiges (sonstiges)\n")
+    long = run(built, "search", "Straße " * 80)
+    assert (long.exit_code, long.output) == (1, "Error: the query has 560 characters, more than the 500 allowed; shorten it\n")
+    by_label = run(built, "search", "Straße", "--filter", "typ=IHEK", "--json")
+    assert by_label.exit_code == 0
+    assert [hit["page_id"] for hit in json.loads(by_label.output)] == [hit["page_id"] for hit in json.loads(
+        run(built, "search", "Straße", "--filter", "typ=ihek", "--json").output)] != []
+
+
+@pytest.fixture(scope="module")
+def titled(tmp_path_factory) -> Paths:
+    """A document whose title names what only two of its pages treat, and one with another title."""
+    root = tmp_path_factory.mktemp("titled")
+    paths = Paths(archive=root / "archive", index=root / "index")
+    (paths.archive / "pdf").mkdir(parents=True)
+    make_pdf(paths.archive / "pdf" / "zauberwald.pdf", Spec(
+        pages=[["Einleitung", "Das Heft stellt die Arbeit im Kiez vor."],
+               ["Ein grüner Zauberwald entsteht am Platz."],
+               ["Der Zauberwald ist noch klein."],
+               ["Ausblick", "Im nächsten Jahr geht es weiter."]],
+        outline=[("Grüner Zauberwald", 0, 0)], title="Grüner Zauberwald im Kiez"))
+    make_pdf(paths.archive / "pdf" / "anderes.pdf", Spec(pages=[["Der Zauberwald ist noch klein."]], title="Anderes Heft"))
+    write_catalog(paths.archive, [
+        {"id": "zauberwald", "title": "Grüner Zauberwald im Kiez", "doc_type": "broschuere", "file": "pdf/zauberwald.pdf"},
+        {"id": "anderes", "title": "Anderes Heft", "doc_type": "broschuere", "file": "pdf/anderes.pdf"},
+    ])
+    result = run(paths, "ingest")
+    assert result.exit_code == 0, result.output
+    return paths
+
+
+def test_a_word_of_the_title_or_section_matches_only_pages_whose_text_has_it(titled: Paths) -> None:
+    """Title and section belong to every page: alone they made every page of a document a hit."""
+    assert ids(titled, "Zauberwald") == ["anderes/1", "zauberwald/2", "zauberwald/3"]
+    assert ids(titled, '"Grüner Zauberwald"') == ["zauberwald/2"]
+    assert ids(titled, "Kiez Zauberwald") == []  # "Kiez" is in the title and on page 1, never beside Zauberwald
+    assert ids(titled, "titel:Kiez") == ["zauberwald/1", "zauberwald/2", "zauberwald/3", "zauberwald/4"]  # asked for
+
+
+def test_title_and_section_boost_pages_that_match_in_their_text(titled: Paths) -> None:
+    hits = search.run(Database(titled.database), titled.index, "Zauberwald").hits
+    # zauberwald/3 and anderes/1 have the same text; the title (and section) naming it ranks zauberwald/3 first.
+    order = [hit.page_id for hit in hits]
+    assert order.index("zauberwald/3") < order.index("anderes/1")

@@ -34,9 +34,10 @@ def test_lexicon_has_todays_fields_the_discontinued_one_and_klimaanpassung() -> 
     assert topics.LEXICON_VERSION == lexicon.version >= 1
     for topic in lexicon.topics:
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", topic.id)
-        assert topic.name and topic.historical_names and topic.keywords, topic.id
+        assert topic.name and topic.historical_names and topic.weak, topic.id
         assert topic.name in topic.names
-        assert all(k == k.lower() and not set(k) & set("äöüß") for k in topic.keywords), topic.id
+        # One ordinary word never makes a topic: weak cues only count two or more together.
+        assert topic.min_weak >= 2, topic.id
     arbeit = next(t for t in lexicon.topics if t.id == "arbeit-wirtschaft")
     assert (arbeit.since, arbeit.until) == (2013, 2020)
 
@@ -111,7 +112,41 @@ def test_a_table_of_contents_treats_nothing() -> None:
     assert topics.tag_page("5.1 Bildung", "Inhaltsverzeichnis") == []
 
 
-# -- keywords --------------------------------------------------------------------------------------------
+# -- cues ------------------------------------------------------------------------------------------------
+
+
+def test_grounds_for_a_decision_are_not_greening() -> None:
+    """"Begründung"/"begründet" share letters with "Begrünung", not its stem: no Klimaanpassung."""
+    text = (
+        "Begründung: Der Beschluss ist begründet, weil die Begründungen der Antragsteller nachvollziehbar sind. "
+        "Die Verwaltung begründet ihre Entscheidung ausführlich; zur Begründung wird auf die Anlage verwiesen."
+    )
+    assert topics.tag_page(text) == []
+    assert topics.cue_evidence("klimaanpassung", text) == ([], 0)
+
+
+def test_greening_as_a_real_compound_part_is_a_strong_cue() -> None:
+    assert topics.tag_page("Geplant ist die Dachbegrünung der Kita.") == ["klimaanpassung"]
+    assert topics.cue_evidence("klimaanpassung", "Fassadenbegrünungen am Stadtteilzentrum") == (["Fassadenbegrünung"], 0)
+    # "Begrünung" alone is a weak cue: one is not enough, two different ones are.
+    assert topics.tag_page("Die Begrünung des Hofes ist abgeschlossen.") == []
+    assert topics.tag_page("Die Begrünung des Hofes spendet im Sommer Schatten.") == ["klimaanpassung"]
+
+
+def test_the_city_of_giessen_and_a_foundry_are_not_watering() -> None:
+    text = "Die Gießerei in Gießen liefert Gussteile; Gießen liegt an der Lahn. Kühlmittel wird geliefert."
+    assert topics.cue_evidence("klimaanpassung", text)[1] <= 1
+    assert topics.tag_page(text) == []
+    # The verb, and the noun after "beim", are watering.
+    assert topics.cue_evidence("klimaanpassung", "Wir gießen die Bäume.") == ([], 1)
+    assert topics.tag_page("Die Nachbarschaft hilft beim Gießen von Bäumen, die Schatten spenden.") == ["klimaanpassung"]
+
+
+def test_a_word_counts_once_for_the_most_specific_cue() -> None:
+    """"Aktionsfondsjury" is one cue, not also "Jury"; "Hitzeschutz" is strong, not also the weak "Hitze"."""
+    assert topics.cue_evidence("beteiligung-vernetzung", "Die Aktionsfondsjury tagt.") == ([], 1)
+    assert topics.cue_evidence("klimaanpassung", "Hitzeschutzpatenschaften") == (["Hitzeschutz"], 0)
+
 
 
 def test_enough_different_keywords_make_a_field() -> None:
@@ -120,7 +155,7 @@ def test_enough_different_keywords_make_a_field() -> None:
         "Kitas gibt es Wartelisten. Die Hausaufgabenhilfe im Stadtteilzentrum ist gut besucht."
     )
     assert topics.tag_page(text) == ["bildung"]
-    assert topics.keyword_hits("bildung", text) == 5  # grundschul(e), sprachfoerder, u3, kita, hausaufgab
+    assert topics.cue_evidence("bildung", text) == ([], 5)  # Grundschule, Sprachförderbedarf, U3, Kita, Hausaufgabenhilfe
     # Passing mentions and repetitions of one word are not enough.
     assert topics.tag_page("Die Kita „Sonnenblume“ beteiligt sich. Kitas und Kitas und noch mehr Kitas.") == []
 
@@ -133,7 +168,7 @@ def test_keywords_match_inside_compounds_case_and_umlauts_aside() -> None:
 def test_keywords_far_apart_on_a_long_page_do_not_add_up() -> None:
     filler = " ".join(["Der Text handelt von anderen Dingen."] * 40)
     scattered = f"Die Grundschule. {filler} Die Kita. {filler} Die Jugendlichen. {filler} Die Sprachförderung."
-    assert topics.keyword_hits("bildung", scattered) == 1
+    assert topics.cue_evidence("bildung", scattered) == ([], 1)
     assert topics.tag_page(scattered) == []
 
 

@@ -118,7 +118,7 @@ async def test_replace_keeps_the_old_version_and_its_citations(copy: Paths) -> N
     old = run(copy, "cite", "ihek-2012/2", "--sha256", sha(original)[:12], "--accessed", "2026-12-04")
     assert old.exit_code == 0, old.output
     assert old.stdout == (
-        f"IHEK 2012 (2012). Berlin, PDF-Seite 2. Online: /-/zitat/ihek-2012/2?sha256={sha(original)} "
+        f"IHEK 2012 (2012). PDF-Seite 2. Online: /-/zitat/ihek-2012/2?sha256={sha(original)} "
         f"(abgerufen am 04.12.2026). SHA-256 der Datei: {sha(original)[:12]}.\n"
     )
     current = run(copy, "cite", "ihek-2012/1", "--accessed", "2026-12-04")
@@ -197,7 +197,7 @@ def test_a_database_from_before_versions_gets_its_copies_kept(archive: Paths) ->
 def test_uncatalogued_pdfs_are_named_by_ingest_status_verify_and_package(copy: Paths, tmp_path: Path) -> None:
     stray = copy.archive / "pdf/Broschüre Sommerfest 2023.pdf"
     shutil.copy(copy.archive / "pdf/ihek-2012.pdf", stray)
-    line = "broschuere-sommerfest-2023,Broschüre Sommerfest 2023,broschuere,,2023,2023,,,pdf/Broschüre Sommerfest 2023.pdf,,,,,,"
+    line = "broschuere-sommerfest-2023,Broschüre Sommerfest 2023,broschuere,,,2023,2023,,,pdf/Broschüre Sommerfest 2023.pdf,,,,,,"
 
     ingested = run(copy, "ingest", "--no-index")
     assert ingested.exit_code == 0

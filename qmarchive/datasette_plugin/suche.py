@@ -1,8 +1,10 @@
 """The German search page ``/-/suche`` (and ``.json``, ``.csv``, ``.xlsx``): the Whoosh search in Datasette's look.
 
-Every request parameter is validated and bounded here. The query text reaches only the Whoosh parser;
-filter values that pass their pattern reach only Whoosh terms and one parameterised SQL query. The
-only file opened is the database Datasette serves (read-only) and the index beside it.
+Every request parameter is validated and bounded here. The query text reaches only the Whoosh parser
+(a query over the limit is refused with a message, not cut); filter values are resolved to the index's
+own terms (qmarchive.search.filters; an unknown one gets a hint listing the valid ones) before they
+reach Whoosh and one parameterised SQL query. The only file opened is the database Datasette serves
+(read-only) and the index beside it.
 """
 
 from __future__ import annotations
@@ -28,14 +30,13 @@ from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
     DATABASE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
 )
-from qmarchive.errors import SearchIndexDamagedError, SearchIndexError
+from qmarchive.errors import FilterValueError, QueryTooLongError, SearchIndexDamagedError, SearchIndexError
 
 PATH = "/-/suche"
 ROUTE = r"^/-/suche(\.(?P<format>json|csv|xlsx))?$"
 VIEW_NAME = "qmarchive-suche"
 TEMPLATE = "suche.html"
 
-MAX_QUERY_CHARS = 500
 DEFAULT_PAGELEN = 20
 MAX_PAGELEN = 100
 MAX_PAGE = 1000
@@ -43,8 +44,6 @@ MAX_VALUES_PER_FILTER = 20
 MAX_VALUE_CHARS = 100
 FACET_LIMIT = 30
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_VALUE_PATTERNS = {"jahr": re.compile(r"^[0-9]{4}$"), "typ": _SLUG, "feld": _SLUG, "dokument": _SLUG}
 _NUMBER = re.compile(r"^[0-9]{1,7}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _MARK_TAGS = re.compile(r"</?mark>")
@@ -75,13 +74,13 @@ class Params:
 
     @classmethod
     def from_args(cls, args) -> Params:
-        q = _CONTROL.sub(" ", args.get("q") or "")[:MAX_QUERY_CHARS].strip()
+        q = _CONTROL.sub(" ", args.get("q") or "").strip()
         filters = {}
-        for name, pattern in _VALUE_PATTERNS.items():
+        for name in search.FACETS:
             values = []
             for value in args.getlist(name):
-                value = value.strip().lower()
-                if len(value) <= MAX_VALUE_CHARS and pattern.match(value) and value not in values:
+                value = _CONTROL.sub(" ", value).strip()
+                if value and len(value) <= MAX_VALUE_CHARS and value not in values:
                     values.append(value)
             if values:
                 filters[name] = values[:MAX_VALUES_PER_FILTER]
@@ -175,6 +174,13 @@ def value_label(name: str, value: str, titles: dict[str, str]) -> str:
     return value
 
 
+def filter_hint(exc: FilterValueError) -> str:
+    """The German hint for an unknown filter value, with the values that exist."""
+    facet = search.FACETS.get(exc.field, exc.field)
+    return (f"Unbekannter Wert „{exc.value}“ für {facet} ({exc.field}). Gültige Werte: "
+            f"{', '.join(exc.valid) or 'keine (das Archiv ist leer)'}.")
+
+
 def safe_snippet(snippet_html: str) -> Markup:
     """The library's snippet is escaped text with ``<mark>``; anything else in it is escaped again."""
     if "<" in _MARK_TAGS.sub("", snippet_html):
@@ -226,6 +232,14 @@ async def suche(request, datasette) -> Response:
         return await unavailable(datasette, request, params, fmt, DAMAGED, 503)
     except SearchIndexError:
         return await unavailable(datasette, request, params, fmt, NO_INDEX, 503)
+    except QueryTooLongError as exc:
+        message = (f"Die Suchanfrage ist zu lang: {number(exc.length)} Zeichen, erlaubt sind höchstens "
+                   f"{number(exc.limit)}. Bitte kürzen Sie sie; sie wird nicht abgeschnitten.")
+        return await unavailable(datasette, request, params, fmt, message, 400)
+    except FilterValueError as exc:
+        return await unavailable(datasette, request, params, fmt, filter_hint(exc), 400)
+    # The filters as the index names them ("IHEK" → ihek): facets and links toggle the same values.
+    params = replace(params, filters=result.filters)
     if fmt == "json":
         return json_response(datasette, request, result, titles)
     if fmt == "csv":

@@ -3,6 +3,7 @@
 Everything that knows Whoosh lives in this package; callers use only the names below.
 """
 
+from qmarchive.errors import QueryTooLongError
 from qmarchive.search.lifecycle import (
     REPAIR, IndexReport, index_info, indexed_pages, page_fingerprints, rebuild, rebuild_reason, update,
 )
@@ -14,7 +15,11 @@ __all__ = ["ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport", "SearchResult", 
 
 
 def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
-    """Search with the chosen engine; FTS5 ignores facet filters."""
+    """Search with the chosen engine; FTS5 ignores facet filters. A query over the limit is refused, not cut."""
+    from qmarchive.search.query import MAX_QUERY_CHARS
+
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooLongError(len(text), MAX_QUERY_CHARS)
     if engine == "fts":
         from qmarchive.search import fts5
 

@@ -10,12 +10,13 @@ from pathlib import Path
 from sqlite_utils import Database
 from whoosh import query as wq
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, WholeFragmenter, get_text, highlight, htmlescape
-from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser
+from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser, syntax
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Results
 
 from qmarchive import german
 from qmarchive.search import facets, matches
+from qmarchive.search import filters as field_filters
 from qmarchive.search.lifecycle import searching
 from qmarchive.search.schema import wildcard_query
 from qmarchive.search.results import FACETS, Hit, SearchResult, fetch_pages, plain_snippet
@@ -25,7 +26,7 @@ PHRASE_SLOP = 3
 PHRASE_BONUS = 2.0
 # The phrase bonus reorders this many best-ranked pages (or the page asked for, if further down).
 PHRASE_BONUS_CANDIDATES = 100
-SEARCH_FIELDS = ["titel", "abschnitt", "text"]
+SEARCH_FIELDS = ["text", "titel", "abschnitt"]
 # Field filters, operators and quoting are left to the parser; plain words get spelling suggestions.
 _PLAIN_WORD = re.compile(r"(?<![\w:*\"])([^\W\d_]{3,})(?![\w:*])")
 _ONLY_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
@@ -54,9 +55,19 @@ class _GermanParser(QueryParser):
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
 
 
+def _text_first(nodes: list) -> syntax.GroupNode:
+    """A word (or phrase) must be in the page text; in the title or section too, it ranks higher.
+
+    Title and section belong to every page of a document or chapter: as alternatives to the text they
+    made every page of a slide deck a hit for a word of its title.
+    """
+    text, *context = nodes
+    return syntax.AndMaybeGroup([text, syntax.OrGroup(context)])
+
+
 def _parser(schema) -> QueryParser:
     parser = _GermanParser(None, schema, group=AndGroup)
-    parser.add_plugin(MultifieldPlugin(SEARCH_FIELDS))
+    parser.add_plugin(MultifieldPlugin(SEARCH_FIELDS, group=_text_first))
     # German operator words beside the English ones.
     parser.replace_plugin(
         OperatorsPlugin(
@@ -70,7 +81,6 @@ def _parser(schema) -> QueryParser:
 
 def parse(schema, text: str) -> wq.Query:
     """Never fails: what the parser cannot read is searched as plain words."""
-    text = text[:MAX_QUERY_CHARS]
     try:
         parsed = _parser(schema).parse(text)
     except Exception:  # noqa: BLE001 - the parser raises many kinds of errors on odd input
@@ -83,12 +93,10 @@ def parse(schema, text: str) -> wq.Query:
 
 def phrase_bonus(schema, text: str) -> wq.Query | None:
     """Plain words typed together rank higher where they stand together: "Nachbarschaft und Beteiligung"."""
-    text = text[:MAX_QUERY_CHARS]
     if not (_ONLY_WORDS.match(text) and len(text.split()) > 1):
         return None
-    phrase = _loosen_phrases(_parser(schema).parse(f'"{text}"'))
-    phrase.boost = PHRASE_BONUS
-    return phrase
+    # with_boost, not the boost attribute: an AndMaybe (text, then title or section) applies only the former.
+    return _loosen_phrases(_parser(schema).parse(f'"{text}"')).with_boost(PHRASE_BONUS)
 
 
 def _unphrase_keywords(schema, q: wq.Query) -> wq.Query:
@@ -120,8 +128,9 @@ def _has_errors(q: wq.Query) -> bool:
 
 
 def _filter_query(filters: dict[str, list[str]]) -> wq.Query | None:
+    """Filters already resolved to index terms (qmarchive.search.filters)."""
     clauses = [
-        wq.Or([wq.Term(field, value.lower() if field in ("feld", "gebiet") else value) for value in values])
+        wq.Or([wq.Term(field, value) for value in values])
         for field, values in filters.items()
         if values and field in FACETS
     ]
@@ -139,10 +148,11 @@ def search(
 ) -> SearchResult:
     started = time.perf_counter()
     page = max(page, 1)
-    filters = {k: v for k, v in (filters or {}).items() if v}
     with searching(index_dir) as searcher:
+        filters = field_filters.resolve(searcher, {k: v for k, v in (filters or {}).items() if v})
         try:
-            results = _run(searcher, text, parse(searcher.schema, text), filters, page, pagelen)
+            q = field_filters.resolve_query(searcher, parse(searcher.schema, text))
+            results = _run(searcher, text, q, filters, page, pagelen)
         except QueryError:  # e.g. a phrase on a field without positions: search the plain words
             plain = " ".join(w for w, _, _ in german.words(text))
             results = _run(searcher, plain, parse(searcher.schema, plain), filters, page, pagelen)
@@ -238,7 +248,7 @@ def _suggest(searcher, text: str) -> str | None:
                 return found[0].capitalize() if word[0].isupper() else found[0]
         return word
 
-    suggestion = _PLAIN_WORD.sub(replace, text[:MAX_QUERY_CHARS])
+    suggestion = _PLAIN_WORD.sub(replace, text)
     return suggestion if changed else None
 
 
