@@ -624,11 +624,13 @@ def _wrap_progress(quiet: bool) -> Any:
 @click.option("--identifier", metavar="ID", help="External-Identifier (default: qmarchive-<area>-<date>).")
 @click.option("--force", is_flag=True,
               help="Package even if verification fails; bag-info.txt records the findings.")
+@click.option("--edition", is_flag=True,
+              help="Include the static edition (as 'publish' writes it) in data/edition/, so the deposit can be browsed and searched.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no step messages.")
 @click.pass_obj
 def package_command(paths: Paths, outdir: Path, organisation: str, address: str, contact_name: str | None,
                     contact_email: str | None, description: str | None, identifier: str | None, force: bool,
-                    quiet: bool) -> None:
+                    edition: bool, quiet: bool) -> None:
     """Write a BagIt bag for hand-over to a long-term archive.
 
     OUTDIR (new, or an empty directory) receives the PDFs, catalog.csv, provenance.jsonl, a copy of
@@ -643,7 +645,8 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
         if not quiet:
             click.echo(f"{message} …", err=True)
 
-    report = package.make(paths, outdir, info, force=force, progress=_wrap_progress(quiet), on_step=step)
+    report = package.make(paths, outdir, info, force=force, edition=edition, progress=_wrap_progress(quiet),
+                          on_step=step)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Bag written to {report.path}: {report.documents} documents, {report.files} files, "

@@ -35,10 +35,9 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from qmarchive import cite, german, meta_tags, page_images, page_view, verify, versions
+from qmarchive import cite, german, meta_tags, package, page_images, page_view, verify, versions
 from qmarchive.catalog import DOC_TYPE_LABELS, DOC_TYPES
 from qmarchive.errors import PublishError
-from qmarchive.package import backup_database
 from qmarchive.pagelabels import locator
 from qmarchive.paths import DATABASE_NAME, Paths
 from qmarchive.search.lifecycle import _splitter as archive_splitter
@@ -124,7 +123,7 @@ def make(paths: Paths, outdir: Path, *, force: bool = False, on_step: Callable[[
             pages = edition.write(documents)
             step("Copying the database")
             (building / "daten").mkdir()
-            backup_database(db.conn, building / "daten" / DATABASE_NAME)
+            package.backup_database(db.conn, building / "daten" / DATABASE_NAME)
         finally:
             db.close()
         _write_checksums(building)

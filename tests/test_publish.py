@@ -246,3 +246,21 @@ def test_withdrawn_left_out_no_base_url_said_foreign_folder_refused_and_republis
     publish(copy, out)
     assert not (out / "alt.txt").exists() and (out / "seite" / "ihek-2019-2021" / "2.html").is_file()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_bag_carries_the_edition(copy: Paths, tmp_path: Path) -> None:
+    import bagit
+
+    out = tmp_path / "bag"
+    result = CliRunner().invoke(cli, cli_args(copy, "package", str(out), "--edition", "--contact-name", "E. M.",
+                                              "--contact-email", "em@example.org", "-q"))
+    assert result.exit_code == 0, result.output
+    bag = bagit.Bag(str(out))
+    bag.validate()
+    payload = set(bag.payload_entries())
+    for name in ("data/edition/index.html", "data/edition/seite/ihek-2019-2021/2.html", "data/edition/pdf/ihek-2019-2021.pdf",
+                 "data/edition/daten/qmarchive.db", "data/edition/SHA256SUMS", "data/edition/pagefind/pagefind.js",
+                 f"data/edition/{MARKER}"):
+        assert name in payload
+    assert "die statische, durchsuchbare Web-Ausgabe des Archivs (data/edition/index.html)" in bag.info["External-Description"]
+    assert "Warning: no --base-url: pages have no canonical link" in result.output
