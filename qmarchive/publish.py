@@ -50,6 +50,7 @@ STATIC_FILES = ("edition.css", "suche.js", "seite.js")
 CHECKSUMS_NAME = "SHA256SUMS"
 PAGEFIND_DIR = "pagefind"
 IMAGE_SIZE = "gross"
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
 @dataclass
@@ -285,9 +286,6 @@ def _search_terms(text: str, splitter: german.CompoundSplitter) -> str:
         if spelled != base:
             extra[spelled] = None
     return " ".join(extra)
-
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
 def _write_checksums(building: Path) -> None:

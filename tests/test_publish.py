@@ -3,6 +3,7 @@ server from a subfolder, read and searched in Chromium, crawled, checked by axe 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import urlopen
 
+import bagit
 import pytest
 from browser import axe_violations, chromium, record_errors
 from click.testing import CliRunner
@@ -179,8 +181,6 @@ def test_every_internal_link_resolves_and_every_page_is_reached(edition: Path) -
 
 
 def test_downloads_with_checksums_robots_and_sitemap(edition: Path) -> None:
-    import hashlib
-
     sums = (edition / "SHA256SUMS").read_text().splitlines()
     assert len(sums) == 8 and sums[-1].endswith("  pdf/muster-ihek-2022-2024.pdf")
     for line in sums:
@@ -245,12 +245,13 @@ def test_withdrawn_left_out_no_base_url_said_foreign_folder_refused_and_republis
     (out / "alt.txt").write_text("aus der vorigen Ausgabe")
     publish(copy, out)
     assert not (out / "alt.txt").exists() and (out / "seite" / "ihek-2019-2021" / "2.html").is_file()
+    forced = runner.invoke(cli, [*cli_args(copy), "publish", "-q", "--force", str(foreign)])
+    assert forced.exit_code == 0, forced.output
+    assert not (foreign / "notiz.txt").exists() and (foreign / MARKER).is_file()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_the_bag_carries_the_edition(copy: Paths, tmp_path: Path) -> None:
-    import bagit
-
     out = tmp_path / "bag"
     result = CliRunner().invoke(cli, cli_args(copy, "package", str(out), "--edition", "--contact-name", "E. M.",
                                               "--contact-email", "em@example.org", "-q"))
