@@ -50,7 +50,9 @@ STATIC_FILES = ("edition.css", "suche.js", "seite.js")
 CHECKSUMS_NAME = "SHA256SUMS"
 PAGEFIND_DIR = "pagefind"
 IMAGE_SIZE = "gross"
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+# Pagefind's weight of the added analysis terms (the page's own words weigh 1): they find a page, but rank it
+# below pages that have the words as written.
+TERMS_WEIGHT = 0.3
 
 
 @dataclass
@@ -238,7 +240,7 @@ class _Edition:
             assert context is not None  # the page was just listed
             self._image(document, number)
             self.render(
-                "seite.html", path, **context, terms=_search_terms(str(context["text"]), splitter),
+                "seite.html", path, **context, terms=_search_terms(str(context["text"]), splitter), terms_weight=TERMS_WEIGHT,
                 years=_years(document), doc_type=document["doc_type"], **self.head(page_citation, path, "../../"),
             )
         return len(rows)
@@ -270,8 +272,8 @@ def _years(document: dict[str, Any]) -> list[int]:
 
 def _search_terms(text: str, splitter: german.CompoundSplitter) -> str:
     """What the project's German analysis adds to a page's words for Pagefind's German stemmer: the base noun of
-    gendered forms (Bewohner:innen → bewohner), the parts of compounds (Spielplatzsanierung → spielplatz
-    sanierung) and ae/oe/ue spellings of umlauts (öffentlich → oeffentlich)."""
+    gendered forms (Bewohner:innen → bewohner) and the parts of compounds (Spielplatzsanierung → spielplatz
+    sanierung), which Pagefind's prefix matching does not find."""
     extra: dict[str, None] = {}
     for word in german.word_list(Markup(text).striptags()):
         base = german.fold(german.gender_neutral(word))
@@ -282,9 +284,6 @@ def _search_terms(text: str, splitter: german.CompoundSplitter) -> str:
         for part in splitter.all_parts(base):
             if part != base:
                 extra[part] = None
-        spelled = base.translate(_UMLAUTS)
-        if spelled != base:
-            extra[spelled] = None
     return " ".join(extra)
 
 
