@@ -19,7 +19,7 @@ import click
 
 from qmarchive import __version__, cite, export, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import locks, package, publish, verify, versions, withdrawal, workers
+from qmarchive import locks, package, publish, series, verify, versions, withdrawal, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
@@ -392,6 +392,43 @@ def search_command(paths: Paths, query: str, limit: int, page: int, engine: str,
         writer.writerows(_hit_record(hit) for hit in result.hits)
     else:
         _print_hits(result)
+
+
+@cli.command("trend")
+@click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
+              help="Only documents of a type or pages of a Handlungsfeld: --filter typ=ihek, --filter feld=bildung.")
+@click.option("--json", "as_json", is_flag=True, help="One record per term and document as a JSON array.")
+@click.option("--csv", "as_csv", is_flag=True, help="One record per term and document as CSV.")
+@click.pass_obj
+def trend_command(paths: Paths, queries: tuple[str, ...], filters: tuple[str, ...], as_json: bool, as_csv: bool) -> None:
+    """How often each QUERY occurs in each document of the series, in time order.
+
+    Pages: the pages the search finds in the document; occurrences: the query's words on them, counted
+    with the German analysis (Spielplatz counts Spielplätze); per 10,000 words of the pages counted in.
+    """
+    if as_json and as_csv:
+        raise click.UsageError("Use just one of --json or --csv.")
+    parsed = _parse_filters(filters)
+    if set(parsed) - {"typ", "feld"}:
+        raise click.BadParameter("only typ=… and feld=… restrict a trend", param_hint="--filter")
+    if len(queries) > series.MAX_TERMS:
+        raise click.BadParameter(f"at most {series.MAX_TERMS} queries side by side", param_hint="QUERY")
+    result = series.trend(store.open_existing(paths.database), paths.index, list(queries), parsed)
+    if as_json:
+        click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2))
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=series.RECORD_COLUMNS)
+        writer.writeheader()
+        writer.writerows(result.records())
+    else:
+        click.echo("pages / occurrences / per 10,000 words", err=True)
+        click.echo("period     type           " + "".join(f"{query[:24]:>26}" for query in result.terms) + "  document")
+        for i, doc in enumerate(result.documents):
+            cells = "".join(
+                f"{f'{c.pages} / {c.occurrences} / {c.per_10000:.2f}':>26}" for c in (result.counts[q][i] for q in result.terms)
+            )
+            click.echo(f"{doc.period:<10} {doc.doc_type:<14} {cells}  {doc.id}")
 
 
 def _parse_filters(filters: tuple[str, ...]) -> dict[str, list[str]]:

@@ -167,5 +167,9 @@ class FilterValueError(QmarchiveError):
         super().__init__(f"unknown {field} '{value}'; valid values: {', '.join(valid) or 'none (the archive is empty)'}")
 
 
+class UnknownDocumentError(QmarchiveError):
+    """A document id that is not in the archive (e.g. in a comparison); the message names it."""
+
+
 class PublishError(QmarchiveError):
     """The static edition could not be written (target not an edition, search indexer missing or failing)."""

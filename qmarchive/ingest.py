@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import provenance, store, topics, versions, withdrawal
+from qmarchive import measures, provenance, store, topics, versions, withdrawal
 from qmarchive.catalog import CatalogEntry, guess_entry, read_catalog
 from qmarchive.errors import ExtractionError, FixityError, QmarchiveError
 from qmarchive.extract import (
@@ -346,14 +346,17 @@ def _store(
                 "accepted_by": versions.operator(),
                 "command": prepared.version.command,
             }
+        pages = _page_rows(job.entry.id, document)
+        found = measures.extract(job.entry.id, pages, outcome.page_tables)
         store.write_document(
             db,
             _document_record(job, document, base.sha256, prepared.size, extractor, ocr_mode),
-            _page_rows(job.entry.id, document),
+            pages,
             _section_rows(job.entry.id, document),
             _page_topic_rows(job.entry.id, document, outcome.page_topics),
             provenance=history,
             version=version,
+            massnahmen=[measure.row() for measure in found],
         )
     except QmarchiveError as exc:
         return replace(base, error_class="store", message=f"{job.path}: {exc}")

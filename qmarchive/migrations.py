@@ -322,6 +322,31 @@ def m009_place(db: Database) -> None:
 
 
 @migrations()
+def m011_massnahmen(db: Database) -> None:
+    """Measures and funds found on the pages (see ``qmarchive.measures``); filled when a document is ingested.
+
+    A database from before has the table empty until its documents are ingested again.
+    """
+    db.execute(
+        """
+        CREATE TABLE massnahmen (
+            id INTEGER PRIMARY KEY,
+            page_id TEXT NOT NULL REFERENCES pages(id),
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            page_number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            amount_eur REAL NOT NULL,
+            fund TEXT,
+            years TEXT,
+            topic_id TEXT REFERENCES topics(id),
+            method TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_massnahmen_document ON massnahmen(document_id)")
+
+
+@migrations()
 def m013_urn(db: Database) -> None:
     """A persistent identifier per document (URN such as urn:nbn:de:…, or a DOI), from the catalog's urn column."""
     db.execute("ALTER TABLE documents ADD COLUMN urn TEXT")

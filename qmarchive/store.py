@@ -84,8 +84,9 @@ def write_document(
     page_topics: Iterable[dict[str, Any]] = (),
     provenance: Iterable[dict[str, Any]] | None = None,
     version: dict[str, Any] | None = None,
+    massnahmen: Iterable[dict[str, Any]] = (),
 ) -> None:
-    """Replace a document with all its pages, sections and page topics in one transaction: all of it or nothing.
+    """Replace a document with all its pages, sections, page topics and measures in one transaction: all of it or nothing.
 
     ``provenance`` rows (from the archive's provenance log) replace the document's; None leaves them as they are.
     ``version`` (a ``document_versions`` row without id and number) makes the file the document's next version.
@@ -98,6 +99,7 @@ def write_document(
                 "DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)",
                 [document["id"]],
             )
+            db.execute("DELETE FROM massnahmen WHERE document_id = ?", [document["id"]])
             db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
             db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
             db["documents"].upsert(document, pk="id")
@@ -105,6 +107,7 @@ def write_document(
             db["sections"].insert_all(sections)
             _write_topics(db)
             db["page_topics"].insert_all(page_topics)
+            db["massnahmen"].insert_all(massnahmen)
             if provenance is not None:
                 _replace_provenance(db, document["id"], provenance)
     except sqlite3.Error as exc:

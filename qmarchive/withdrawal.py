@@ -194,6 +194,7 @@ def _apply(db: Database, record: dict[str, Any]) -> None:
         db.execute("DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)", [document_id])
         db.execute("DELETE FROM pages WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM sections WHERE document_id = ?", [document_id])
+        db.execute("DELETE FROM massnahmen WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM provenance WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM documents WHERE id = ?", [document_id])
         for name in FTS_INDEXES:

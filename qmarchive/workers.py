@@ -64,6 +64,7 @@ class Outcome:
     task: Task
     document: ExtractedDocument | None = None
     page_topics: list[list[str]] | None = None
+    page_tables: dict[int, list] | None = None  # measures tables by page number (qmarchive.measures)
     page_ocr: PageOcr | None = None
     error: ExtractionError | None = None
     seconds: float = 0.0
@@ -95,11 +96,11 @@ def _worker_main(connection: Connection, memory_mb: int, timeout: float) -> None
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ValueError, OSError):  # pragma: no cover - a lower hard limit is already set
             pass
-    from qmarchive import ocr, topics
+    from qmarchive import measures, ocr, topics
     from qmarchive.extract import extract
 
     def read(task: Task) -> tuple[str, Any, Any]:
-        """The document and its pages' topics: tagging is the costliest step after extraction, so it runs here too."""
+        """The document, its pages' topics and measures tables: after extraction the costliest steps, so they run here too."""
         if task.ocr is not None:
             # Tesseract is stopped shortly before the parent would kill this worker, so it is never orphaned.
             page_ocr = ocr.recognise_page(
@@ -107,7 +108,11 @@ def _worker_main(connection: Connection, memory_mb: int, timeout: float) -> None
             )
             return "ok", page_ocr, None
         document = extract(task.path, extractor=task.extractor, password=task.password, fingerprint_all=task.fingerprint_all)
-        return "ok", document, [list(topics.tag_page(page.text, page.section)) for page in document.pages]
+        tables, warnings = measures.read_tables(
+            task.path, [page.number for page in document.pages if page.has_text_layer and measures.wants_tables(page.text)], task.password
+        )
+        document.warnings.extend(warnings)
+        return "ok", document, ([list(topics.tag_page(page.text, page.section)) for page in document.pages], tables)
 
     while True:
         try:
@@ -258,13 +263,14 @@ class Pool:
         seconds = time.monotonic() - worker.started
         try:
             if worker.connection.poll():
-                kind, value, page_topics = worker.connection.recv()
+                kind, value, extra = worker.connection.recv()
                 if kind == "ok" and task.ocr is not None:
                     return Outcome(task, page_ocr=value, seconds=seconds)
                 if kind == "ok":
                     if task.note:
                         value.warnings.append(task.note)
-                    return Outcome(task, document=value, page_topics=page_topics, seconds=seconds)
+                    page_topics, page_tables = extra
+                    return Outcome(task, document=value, page_topics=page_topics, page_tables=page_tables, seconds=seconds)
                 return Outcome(task, error=value, seconds=seconds)
         except (EOFError, OSError, MemoryError):
             pass

@@ -10,7 +10,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from qmarchive.datasette_plugin import gone, headers, pdf, seite, suche, zitat
+from qmarchive.datasette_plugin import gone, handlungsfelder, headers, pdf, seite, suche, verlauf, vergleich, zitat
 from qmarchive.datasette_plugin.common import DATABASE, database_path, page_citation
 from qmarchive.search.fts_query import fts_query
 
@@ -27,7 +27,10 @@ def prepare_connection(conn, database) -> None:
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
 
-PLUGIN_VIEWS = (suche.VIEW_NAME, zitat.VIEW_NAME, seite.VIEW_NAME, gone.VIEW_NAME)
+PLUGIN_VIEWS = (
+    suche.VIEW_NAME, zitat.VIEW_NAME, seite.VIEW_NAME, gone.VIEW_NAME,
+    verlauf.VIEW_NAME, handlungsfelder.VIEW_NAME, vergleich.VIEW_NAME,
+)
 
 
 @hookimpl
@@ -60,6 +63,8 @@ def register_routes():
     return [
         (suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf), (zitat.ROUTE, zitat.zitat),
         (seite.ROUTE, seite.seite), (seite.IMAGE_ROUTE, seite.seitenbild),
+        (verlauf.ROUTE, verlauf.verlauf), (handlungsfelder.ROUTE, handlungsfelder.handlungsfelder),
+        (vergleich.ROUTE, vergleich.vergleich),
     ]
 
 
@@ -75,7 +80,13 @@ def extra_template_vars(view_name, database, table, request, datasette):
 def menu_links(datasette):
     if database_path(datasette) is None:
         return []
-    return [{"href": datasette.urls.path(suche.PATH), "label": "Suche"}]
+    return [
+        {"href": datasette.urls.path(suche.PATH), "label": "Suche"},
+        {"href": datasette.urls.path(verlauf.PATH), "label": "Begriffe im Zeitverlauf"},
+        {"href": datasette.urls.path(handlungsfelder.PATH), "label": "Handlungsfelder je Ausgabe"},
+        {"href": datasette.urls.path(vergleich.PATH), "label": "Ausgaben vergleichen"},
+        {"href": datasette.urls.table(DATABASE, "massnahmen"), "label": "Maßnahmen und Fonds"},
+    ]
 
 
 @hookimpl

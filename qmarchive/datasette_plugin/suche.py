@@ -119,6 +119,12 @@ def _bounded(value: str | None, low: int, high: int, default: int) -> int:
     return min(max(int(value), low), high)
 
 
+def too_long(exc: QueryTooLongError) -> str:
+    """The German refusal of an over-long query (it is never cut)."""
+    return (f"Die Suchanfrage ist zu lang: {number(exc.length)} Zeichen, erlaubt sind höchstens "
+            f"{number(exc.limit)}. Bitte kürzen Sie sie; sie wird nicht abgeschnitten.")
+
+
 def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict[str, str], dict[str, tuple[str, str | None]]]:
     """Search and fetch the titles of the documents in the facets, and for each hit's thumbnail its file's
     SHA-256 and the page's first heading; blocking, so run it in a thread."""
@@ -233,9 +239,7 @@ async def suche(request, datasette) -> Response:
     except SearchIndexError:
         return await unavailable(datasette, request, params, fmt, NO_INDEX, 503)
     except QueryTooLongError as exc:
-        message = (f"Die Suchanfrage ist zu lang: {number(exc.length)} Zeichen, erlaubt sind höchstens "
-                   f"{number(exc.limit)}. Bitte kürzen Sie sie; sie wird nicht abgeschnitten.")
-        return await unavailable(datasette, request, params, fmt, message, 400)
+        return await unavailable(datasette, request, params, fmt, too_long(exc), 400)
     except FilterValueError as exc:
         return await unavailable(datasette, request, params, fmt, filter_hint(exc), 400)
     # The filters as the index names them ("IHEK" → ihek): facets and links toggle the same values.
@@ -390,6 +394,7 @@ async def render(
         json_url=f"{datasette.urls.path(PATH + '.json')}?{params.query_string(page=result.page)}",
         csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string(page=result.page)}",
         xlsx_url=f"{datasette.urls.path(PATH + '.xlsx')}?{params.query_string(page=result.page)}",
+        verlauf_url=f"{datasette.urls.path('/-/verlauf')}?{urlencode({'q': params.q})}",
         hits=[
             {
                 "hit": hit,
