@@ -84,7 +84,7 @@ class EditionLinks:
         return f"{self.root}suche.html?feld={quote(topic_id)}"
 
     def zitat(self, document_id: str, page_number: int) -> str | None:
-        return f"{self.root}dokument/{document_id}.html#zitieren"
+        return "#zitierformate"  # on the page itself (seite.html)
 
     def row(self, page_id: str) -> str | None:
         return None

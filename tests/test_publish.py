@@ -213,6 +213,8 @@ def test_meta_tags_as_zotero_reads_them(edition: Path) -> None:
     text = (edition / PAGE).read_text()
     assert f"Online: {BASE_URL}/{PAGE} (abgerufen am" in text
     assert 'href="../../pdf/muster-ihek-2019-2021.pdf#page=5"' in text
+    assert '<a href="#zitierformate">Alle Zitierformate (BibTeX, RIS, CSL-JSON)</a>' in text
+    assert "@report{muster-ihek-2019-2021-s5," in text and "TY  - RPRT" in text
 
 
 @pytest.mark.parametrize("path", ["index.html", "dokument/muster-ihek-2019-2021.html", PAGE, "suche.html?q=Spielplatz"])
