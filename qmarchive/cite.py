@@ -257,7 +257,7 @@ class Citation:
         if self.published:
             return [[int(part) for part in self.published.split("-")]]
         start, end = self._years()
-        if start is None:
+        if start is None or end is None:
             return []
         return [[start]] if start == end else [[start], [end]]
 
@@ -311,15 +311,15 @@ def citation(
             )
         page_label = _clean(page["page_label"]) if page["page_label_source"] != "physical" else None
     published = _clean(document["published"])
-    period = _period(document["period_start"], document["period_end"])
+    period_text = period(document["period_start"], document["period_end"])
     return Citation(
         document_id=document_id,
         page_number=page_number,
         page_label=page_label,
         title=_clean(document["title"]) or document_id,
         publisher=_clean(document["publisher"]),
-        year=published[:4] if published else period,
-        period=period,
+        year=published[:4] if published else period_text,
+        period=period_text,
         doc_type=document["doc_type"],
         area=_clean(document["area"]),
         place=_clean(document["place"]),
@@ -379,7 +379,8 @@ def _clean(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
-def _period(start: int | None, end: int | None) -> str:
+def period(start: int | None, end: int | None) -> str:
+    """A document's period as people read it: "2019–2021", "2012", or "" when unknown."""
     if not start:
         return ""
     return f"{start}–{end}" if end and end != start else str(start)

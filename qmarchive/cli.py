@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import shlex
@@ -13,17 +12,22 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 
-from qmarchive import __version__, cite, export, ingest, search, serve, status, store
+from qmarchive import __version__, cite, export, hits, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
 from qmarchive import locks, package, publish, series, verify, versions, withdrawal, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
 from qmarchive.paths import Paths
+from qmarchive.search import german_terms
+
+
+SEARCH_FORMATS = ("text", "json", "csv", "csv-excel")
 
 
 class QmarchiveGroup(click.Group):
@@ -53,6 +57,88 @@ class QmarchiveGroup(click.Group):
 
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 _SQLITE_STORAGE_ERRORS = ("disk is full", "readonly database", "unable to open database file", "disk I/O error")
+
+
+# -- options several commands share: one definition, one meaning per short flag ------------------------
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def quiet_option(help: str = "No progress bar.") -> Decorator:
+    return click.option("-q", "--quiet", is_flag=True, help=help)
+
+
+def jobs_option(help: str) -> Decorator:
+    return click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help=help)
+
+
+def json_option(help: str = "Output as JSON.") -> Decorator:
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--host and --port of a command that starts the server."""
+    command = click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+                           help="Port to listen on.")(command)
+    return click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")(command)
+
+
+def filter_option(help: str) -> Decorator:
+    """--filter FIELD=VALUE (repeatable), parsed into ``filters``: {FIELD: [VALUE, …]}."""
+    return click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", callback=_parse_filters, help=help)
+
+
+def search_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine and --filter of a command that searches."""
+    command = filter_option(
+        f"Restrict to a facet value ({', '.join(search.FACETS)}), e.g. --filter jahr=2019 (repeatable; with "
+        "either engine)."
+    )(command)
+    return click.option(
+        "--engine", type=click.Choice(search.ENGINES), default=search.DEFAULT_ENGINE, show_default=True,
+        help="german: German stems, compounds, gendered forms in SQLite's FTS5; whoosh: the same analysis in the "
+             "Whoosh index; fts: exact words (FTS5).",
+    )(command)
+
+
+def _parse_filters(ctx: click.Context, param: click.Parameter, filters: tuple[str, ...]) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        if not sep or name not in search.FACETS:
+            raise click.BadParameter(f"'{item}': use FIELD=VALUE with FIELD one of {', '.join(search.FACETS)}",
+                                     ctx=ctx, param=param)
+        parsed.setdefault(name, []).append(value)
+    return parsed
+
+
+def format_options(*formats: str, flags: tuple[str, ...] = (), default: str | None = None,
+                   help: str = "Output format.") -> Decorator:
+    """-f/--format, with ``flags`` (e.g. --json, --csv) as short ways to say the same; giving two different
+    formats is a usage error (exit 2), never a silent choice. The command receives ``fmt``."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        def chosen(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+            if value:
+                given = ctx.meta.setdefault("qmarchive_formats", {})
+                given[f"--{param.name}" if param.name != "fmt" else f"--format {value}"] = param.name if param.name != "fmt" else value
+                if len(set(given.values())) > 1:
+                    raise click.UsageError(f"{' and '.join(given)} contradict each other: give one output format", ctx=ctx)
+            return value
+
+        for flag in reversed(flags):
+            command = click.option(f"--{flag}", flag, is_flag=True, expose_value=False, callback=chosen,
+                                   help=f"Same as --format {flag}.")(command)
+        return click.option("-f", "--format", "fmt", type=click.Choice(formats), default=None, callback=chosen,
+                            help=help + (f" [default: {default}]" if default else ""))(command)
+
+    return decorate
+
+
+def _format(ctx: click.Context, fmt: str | None, default: str | None) -> str | None:
+    """The one format the options named (see format_options), or the default."""
+    given = set(ctx.meta.get("qmarchive_formats", {}).values())
+    return next(iter(given)) if given else fmt or default
 
 
 @click.group(cls=QmarchiveGroup)
@@ -98,9 +184,7 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
 @click.option("--password", help="Password for encrypted PDFs (a catalog row's password column takes precedence).")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
 @click.option("--retry-failed", is_flag=True, help="Only the files whose last ingest failed.")
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes extracting in parallel [default: CPU count]."
-)
+@jobs_option("Worker processes extracting in parallel [default: CPU count].")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -128,7 +212,7 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
                    "version; the previous file stays in ARCHIVE/versions/ (repeatable).")
 @click.option("--reason", metavar="TEXT", help="Why the files of --replace are replaced; kept in the version history.")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no per-file messages.")
+@quiet_option("No progress bar, no per-file messages.")
 @click.pass_obj
 def ingest_command(
     paths: Paths,
@@ -251,6 +335,11 @@ def _report_ocr(ocr: ingest.OcrCounts) -> None:
 
 def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None = None) -> None:
     db = store.open_existing(paths.database)
+    reason = "asked for" if rebuild else german_terms.rebuild_reason(db)
+    if reason:
+        started = time.perf_counter()
+        analysed = german_terms.rebuild(db)
+        click.echo(f"German search terms rebuilt ({reason}): {analysed} pages — {time.perf_counter() - started:.1f} s")
     pages = db["pages"].count
     with _progress(pages, "Indexing", quiet) as bar:
         act = search.rebuild if rebuild else search.update
@@ -296,7 +385,7 @@ class _NoProgress:
 @cli.command("withdraw")
 @click.argument("document_id", metavar="ID")
 @click.option("--reason", required=True, help="Why it is withdrawn; shown with the notice (German, for the public).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option()
 @click.pass_obj
 def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -> None:
     """Withdraw a document from the public archive, keeping a record.
@@ -323,7 +412,7 @@ def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -
 @cli.command("reinstate")
 @click.argument("document_id", metavar="ID")
 @click.option("--reason", help="Why it is published again (recorded with the act).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option()
 @click.pass_obj
 def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet: bool) -> None:
     """Publish a withdrawn document again: the undo of withdraw.
@@ -345,18 +434,17 @@ def reinstate_command(paths: Paths, document_id: str, reason: str | None, quiet:
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build the whole index anew (beside the old one, then switch).")
 @click.option("--if-needed", is_flag=True, help="Only build if there is no index or it was built by another version.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
-              help="Processes analysing pages in a full build [default: one per CPU from 2,000 pages on].")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@jobs_option("Processes analysing pages in a full build [default: one per CPU from 2,000 pages on].")
+@quiet_option()
 @click.pass_obj
 def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None, quiet: bool) -> None:
-    """Build or update the German search index (Whoosh) from the database.
+    """Build or update the German search indexes (Whoosh, and the German terms in SQLite) from the database.
 
     Without options, only pages that changed since the last run are indexed again; an index built by
     an older version is rebuilt. Readers keep using the old index until a rebuild is complete. A full
     build holds up to 1 GB of postings in memory to sort them, shared among its processes.
     """
-    if if_needed and search.rebuild_reason(paths.index) is None:
+    if if_needed and search.rebuild_reason(paths.index) is None and german_terms.rebuild_reason(store.open_existing(paths.database)) is None:
         click.echo("Search index is current; nothing to do.")
         return
     _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)
@@ -366,61 +454,56 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
 @click.argument("query")
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
-@click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
-              help="whoosh: German stems, compounds, gendered forms; fts: exact words (SQLite FTS5).")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help=f"Restrict to a facet value ({', '.join(search.FACETS)}), e.g. --filter typ=ihek.")
-@click.option("--json", "as_json", is_flag=True, help="Hits as a JSON array.")
-@click.option("--csv", "as_csv", is_flag=True, help="Hits as CSV.")
-@click.pass_obj
-def search_command(paths: Paths, query: str, limit: int, page: int, engine: str, filters: tuple[str, ...],
-                   as_json: bool, as_csv: bool) -> None:
+@search_options
+@format_options(*SEARCH_FORMATS, flags=("json", "csv"), default="text",
+                help="text (for people), json (an array), csv (RFC 4180) or csv-excel (UTF-8 with BOM and ';', for "
+                     "German Excel); json and csv have the columns of 'export --search'.")
+@click.pass_context
+def search_command(ctx: click.Context, query: str, limit: int, page: int, engine: str, filters: dict[str, list[str]],
+                   fmt: str | None) -> None:
     """Search the archive in German.
 
     QUERY: words (all must occur), "phrases", OR/ODER, NOT/NICHT, prefix*, and field filters such as
     jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, titel:…, abschnitt:….
     """
-    db = store.open_existing(paths.database)
-    result = search.run(db, paths.index, query, engine=engine, filters=_parse_filters(filters), page=page, pagelen=limit)
-    if as_json or as_csv:
+    paths: Paths = ctx.obj
+    fmt = _format(ctx, fmt, "text") or "text"
+    db = store.open_read_only(paths.database)
+    result = search.run(db, paths.index, query, engine=engine, filters=filters, page=page, pagelen=limit)
+    if fmt != "text":
         _warn_missing(result)
-    if as_json:
-        click.echo(json.dumps([_hit_record(hit) for hit in result.hits], ensure_ascii=False, indent=2))
-    elif as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(_hit_record(None)))
-        writer.writeheader()
-        writer.writerows(_hit_record(hit) for hit in result.hits)
-    else:
+    if fmt == "text":
         _print_hits(result)
+        return
+    records = (record.as_dict() for record in hits.records(db, result.hits, base_url=paths.base_url))
+    writer = export.csv_writer(fmt)
+    writer(list(hits.COLUMNS), records, sys.stdout)
 
 
 @cli.command("trend")
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help="Only documents of a type or pages of a Handlungsfeld: --filter typ=ihek, --filter feld=bildung.")
-@click.option("--json", "as_json", is_flag=True, help="One record per term and document as a JSON array.")
-@click.option("--csv", "as_csv", is_flag=True, help="One record per term and document as CSV.")
-@click.pass_obj
-def trend_command(paths: Paths, queries: tuple[str, ...], filters: tuple[str, ...], as_json: bool, as_csv: bool) -> None:
+@filter_option("Only documents of a type or pages of a Handlungsfeld: --filter typ=ihek, --filter feld=bildung.")
+@format_options("text", "json", "csv", flags=("json", "csv"), default="text",
+                help="text (a table), json (one record per term and document) or csv (the same records).")
+@click.pass_context
+def trend_command(ctx: click.Context, queries: tuple[str, ...], filters: dict[str, list[str]], fmt: str | None) -> None:
     """How often each QUERY occurs in each document of the series, in time order.
 
     Pages: the pages the search finds in the document; occurrences: the query's words on them, counted
     with the German analysis (Spielplatz counts Spielplätze); per 10,000 words of the pages counted in.
     """
-    if as_json and as_csv:
-        raise click.UsageError("Use just one of --json or --csv.")
-    parsed = _parse_filters(filters)
+    paths: Paths = ctx.obj
+    fmt = _format(ctx, fmt, "text")
+    parsed = filters
     if set(parsed) - {"typ", "feld"}:
         raise click.BadParameter("only typ=… and feld=… restrict a trend", param_hint="--filter")
     if len(queries) > series.MAX_TERMS:
         raise click.BadParameter(f"at most {series.MAX_TERMS} queries side by side", param_hint="QUERY")
-    result = series.trend(store.open_existing(paths.database), paths.index, list(queries), parsed)
-    if as_json:
+    result = series.trend(store.open_read_only(paths.database), paths.index, list(queries), parsed)
+    if fmt == "json":
         click.echo(json.dumps(result.records(), ensure_ascii=False, indent=2))
-    elif as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=series.RECORD_COLUMNS)
-        writer.writeheader()
-        writer.writerows(result.records())
+    elif fmt == "csv":
+        export.write_csv(series.RECORD_COLUMNS, result.records(), sys.stdout)
     else:
         click.echo("pages / occurrences / per 10,000 words", err=True)
         click.echo("period     type           " + "".join(f"{query[:24]:>26}" for query in result.terms) + "  document")
@@ -429,23 +512,6 @@ def trend_command(paths: Paths, queries: tuple[str, ...], filters: tuple[str, ..
                 f"{f'{c.pages} / {c.occurrences} / {c.per_10000:.2f}':>26}" for c in (result.counts[q][i] for q in result.terms)
             )
             click.echo(f"{doc.period:<10} {doc.doc_type:<14} {cells}  {doc.id}")
-
-
-def _parse_filters(filters: tuple[str, ...]) -> dict[str, list[str]]:
-    parsed: dict[str, list[str]] = {}
-    for item in filters:
-        name, sep, value = item.partition("=")
-        if not sep or name not in search.FACETS:
-            raise click.BadParameter(f"'{item}': use FIELD=VALUE with FIELD one of {', '.join(search.FACETS)}")
-        parsed.setdefault(name, []).append(value)
-    return parsed
-
-
-def _hit_record(hit: search.Hit | None) -> dict[str, Any]:
-    fields = ("rank", "page_id", "document_id", "page_number", "page_label", "title", "period", "section", "score", "snippet")
-    record = {name: getattr(hit, name) if hit else None for name in fields}
-    record["snippet_text"] = search.snippet_text(hit.snippet) if hit else None
-    return record
 
 
 def _print_hits(result: search.SearchResult) -> None:
@@ -490,7 +556,7 @@ def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None,
     citation names publisher, year, title, printed page („S. 10“), permalink, access date and the
     file's short SHA-256. Permalinks start with --base-url.
     """
-    db = store.open_existing(paths.database)
+    db = store.open_read_only(paths.database)
     result = cite.citation(db, target, base_url=paths.base_url, accessed=accessed.date() if accessed else None,
                            sha256=sha256)
     output = result.render(fmt)
@@ -498,7 +564,7 @@ def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None,
 
 
 @cli.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Output as JSON.")
+@json_option()
 @click.pass_obj
 def status_command(paths: Paths, as_json: bool) -> None:
     """Show what the archive and the database hold.
@@ -557,7 +623,7 @@ def status_command(paths: Paths, as_json: bool) -> None:
 
 @cli.command("versions")
 @click.argument("document_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="The versions as a JSON array.")
+@json_option("The versions as a JSON array.")
 @click.pass_obj
 def versions_command(paths: Paths, document_id: str, as_json: bool) -> None:
     """List the versions of a document's file, oldest first.
@@ -566,7 +632,7 @@ def versions_command(paths: Paths, document_id: str, as_json: bool) -> None:
     replaced, and where its file is kept (ARCHIVE/versions/ID/SHA256.pdf). Citations of a version name
     its checksum; /-/pdf/ID/SHA256 serves it.
     """
-    rows = versions.history(store.open_existing(paths.database), document_id)
+    rows = versions.history(store.open_read_only(paths.database), document_id)
     if not rows:
         raise click.ClickException(f"no document '{document_id}' in the database")
     if as_json:
@@ -595,8 +661,8 @@ def _index_pages(index: dict[str, Any]) -> str:
 
 
 @cli.command("verify")
-@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@json_option("The report as JSON.")
+@quiet_option()
 @click.pass_obj
 def verify_command(paths: Paths, as_json: bool, quiet: bool) -> None:
     """Prove that nothing changed: files, database and search index.
@@ -663,7 +729,7 @@ def _wrap_progress(quiet: bool) -> Any:
               help="Package even if verification fails; bag-info.txt records the findings.")
 @click.option("--edition", is_flag=True,
               help="Include the static edition (as 'publish' writes it) in data/edition/, so the deposit can be browsed and searched.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no step messages.")
+@quiet_option("No progress bar, no step messages.")
 @click.pass_obj
 def package_command(paths: Paths, outdir: Path, organisation: str, address: str, contact_name: str | None,
                     contact_email: str | None, description: str | None, identifier: str | None, force: bool,
@@ -693,7 +759,7 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
 @cli.command("publish")
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace OUTDIR even if it is not empty and holds no earlier edition.")
-@click.option("-q", "--quiet", is_flag=True, help="No step messages.")
+@quiet_option("No step messages.")
 @click.pass_obj
 def publish_command(paths: Paths, outdir: Path, force: bool, quiet: bool) -> None:
     """Write the static edition: a website of the archive for any static web host.
@@ -717,8 +783,7 @@ def publish_command(paths: Paths, outdir: Path, force: bool, quiet: bool) -> Non
 
 
 @cli.command("serve")
-@click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")
-@click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=int, help="Port to listen on.")
+@server_options
 @click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="QMARCHIVE_WORKERS",
               show_envvar=True, help="Server processes; searches run in Python, so use one per CPU core for many users.")
 @click.pass_obj
@@ -733,8 +798,7 @@ def serve_command(paths: Paths, host: str, port: int, workers: int) -> None:
 
 
 @cli.command("demo")
-@click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")
-@click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=int, help="Port to listen on.")
+@server_options
 @click.option("--no-serve", is_flag=True, help="Only ingest the sample archive; do not start the server.")
 @click.pass_obj
 def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
@@ -758,25 +822,24 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @cli.command("export")
 @click.option("--table", metavar="NAME", help="Export a whole table or view; 'pages' gets a zitat column.")
 @click.option("--sql", metavar="SQL", help="Export the rows of one read-only SELECT (or WITH) query.")
-@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+@click.option("--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="Value for a :NAME parameter in --sql (repeatable).")
 @click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Seconds the --sql query may spend in SQLite before it is stopped "
                    f"[default: {export.SQL_TIME_LIMIT:g}, as the served SQL]; 0: no limit.")
-@click.option("--search", "query", metavar="QUERY", help="Export every hit of a search, with a zitat column.")
-@click.option("--engine", type=click.Choice(search.ENGINES), default="whoosh", show_default=True,
-              help="Search engine for --search.")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help="Restrict --search to a facet value, e.g. --filter jahr=2019.")
-@click.option("-f", "--format", "fmt", type=click.Choice(("csv", "xlsx", "json")),
-              help="csv (RFC 4180, UTF-8), xlsx (Excel, every text a text cell) or json (an array of "
-                   "objects); default: the output file's extension.")
+@click.option("--search", "query", metavar="QUERY",
+              help="Export every hit of a search (the columns of 'search --json', with the citation).")
+@search_options
+@click.option("-f", "--format", "fmt", type=click.Choice(export.FORMATS),
+              help="csv (RFC 4180, UTF-8), csv-excel (UTF-8 with BOM and ';', formulas kept as text: opens in "
+                   "German Excel), xlsx (Excel, every text a text cell) or json (an array of objects); default: "
+                   "the output file's extension.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="File to write (replaced only once the export is complete); '-' for standard output (csv, json).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option()
 @click.pass_obj
 def export_command(paths: Paths, table: str | None, sql: str | None, params: tuple[tuple[str, str], ...],
-                   time_limit: float | None, query: str | None, engine: str, filters: tuple[str, ...],
+                   time_limit: float | None, query: str | None, engine: str, filters: dict[str, list[str]],
                    fmt: str | None, output: Path, quiet: bool) -> None:
     """Export a table, a query or all hits of a search as CSV, Excel (xlsx) or JSON.
 
@@ -784,20 +847,20 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
     database is opened read-only. An --sql query has the served SQL's time limit (--time-limit). An
     export that is stopped (time limit, error, Ctrl-C, kill) removes its partial file and says so.
     Search hits and rows of the pages table carry the page's German citation (zitat). For Excel, use
-    xlsx: CSV opened in a spreadsheet may turn values into formulas, numbers or dates.
+    xlsx, or csv-excel; plain CSV opened in a spreadsheet may turn values into formulas, numbers or dates.
     """
 
     if sum(option is not None for option in (table, sql, query)) != 1:
         raise click.UsageError("give exactly one of --table, --sql, --search")
     if (params or time_limit is not None) and sql is None:
         raise click.UsageError("--param and --time-limit only go with --sql")
-    if (filters or engine != "whoosh") and query is None:
+    if (filters or engine != search.DEFAULT_ENGINE) and query is None:
         raise click.UsageError("--engine and --filter only go with --search")
     to_stdout = str(output) == "-"
     fmt = fmt or _export_format(output, to_stdout)
     if to_stdout and fmt == "xlsx":
         raise click.UsageError("xlsx cannot go to standard output; name a file with --output")
-    db = export.open_read_only(paths.database)
+    db = store.open_read_only(paths.database)
     base_url = paths.base_url
     if table is not None:
         source = export.table_rows(db, table, base_url=base_url)
@@ -805,7 +868,8 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         limit = export.SQL_TIME_LIMIT if time_limit is None else time_limit
         source = export.sql_rows(db, sql, dict(params), time_limit=limit)
     else:
-        source = export.search_rows(db, paths.index, query, engine=engine, filters=_parse_filters(filters), base_url=base_url)
+        assert query is not None  # exactly one of the three, checked above
+        source = export.search_rows(db, paths.index, query, engine=engine, filters=filters, base_url=base_url)
     info = [
         ("Quelle", source.description),
         ("Datenbank", str(paths.database)),
@@ -820,6 +884,9 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
         click.echo(f"{report.rows} rows written to standard output ({fmt})", err=True)
     else:
         click.echo(f"{report.rows} rows written to {report.path} ({_file_size(report.bytes or 0)}, {fmt})")
+    if source.missing:
+        click.echo(f"Warning: {len(source.missing)} hit(s) are no longer in the database and were left out "
+                   f"({', '.join(source.missing)}): the search index is behind it; 'qmarchive index' updates it", err=True)
 
 
 @contextmanager
@@ -836,7 +903,7 @@ def _export_format(output: Path, to_stdout: bool) -> str:
     suffix = output.suffix.lower().lstrip(".")
     if not to_stdout and suffix in ("csv", "xlsx", "json"):
         return suffix
-    raise click.UsageError("give --format (csv, xlsx or json): it cannot be told from the output's name")
+    raise click.UsageError(f"give --format ({', '.join(export.FORMATS)}): it cannot be told from the output's name")
 
 
 def _file_size(size: int) -> str:
@@ -863,7 +930,7 @@ def _file_size(size: int) -> str:
 @click.option("--update-catalog", is_flag=True,
               help="Write the SHA-256 of archived files into catalog.csv where their row has none (only "
                    "those cells change).")
-@click.option("-q", "--quiet", is_flag=True, help="No per-file messages, except failures.")
+@quiet_option("No per-file messages, except failures.")
 @click.pass_obj
 def fetch_command(paths: Paths, ids: tuple[str, ...], force: bool, timeout: float, retries: int, backoff: float,
                   update_catalog: bool, quiet: bool) -> None:

@@ -126,10 +126,11 @@ def align_sections(a: list[Section], b: list[Section]) -> list[tuple[Section | N
         unused: dict[str, list[Section]] = defaultdict(list)
         taken = {id(match) for match in matches.values()}
         for section in b:
-            if id(section) not in taken and key(section) is not None:
-                unused[key(section)].append(section)
+            if id(section) not in taken and (found := key(section)) is not None:
+                unused[found].append(section)
         for index, section in enumerate(a):
-            same = unused.get(key(section)) if index not in matches and key(section) is not None else None
+            wanted = key(section)
+            same = unused.get(wanted) if index not in matches and wanted is not None else None
             if same:
                 matches[index] = same.pop(0)
     rows: list[tuple[Section | None, Section | None]] = [(section, matches.get(i)) for i, section in enumerate(a)]

@@ -5,10 +5,13 @@ once, so the size of an export does not matter (xlsx: openpyxl's write-only mode
 sheet file; its strings are inline, not collected in memory). Nothing here changes the database: it is
 opened read-only, and only SELECT/WITH statements are accepted.
 
-CSV is plain RFC 4180 in UTF-8 for programs. The format for people with a spreadsheet is xlsx: every
-string is a text cell, so a value such as ``=SUMME(A1:A2)``, ``+49 30 123``, ``-5``, ``@x`` or ``#NV`` is
-shown as written and never evaluated, and nothing is reinterpreted as a date or number on opening, which
-no CSV dialect can promise for every spreadsheet program and locale.
+CSV is plain RFC 4180 in UTF-8 for programs, every value as it is. "CSV für Excel" (``csv-excel``) is
+what German Excel opens by double click: UTF-8 with a byte order mark, ``;`` between fields, and a text
+that Excel would evaluate (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) behind an apostrophe, so
+it is shown, never run, as in the xlsx export. The best format for people with a spreadsheet is xlsx:
+every string is a text cell, so a value such as ``=SUMME(A1:A2)``, ``+49 30 123``, ``-5``, ``@x`` or
+``#NV`` is shown as written and never evaluated, and nothing is reinterpreted as a date or number on
+opening, which no CSV dialect can promise for every spreadsheet program and locale.
 """
 
 from __future__ import annotations
@@ -24,28 +27,31 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
 from sqlite_utils import Database
 
-from qmarchive import cite, search
+from qmarchive import hits, search
 from qmarchive.serve import SETTINGS
-from qmarchive.errors import CitationError, ExportError, StoreError
-from qmarchive.search.fts_query import fts_query
+from qmarchive.errors import ExportError
+from qmarchive.progress import Advance
 
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = ("csv", "csv-excel", "xlsx", "json")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "csv-excel": "text/csv; charset=utf-8",
     "json": "application/json; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 CITATION_COLUMN = "zitat"
-SEARCH_COLUMNS = (
-    "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", CITATION_COLUMN,
-)
-SEARCH_CHUNK = 200
+# What German Excel expects of a CSV file it opens: a byte order mark to read UTF-8, ";" between fields.
+EXCEL_BOM = "\ufeff"
+EXCEL_DELIMITER = ";"
+# Text Excel evaluates as a formula (or DDE) if it starts with one of these; an apostrophe keeps it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # An SQL export has the time limit of the served SQL (seconds in SQLite); the handler looks every N steps.
 SQL_TIME_LIMIT = SETTINGS["sql_time_limit_ms"] / 1000
 PROGRESS_HANDLER_STEPS = 1000
@@ -71,7 +77,6 @@ _OOXML_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x0d\x0e-\x1f\ufffe\uffff\ud800-\udf
 _SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 Row = Mapping[str, Any] | Sequence[Any]
-Progress = Callable[[int], None]
 
 
 @dataclass
@@ -84,6 +89,8 @@ class Rows:
     total: int | None = None
     description: str = ""
     count: Callable[[], int] | None = field(default=None, repr=False)
+    # Search hits left out because their pages are no longer in the database (filled as rows are read).
+    missing: list[str] = field(default_factory=list)
 
     def size(self) -> int | None:
         """The number of rows, counting them (a second query) if that was not known beforehand."""
@@ -100,16 +107,6 @@ class Report:
 
 
 # -- the database, read-only ---------------------------------------------------------------------------
-
-
-def open_read_only(path: Path) -> Database:
-    """The database opened read-only, with the SQL function the canned queries use."""
-    if not path.is_file():
-        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.execute("PRAGMA query_only = ON")
-    conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
-    return Database(conn)
 
 
 def table_names(db: Database) -> list[str]:
@@ -137,7 +134,7 @@ def table_rows(db: Database, table: str, *, base_url: str | None = None) -> Rows
     name = quote_identifier(table)
     order = TABLE_ORDER.get(table)
     if order is None and table in db.table_names():
-        pks = db[table].pks
+        pks = db.table(table).pks
         order = ", ".join(quote_identifier(pk) if pk != "rowid" else "rowid" for pk in pks)
     sql = f"SELECT * FROM {name}" + (f" ORDER BY {order}" if order else "")
     cursor = _execute(db, sql)
@@ -251,49 +248,26 @@ def search_rows(
     index_dir: Path,
     query: str,
     *,
-    engine: str = "whoosh",
+    engine: str = search.DEFAULT_ENGINE,
     filters: dict[str, list[str]] | None = None,
     base_url: str | None = None,
-    chunk: int = SEARCH_CHUNK,
+    chunk: int = hits.CHUNK,
 ) -> Rows:
-    """Every hit of a search, best first, with the page's citation; the search runs in chunks of hits."""
-    first = search.run(db, index_dir, query, engine=engine, filters=filters, page=1, pagelen=chunk)
-
-    def hits() -> Iterator[search.Hit]:
-        yield from first.hits
-        for page in range(2, first.pages + 1):
-            yield from search.run(db, index_dir, query, engine=engine, filters=filters, page=page, pagelen=chunk).hits
-
-    rows = (search_record(hit, citation_text(db, hit.page_id, base_url)) for hit in hits())
+    """Every hit of a search, best first, as :mod:`qmarchive.hits` records (with the page's citation)."""
+    found = hits.all_hits(db, index_dir, query, engine=engine, filters=filters, chunk=chunk)
     slug = re.sub(r"[^a-z0-9]+", "-", query.lower())[:40].strip("-")
     return Rows(
-        name=f"suche-{slug}" if slug else "suche", columns=list(SEARCH_COLUMNS), rows=rows, total=first.total,
-        description=f"Suche ({engine}): {query}",
+        name=f"suche-{slug}" if slug else "suche", columns=list(hits.COLUMNS),
+        rows=(record.as_dict() for record in hits.records(db, found.hits, base_url=base_url)), total=found.total,
+        description=f"Suche ({engine}): {query}", missing=found.missing,
     )
-
-
-def search_record(hit: search.Hit, citation: str) -> dict[str, Any]:
-    """A hit as an export row: the snippet as one line of plain text, and the citation."""
-    return {
-        "rank": hit.rank, "page_id": hit.page_id, "document_id": hit.document_id, "title": hit.title,
-        "period": hit.period, "page_label": hit.page_label, "section": hit.section, "score": hit.score,
-        "snippet_text": " ".join(search.snippet_text(hit.snippet).split()), CITATION_COLUMN: citation,
-    }
-
-
-def citation_text(db: Database, page_id: str, base_url: str | None = None) -> str:
-    """The German citation of a page; empty if the page cannot be cited (the export goes on)."""
-    try:
-        return cite.citation(db, page_id, base_url=base_url).text()
-    except CitationError:
-        return ""
 
 
 def _with_citations(db: Database, columns: list[str], rows: Iterable[Row], base_url: str | None) -> Iterator[Row]:
     at = columns.index("id")
     for row in rows:
         values = list(row)
-        yield [*values, citation_text(db, values[at], base_url)]
+        yield [*values, hits.citation_text(db, values[at], base_url)]
 
 
 def _execute(db: Database, sql: str, params: Any = (), clock: QueryClock | None = None) -> sqlite3.Cursor:
@@ -333,7 +307,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _counted(rows: Iterable[Row], progress: Progress | None) -> Iterator[Row]:
+def _counted(rows: Iterable[Row], progress: Advance | None) -> Iterator[Row]:
     pending = 0
     for row in rows:
         yield row
@@ -345,20 +319,41 @@ def _counted(rows: Iterable[Row], progress: Progress | None) -> Iterator[Row]:
         progress(pending)
 
 
-def write_csv(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Progress | None = None) -> int:
-    """RFC 4180 CSV, UTF-8 (the caller opens ``out`` with ``newline=""``): for programs, not for Excel."""
+def write_csv(
+    columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Advance | None = None, excel: bool = False,
+) -> int:
+    """RFC 4180 CSV, UTF-8 (the caller opens ``out`` with ``newline=""``): for programs. With ``excel``, CSV
+    für Excel: a byte order mark, ``;`` between fields and formulas kept as text (:func:`excel_text`)."""
     import csv
 
-    writer = csv.writer(out)
-    writer.writerow(columns)
+    if excel:
+        out.write(EXCEL_BOM)
+    writer = csv.writer(out, delimiter=EXCEL_DELIMITER if excel else ",")
+    cell = excel_text if excel else plain
+    writer.writerow([cell(name) for name in columns])
     n = 0
     for row in _counted(rows, progress):
-        writer.writerow([plain(value) for value in values(row, columns)])
+        writer.writerow([cell(value) for value in values(row, columns)])
         n += 1
     return n
 
 
-def write_json(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Progress | None = None) -> int:
+def excel_text(value: Any) -> Any:
+    """A value for CSV für Excel: a text Excel would evaluate gets a leading apostrophe (numbers stay)."""
+    value = plain(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_writer(fmt: str) -> Callable[..., int]:
+    """The writer of a text format: csv, csv-excel or json."""
+    if fmt == "json":
+        return write_json
+    return partial(write_csv, excel=fmt == "csv-excel")
+
+
+def write_json(columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Advance | None = None) -> int:
     """A JSON array of objects, written one object at a time; bytes as Datasette writes them."""
     n = 0
     out.write("[")
@@ -385,7 +380,7 @@ def write_xlsx(
     *,
     title: str = "Export",
     info: Sequence[tuple[str, Any]] = (),
-    progress: Progress | None = None,
+    progress: Advance | None = None,
 ) -> int:
     """An Excel workbook: bold frozen header, widths from the first rows, every string a text cell.
 
@@ -485,7 +480,7 @@ def export(
     output: Path | IO[str],
     *,
     info: Sequence[tuple[str, Any]] = (),
-    progress: Progress | None = None,
+    progress: Advance | None = None,
 ) -> Report:
     """Write a row source to a file (complete or not at all: it is written beside it, then renamed) or,
     for CSV and JSON, to an open text stream."""
@@ -494,8 +489,7 @@ def export(
     if not isinstance(output, Path):
         if fmt == "xlsx":
             raise ExportError("an xlsx file cannot go to standard output; name a file with --output")
-        writer = write_csv if fmt == "csv" else write_json
-        return Report(writer(source.columns, source.rows, output, progress=progress), None, None)
+        return Report(csv_writer(fmt)(source.columns, source.rows, output, progress=progress), None, None)
     temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.part")
     try:
         out = open(temporary, "x", encoding="utf-8", newline="")
@@ -504,8 +498,7 @@ def export(
     try:
         with out:
             if fmt != "xlsx":
-                writer = write_csv if fmt == "csv" else write_json
-                n = writer(source.columns, source.rows, out, progress=progress)
+                n = csv_writer(fmt)(source.columns, source.rows, out, progress=progress)
         if fmt == "xlsx":
             n = write_xlsx(source.columns, source.rows, temporary, title=source.name, info=info, progress=progress)
         os.replace(temporary, output)

@@ -249,10 +249,10 @@ class _EntryFetch:
             delay = None if last else self._delay(number, attempt)
             note = "" if delay is None else f"; retrying in {delay:.2f} s"
             self._log(attempt, number, "failed", f"{attempt.error}{note}", size=attempt.partial or None)
-            if last:
+            if delay is None:
                 break
             self.sleep(delay)
-        detail = attempt.error
+        detail = attempt.error or "failed"
         if number > 1:
             detail += f" (after {number} attempts)"
         if self.part.is_file() and self.sidecar.is_file():

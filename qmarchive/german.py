@@ -88,7 +88,8 @@ def gender_neutral(word: str) -> str:
 
 
 def fold(word: str) -> str:
-    """Case, ligatures, ß: the form a word is compared in before stemming."""
+    """Case, ligatures, ß, compatibility characters (m² → m2): the form words are compared in, before stemming
+    and when texts are matched."""
     return unicodedata.normalize("NFKC", word).casefold()
 
 
@@ -133,7 +134,20 @@ class CompoundSplitter:
         return {"zipf": self.zipf, "stem_zipf": self._stem_zipf}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["zipf"], state["stem_zipf"])
+        CompoundSplitter.__init__(self, state["zipf"], state["stem_zipf"])
+
+    def add_corpus_words(self, words: Iterable[str]) -> None:
+        """Words of the archive as possible parts (with the frequency assumed for them); splits already
+        made are forgotten, since a new part can change them."""
+        added = False
+        for word in words:
+            if _usable_part(word) and word not in self.zipf:
+                self.zipf[word] = CORPUS_ZIPF
+                key = stem(word)
+                self._stem_zipf[key] = max(CORPUS_ZIPF, self._stem_zipf.get(key, 0.0))
+                added = True
+        if added:
+            self._splits.cache_clear()
 
     @staticmethod
     def _common_enough(part: str, zipf: float | None) -> float | None:
@@ -203,14 +217,9 @@ class CompoundSplitter:
 def splitter_for(corpus_words: Iterable[str]) -> CompoundSplitter:
     """A splitter knowing common German words (wordfreq) and every word of the archive itself."""
     base = _base_splitter()
-    zipf = dict(base.zipf)
-    stem_zipf = dict(base._stem_zipf)
-    for word in corpus_words:
-        if _usable_part(word) and word not in zipf:
-            zipf[word] = CORPUS_ZIPF
-            key = stem(word)
-            stem_zipf[key] = max(CORPUS_ZIPF, stem_zipf.get(key, 0.0))
-    return CompoundSplitter(zipf, stem_zipf)
+    splitter = CompoundSplitter(base.zipf, base._stem_zipf)
+    splitter.add_corpus_words(corpus_words)
+    return splitter
 
 
 @lru_cache(maxsize=1)

@@ -258,7 +258,7 @@ def _prepare(
     if job.entry.sha256 and job.entry.sha256 != sha256:
         message = (f"{job.path}: SHA-256 {sha256[:12]}… differs from the catalog's {job.entry.sha256[:12]}…; "
                    "the file has changed or is the wrong one")
-        if changed:
+        if changed and stored is not None:
             message += (f" (not ingested: the archived version {stored.sha256[:12]}… is still served and cited; to "
                         f"accept this file as the next version, write its SHA-256 {sha256} into the catalog)")
         return replace(base, error_class="fixity-mismatch" if changed else "checksum", message=message)

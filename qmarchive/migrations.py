@@ -347,6 +347,25 @@ def m011_massnahmen(db: Database) -> None:
 
 
 @migrations()
+def m012_german_fts(db: Database) -> None:
+    """German search in SQLite: the pages' words as pre-analysed terms in FTS5 (``pages_german``), the
+    ``lexicon`` of every word's terms and the version they were made with; see
+    :mod:`qmarchive.search.german_terms`. Filled by ingest, or by ``qmarchive index`` for pages stored before."""
+    db.execute(
+        "CREATE VIRTUAL TABLE pages_german USING fts5(text, parts, section, title, tokenize='unicode61 remove_diacritics 0')"
+    )
+    db.execute("INSERT INTO pages_german(pages_german, rank) VALUES ('rank', 'bm25(10.0, 4.0, 2.0, 1.0)')")
+    db.execute("CREATE TRIGGER pages_german_ad AFTER DELETE ON pages BEGIN DELETE FROM pages_german WHERE rowid = old.rowid; END")
+    db.execute(
+        "CREATE TABLE lexicon (word TEXT PRIMARY KEY, stem TEXT NOT NULL, parts TEXT NOT NULL, split TEXT NOT NULL) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX idx_lexicon_stem ON lexicon(stem)")
+    db.execute(
+        "CREATE TABLE german_terms_state (id INTEGER PRIMARY KEY CHECK (id = 1), version TEXT NOT NULL, built_at TEXT NOT NULL, seconds REAL)"
+    )
+
+
+@migrations()
 def m013_urn(db: Database) -> None:
     """A persistent identifier per document (URN such as urn:nbn:de:…, or a DOI), from the catalog's urn column."""
     db.execute("ALTER TABLE documents ADD COLUMN urn TEXT")

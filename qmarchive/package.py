@@ -28,10 +28,11 @@ from typing import Any
 
 import bagit
 
-from qmarchive import __version__, cite, provenance, publish, verify
+from qmarchive import __version__, cite, provenance, publish, store, verify
 from qmarchive.catalog import CatalogEntry, append_entries, default_file, slugify, without_passwords
 from qmarchive.errors import PackageError
-from qmarchive.paths import DATABASE_NAME, Paths
+from qmarchive.paths import DATABASE_NAME, Paths, document_path
+from qmarchive.progress import Wrap
 from qmarchive.versions import VERSIONS_DIR
 
 CHECKSUMS = ("sha256", "sha512")
@@ -88,7 +89,7 @@ def make(
     *,
     force: bool = False,
     edition: bool = False,
-    progress: verify.Progress | None = None,
+    progress: Wrap | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> PackageReport:
     """Verify the archive, write the bag beside OUTDIR, validate it, then move it to OUTDIR.
@@ -115,7 +116,7 @@ def make(
     building = outdir.parent / f".{outdir.name}.{uuid.uuid4().hex[:8]}.partial"
     building.mkdir()
     try:
-        db = verify.open_read_only(paths.database)
+        db = store.open_read_only(paths.database)
         try:
             documents = list(db.query("SELECT * FROM documents ORDER BY id"))
             step(f"Copying {len(documents)} files")
@@ -175,12 +176,12 @@ def payload_path(document: dict[str, Any]) -> PurePosixPath:
     return file
 
 
-def _copy_files(paths: Paths, documents: list[dict[str, Any]], building: Path, progress: verify.Progress | None,
+def _copy_files(paths: Paths, documents: list[dict[str, Any]], building: Path, progress: Wrap | None,
                 warnings: list[str]) -> dict[str, PurePosixPath]:
     placed: dict[str, PurePosixPath] = {}
     taken: dict[str, str] = {}
     for document in progress(documents, "Copying") if progress else documents:
-        source = verify.document_path(paths.archive, document["file"])
+        source = document_path(paths.archive, document["file"])
         target = payload_path(document)
         key = str(target).casefold()
         if key in taken:

@@ -8,7 +8,6 @@ paths in a static copy. Pure: no Datasette, no Whoosh (the caller marks search w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -17,8 +16,9 @@ from sqlite_utils import Database
 
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.cite import Citation
+from qmarchive.extract import Section
 from qmarchive.pagelabels import locator
-from qmarchive.search.results import period
+from qmarchive.cite import period
 
 
 class Links(Protocol):
@@ -37,14 +37,6 @@ class Links(Protocol):
     def row(self, page_id: str) -> str | None: ...
 
     def row_json(self, page_id: str) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    level: int
-    first_page: int
-    last_page: int
 
 
 def alt_text(page_locator: str, heading: str | None) -> str:
@@ -113,7 +105,7 @@ def context(
     (page_id, number, label, source, section, text, ocr, ocr_engine, ocr_confidence,
      title, doc_type, period_start, period_end, sha256, page_count) = page
     printed = label if label and source != "physical" else None
-    here = locator(printed, number)
+    here = locator(printed, number) or ""
     sections = [Section(*row) for row in db.execute(
         "SELECT title, level, first_page, last_page FROM sections WHERE document_id = ? ORDER BY position", [document_id]
     )]

@@ -55,3 +55,10 @@ def locate(base: Path, relative: str) -> Path:
                 return path
         found = candidate
     return found if found.exists() or found.is_symlink() else path
+
+
+def document_path(archive: Path, file: str) -> Path:
+    """Where a document's file lives: catalogued files relative to the archive, files ingested from
+    elsewhere at their absolute path."""
+    path = Path(file)
+    return path if path.is_absolute() else locate(archive, file)

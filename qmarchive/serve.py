@@ -5,23 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import sqlite3
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
 
-from qmarchive import cite
-from qmarchive.errors import QmarchiveError, StoreError
-from qmarchive.migrations import migrations
+from qmarchive import cite, store
+from qmarchive.errors import StoreError
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -67,16 +57,7 @@ def build_datasette(database: Path, *, archive: Path | None = None, base_url: st
 
 def _check_schema(database: Path) -> None:
     """The served database is read-only, so a database made by an older version must be brought up to date first."""
-    try:
-        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            pending = [m.name for m in migrations.pending(Database(conn))]
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{database}: cannot read the database ({exc})") from exc
-    if pending:
-        raise StoreError(
-            f"{database}: made by an older version of qmarchive (missing {', '.join(pending)}); "
-            "run 'qmarchive ingest' once to bring it up to date, then serve it"
-        )
+    store.open_read_only(database).close()
 
 
 def serve(
@@ -112,46 +93,3 @@ def worker_app():
     config = json.loads(os.environ[_WORKER_CONFIG])
     archive = Path(config["archive"]) if config["archive"] else None
     return build_datasette(Path(config["database"]), archive=archive, base_url=config["base_url"]).app()
-
-
-def free_port(host: str = DEFAULT_HOST) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def child_server(
-    archive: Path, index: Path, *, port: int | None = None, workers: int = 1, timeout: float = 30.0
-) -> Iterator[str]:
-    """``qmarchive serve`` in a child process on 127.0.0.1 for as long as the block runs; yields its base URL.
-
-    For browser and load tests: a real server answering real HTTP. The child is stopped on leaving.
-    """
-    import httpx
-
-    port = port or free_port()
-    base = f"http://{DEFAULT_HOST}:{port}"
-    command = [sys.executable, "-m", "qmarchive", "--archive", str(archive), "--index", str(index),
-               "serve", "--host", DEFAULT_HOST, "--port", str(port), "--workers", str(workers)]  # fmt: skip
-    with tempfile.TemporaryFile() as log:  # a pipe nobody reads would fill up with the access log
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    httpx.get(f"{base}/-/versions.json", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        raise QmarchiveError(f"qmarchive serve did not answer on {base}: {log.read().decode(errors='replace')}")
-                    time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()

@@ -9,7 +9,6 @@ from qmarchive.catalog import catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.paths import Paths
 from qmarchive.search import index_info
 from qmarchive.search.agreement import compare
-from qmarchive.verify import open_read_only
 
 # Page ids listed per kind of difference between the index and the database; the rest are counted.
 LISTED = 20
@@ -26,7 +25,7 @@ def report(paths: Paths) -> dict[str, Any]:
     withdrawn: list[dict[str, Any]] = []
     uncatalogued: list[dict[str, Any]] = []
     if paths.database.exists():
-        db = store.open_database(paths.database)
+        db = store.open_read_only(paths.database)
         counts = store.summary(db)
         withdrawn = withdrawal.records(db)
         uncatalogued = [
@@ -61,7 +60,7 @@ def _index(paths: Paths) -> dict[str, Any] | None:
     info = index_info(paths.index)
     if info is None:
         return None
-    db = open_read_only(paths.database)
+    db = store.open_read_only(paths.database, check_schema=False)
     try:
         agreement = compare(db, paths.index)
     except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways; status reports, verify names them

@@ -1,4 +1,10 @@
-"""The SQLite database: opening (with migrations), writing whole documents atomically, and read queries."""
+"""The SQLite database: the one place it is opened, writing whole documents atomically, and read queries.
+
+Readers (search, cite, status, verify, export, versions, the served pages) open it with
+:func:`open_read_only`: ``mode=ro`` and ``PRAGMA query_only``, so they never change the file, run no
+migration, and work on a file they may not write. Only writers (ingest, index, withdraw, reinstate …)
+open it with :func:`open_database` or :func:`open_existing`, which bring the schema up to date.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ from sqlite_utils import Database
 from qmarchive import topics
 from qmarchive.errors import StoreError
 from qmarchive.migrations import migrations
+from qmarchive.search.fts_query import fts_query
+from qmarchive.search import german_terms
 
 
 def now() -> str:
@@ -70,10 +78,36 @@ def checkpoint(db: Database) -> str | None:
 
 
 def open_existing(path: Path) -> Database:
-    """Open a database that must already exist, e.g. for status or serving."""
-    if not path.exists():
-        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
+    """Open a database that must already exist for writing (withdraw, index …), schema brought up to date."""
+    _must_exist(path)
     return open_database(path)
+
+
+def open_read_only(path: Path, *, check_schema: bool = True) -> Database:
+    """Open a database that must already exist for reading only, with the SQL function the canned queries
+    use; refused if it was made by an older version (a reader cannot migrate it) unless not ``check_schema``
+    (verify, which reports what it finds in any file)."""
+    _must_exist(path)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute("PRAGMA query_only = ON")
+        conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
+        db = Database(conn)
+        pending = [m.name for m in migrations.pending(db)] if check_schema else []
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: cannot read the database ({exc})") from exc
+    if pending:
+        db.close()
+        raise StoreError(
+            f"{path}: made by an older version of qmarchive (missing {', '.join(pending)}); "
+            "run 'qmarchive ingest' once to bring it up to date"
+        )
+    return db
+
+
+def _must_exist(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"{path}: no database yet; run 'qmarchive ingest' first")
 
 
 def write_document(
@@ -86,7 +120,8 @@ def write_document(
     version: dict[str, Any] | None = None,
     massnahmen: Iterable[dict[str, Any]] = (),
 ) -> None:
-    """Replace a document with all its pages, sections, page topics and measures in one transaction: all of it or nothing.
+    """Replace a document with all its pages (and their German search terms), sections, page topics and measures
+    in one transaction: all of it or nothing.
 
     ``provenance`` rows (from the archive's provenance log) replace the document's; None leaves them as they are.
     ``version`` (a ``document_versions`` row without id and number) makes the file the document's next version.
@@ -102,12 +137,13 @@ def write_document(
             db.execute("DELETE FROM massnahmen WHERE document_id = ?", [document["id"]])
             db.execute("DELETE FROM pages WHERE document_id = ?", [document["id"]])
             db.execute("DELETE FROM sections WHERE document_id = ?", [document["id"]])
-            db["documents"].upsert(document, pk="id")
-            db["pages"].insert_all(pages)
-            db["sections"].insert_all(sections)
+            db.table("documents").upsert(document, pk="id")
+            db.table("pages").insert_all(pages)
+            german_terms.index_document(db, document["id"])
+            db.table("sections").insert_all(sections)
             _write_topics(db)
-            db["page_topics"].insert_all(page_topics)
-            db["massnahmen"].insert_all(massnahmen)
+            db.table("page_topics").insert_all(page_topics)
+            db.table("massnahmen").insert_all(massnahmen)
             if provenance is not None:
                 _replace_provenance(db, document["id"], provenance)
     except sqlite3.Error as exc:
@@ -126,7 +162,7 @@ def _add_version(db: Database, document_id: str, version: dict[str, Any]) -> Non
         "WHERE document_id = ? AND replaced_at IS NULL",
         [version["accepted_at"], document_id, document_id],
     )
-    db["document_versions"].insert({**version, "document_id": document_id, "version": (latest or 0) + 1})
+    db.table("document_versions").insert({**version, "document_id": document_id, "version": (latest or 0) + 1})
 
 
 def set_kept_file(db: Database, document_id: str, version: int, kept_file: str) -> None:
@@ -153,7 +189,7 @@ def replace_all_page_topics(db: Database, page_topics: Iterable[dict[str, Any]])
         with db.atomic():
             db.execute("DELETE FROM page_topics")
             _write_topics(db)
-            db["page_topics"].insert_all(page_topics)
+            db.table("page_topics").insert_all(page_topics)
     except sqlite3.Error as exc:
         raise StoreError(f"page topics were not replaced, the previous ones are kept ({exc})") from exc
 
@@ -164,7 +200,7 @@ def _write_topics(db: Database) -> None:
     db.execute(
         f"DELETE FROM topics WHERE id NOT IN ({', '.join('?' for _ in rows)})", [row["id"] for row in rows]
     )
-    db["topics"].upsert_all(rows, pk="id")
+    db.table("topics").upsert_all(rows, pk="id")
 
 
 class StoredVersion(NamedTuple):
@@ -190,7 +226,7 @@ def stored_version(db: Database, document_id: str) -> StoredVersion | None:
 def cache_ocr(db: Database, row: dict[str, Any]) -> None:
     """Keep one page's OCR result at once, apart from its document, so that no OCR is lost to an interrupted run."""
     with db.atomic():
-        db["ocr_cache"].upsert({"created_at": now(), **row}, pk=("content_sha256", "pipeline"))
+        db.table("ocr_cache").upsert({"created_at": now(), **row}, pk=("content_sha256", "pipeline"))
 
 
 def cached_ocr(db: Database, content_hashes: Iterable[str], pipeline: str) -> dict[str, dict[str, Any]]:
@@ -214,7 +250,7 @@ def update_document(
 ) -> None:
     """Update catalog fields (and provenance rows, unless None) of a stored document without touching its pages."""
     with db.atomic():
-        db["documents"].update(document_id, values)
+        db.table("documents").update(document_id, values)
         if provenance is not None:
             _replace_provenance(db, document_id, provenance)
 
@@ -222,24 +258,26 @@ def update_document(
 def _replace_provenance(db: Database, document_id: str, rows: Iterable[dict[str, Any]]) -> None:
     """The document's download history as the provenance log has it now (callers hold the transaction)."""
     db.execute("DELETE FROM provenance WHERE document_id = ?", [document_id])
-    db["provenance"].insert_all({**row, "document_id": document_id} for row in rows)
+    db.table("provenance").insert_all({**row, "document_id": document_id} for row in rows)
 
 
 def start_run(db: Database, archive: Path, extractor: str) -> int:
     with db.atomic():
-        return db["ingest_runs"].insert(
+        run_id = db.table("ingest_runs").insert(
             {"started_at": now(), "archive": str(archive.resolve()), "extractor": extractor}
         ).last_pk
+    assert isinstance(run_id, int)
+    return run_id
 
 
 def log_result(db: Database, run_id: int, entry: dict[str, Any]) -> None:
     with db.atomic():
-        db["ingest_log"].insert({"run_id": run_id, "logged_at": now(), **entry})
+        db.table("ingest_log").insert({"run_id": run_id, "logged_at": now(), **entry})
 
 
 def finish_run(db: Database, run_id: int, counts: dict[str, int]) -> None:
     with db.atomic():
-        db["ingest_runs"].update(run_id, {"finished_at": now(), **counts})
+        db.table("ingest_runs").update(run_id, {"finished_at": now(), **counts})
 
 
 def summary(db: Database) -> dict[str, Any]:

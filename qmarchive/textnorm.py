@@ -119,11 +119,6 @@ def _fold_presentation_forms(text: str) -> str:
 _PRESENTATION_FORM = re.compile("[\ufb00-\ufb06\uff01-\uff5e\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
-def search_form(text: str) -> str:
-    """The form used for matching: NFKC (m² → m2, ½ → 1⁄2) and case-folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
 def hyphenated_compounds(texts: Iterable[str]) -> set[str]:
     """Compounds written with a hyphen inside a line ("Kita-Ausbau"), lower-cased.
 
@@ -266,7 +261,7 @@ def split_running_lines(pages: Sequence[str], page_numbers: Sequence[str | None]
     result = []
     for page, lines in enumerate(page_lines):
 
-        def is_running(i: int) -> bool:
+        def is_running(i: int, lines: list[str] = lines, page: int = page) -> bool:
             line = lines[i].strip()
             if _PAGE_NUMBER_LINE.match(line) or max(counts[k] for k in _line_keys(line)) >= threshold:
                 return True

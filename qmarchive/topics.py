@@ -458,7 +458,8 @@ def _cue_evidence(topic_id: str, text: str) -> tuple[list[str], int]:
     whole = {at for at, how, _ in weak if how == _WHOLE}
     hits = sorted((at, label) for at, how, label in weak if how == _WHOLE or at not in whole)
     window = lexicon().window
-    best, first, in_window = 0, 0, Counter()
+    best, first = 0, 0
+    in_window: Counter[str] = Counter()
     for position, label in hits:
         in_window[label] += 1
         while position - hits[first][0] >= window:

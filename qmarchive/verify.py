@@ -18,24 +18,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from qmarchive import search, withdrawal
+from qmarchive import search, store, withdrawal
 from qmarchive.provenance import log_path as provenance_log
 from qmarchive.search import integrity
 from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError, StoreError
 from qmarchive.versions import VERSIONS_DIR, file_digest
 from qmarchive.migrations import FTS_INDEXES
-from qmarchive.paths import Paths, locate
+from qmarchive.paths import Paths, document_path
+from qmarchive.progress import Wrap
 
 Status = Literal["ok", "warning", "failed"]
-T = TypeVar("T")
-# Wraps a list of items (with a label) to show progress while they are worked on; the caller's concern.
-Progress = Callable[[Sequence[T], str], Iterable[T]]
-
 # How many pages or rows a finding lists by id before it only counts the rest.
 LISTED = 10
 
@@ -119,12 +116,12 @@ class Report:
         }
 
 
-def run(paths: Paths, *, search_index: bool = True, progress: Progress | None = None) -> Report:
+def run(paths: Paths, *, search_index: bool = True, progress: Wrap | None = None) -> Report:
     """Run every check; ``progress`` wraps the list of documents whose files are hashed."""
     if not paths.database.is_file():
         raise StoreError(f"{paths.database}: no database yet; run 'qmarchive ingest' first")
     report = Report(paths.archive, paths.database, paths.index)
-    db = open_read_only(paths.database)
+    db = store.open_read_only(paths.database, check_schema=False)
     path = paths.database
     try:
         checks: list[tuple[str, str, Callable[[], Check]]] = [
@@ -176,19 +173,6 @@ def fts_title(name: str) -> str:
     return f"Full-text index {name} (FTS5 integrity-check)"
 
 
-def open_read_only(path: Path) -> Database:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.execute("PRAGMA query_only = ON")
-    return Database(conn)
-
-
-def document_path(archive: Path, file: str) -> Path:
-    """Where a document's file lives: catalogued files relative to the archive, files ingested from
-    elsewhere at their absolute path."""
-    path = Path(file)
-    return path if path.is_absolute() else locate(archive, file)
-
-
 def _short(sha256: str | None) -> str:
     return f"{sha256[:12]}…" if sha256 else "(none)"
 
@@ -201,7 +185,7 @@ def _listed(items: Sequence[Any]) -> str:
 # -- fixity ---------------------------------------------------------------------------------------------
 
 
-def fixity(db: Database, paths: Paths, progress: Progress | None = None) -> Check:
+def fixity(db: Database, paths: Paths, progress: Wrap | None = None) -> Check:
     """Every document's file against its archived version's SHA-256 (whatever the catalog says), the catalog's
     checksum where given, the kept copy of every version, and PDFs under ``pdf/`` that no catalog row names."""
     check = Check("fixity", FIXITY_TITLE)
@@ -297,10 +281,10 @@ def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, en
                       f"accept it as a new version with 'qmarchive ingest --replace {document_id}'")
         check.fail(path, f"SHA-256 {_short(digest)} differs from the {_short(recorded)} recorded at ingest "
                    f"(document {document_id}): {advice}", "changed", document_id)
-    if catalogued and catalogued != recorded and catalogued != digest:
+    if entry and catalogued and catalogued != recorded and catalogued != digest:
         check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
                    f"file's {_short(digest)}; correct the catalog or restore the file", "catalog-mismatch", document_id)
-    elif catalogued and catalogued != recorded:
+    elif entry and catalogued and catalogued != recorded:
         check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
                    f"{_short(recorded)} recorded at ingest", "catalog-mismatch", document_id)
 
@@ -415,7 +399,7 @@ def fts_integrity(path: Path, name: str) -> Check:
 
 
 def _quick_check_passes(path: Path) -> bool:
-    db = open_read_only(path)
+    db = store.open_read_only(path, check_schema=False)
     try:
         return [row[0] for row in db.execute("PRAGMA quick_check")] == ["ok"]
     except sqlite3.DatabaseError:
@@ -442,7 +426,7 @@ def _check_in_rollback(path: Path, statement: str) -> None:
             raise
         with tempfile.TemporaryDirectory(prefix="qmarchive-verify-") as directory:
             copy = Path(directory) / path.name
-            source = open_read_only(path).conn
+            source = store.open_read_only(path, check_schema=False).conn
             target = sqlite3.connect(copy)
             try:
                 source.backup(target)

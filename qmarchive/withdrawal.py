@@ -27,6 +27,7 @@ from qmarchive.catalog import read_catalog
 from qmarchive.errors import WithdrawalError
 from qmarchive.migrations import FTS_INDEXES
 from qmarchive.paths import Paths
+from qmarchive.search import german_terms
 from qmarchive.versions import file_digest
 
 WITHDRAWN = "withdrawn"
@@ -190,7 +191,7 @@ def _apply(db: Database, record: dict[str, Any]) -> None:
     document_id = record["document_id"]
     db.execute("PRAGMA secure_delete = ON")
     with db.atomic():
-        db["withdrawals"].insert(record, pk="document_id", replace=True)
+        db.table("withdrawals").insert(record, pk="document_id", replace=True)
         db.execute("DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)", [document_id])
         db.execute("DELETE FROM pages WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM sections WHERE document_id = ?", [document_id])
@@ -199,3 +200,4 @@ def _apply(db: Database, record: dict[str, Any]) -> None:
         db.execute("DELETE FROM documents WHERE id = ?", [document_id])
         for name in FTS_INDEXES:
             db.execute(f"INSERT INTO {name}({name}) VALUES ('optimize')")
+        german_terms.forget_removed(db)

@@ -77,7 +77,10 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _context() -> multiprocessing.context.BaseContext:
+# The process contexts used here (forkserver on POSIX, else spawn).
+Context = multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+
+def _context() -> Context:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)
@@ -138,7 +141,7 @@ def _worker_main(connection: Connection, memory_mb: int, timeout: float) -> None
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, memory_mb: int, timeout: float):
+    def __init__(self, context: Context, memory_mb: int, timeout: float):
         self.connection, child = context.Pipe(duplex=True)
         self.process = context.Process(target=_worker_main, args=(child, memory_mb, timeout), daemon=True)
         self.process.start()
@@ -211,7 +214,7 @@ class Pool:
             ready = wait([*busy, *sentinels], timeout=max(0.0, deadline - now))
             handled: set[int] = set()
             for item in ready:
-                worker = busy.get(item) or sentinels.get(item)  # type: ignore[arg-type]
+                worker = busy.get(item) or sentinels.get(item)  # type: ignore[call-overload,assignment,arg-type]
                 if worker is None or id(worker) in handled:
                     continue
                 handled.add(id(worker))

@@ -5,8 +5,9 @@
 For each size, builds a database straight from generated page text (no PDFs): words drawn with their
 frequencies in the sample archive's pages (a Zipf-like distribution) plus compounds made from its nouns,
 in documents of 100 pages with years, types and topics; then builds the Whoosh index with
-``qmarchive.search.rebuild``. Prints p50/p95 latency of rare, frequent, phrase, two-word, prefix and
-field-filtered queries for FTS5 (top 20 with snippets) and Whoosh (top 10 with highlights and facets),
+``qmarchive.search.rebuild`` and the German terms in SQLite. Prints p50/p95 latency of rare, frequent, phrase,
+two-word, prefix and field-filtered queries for the German FTS5 engine and Whoosh (top 10 with snippets
+and facets) and the exact-word FTS5 search (top 20 with snippets),
 then starts ``qmarchive serve --workers N`` on 127.0.0.1 and sends a fixed number of requests from 8
 concurrent clients to
 ``/-/suche?q=…`` and ``/qmarchive/suche.json?q=…``: p50/p95 and the error count. The server is stopped at
@@ -34,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qmarchive import search, store, topics
-from qmarchive.serve import child_server
+from harness import child_server
+from qmarchive.search import german_terms
 
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
 PAGES_PER_DOCUMENT = 100
@@ -120,7 +122,7 @@ def queries(words: list[str], weights: list[int]) -> dict[str, list[str]]:
         if len(w) > 4
     ]
     frequent = ranked[5:15]
-    rare = [w for w in ranked[len(ranked) // 2 :: max(1, len(ranked) // 20)]][:10]
+    rare = ranked[len(ranked) // 2 :: max(1, len(ranked) // 20)][:10]
     return {
         "rare": rare,
         "frequent": frequent,
@@ -139,10 +141,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def bench_engines(
-    database: Path, index_dir: Path, kinds: dict[str, list[str]], repeat: int
+    database: Path, index_dir: Path, kinds: dict[str, list[str]], repeat: int, engines: list[str]
 ) -> None:
     db = store.open_existing(database)
-    for engine, pagelen in (("fts", 20), ("whoosh", 10)):
+    pagelens = {"fts": 20, "whoosh": 10, "german": 10}
+    for engine, pagelen in ((e, pagelens[e]) for e in engines):
         for kind, texts in kinds.items():
             text_for_engine = (
                 [t.replace(" typ:ihek", "").replace(" jahr:2019", "") for t in texts]
@@ -228,6 +231,11 @@ def main() -> None:
         "--no-http", action="store_true", help="skip the HTTP measurement"
     )
     parser.add_argument(
+        "--engines",
+        default="german,whoosh,fts",
+        help="engines to measure in-process, comma-separated (default: german,whoosh,fts)",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         help="build in this directory and keep it (default: a temporary one)",
@@ -248,6 +256,14 @@ def main() -> None:
                 print(
                     f"  database built in {time.perf_counter() - started:.1f} s ({database.stat().st_size / 1e6:.0f} MB)"
                 )
+            db = store.open_existing(database)
+            if german_terms.rebuild_reason(db):
+                started = time.perf_counter()
+                pages = german_terms.rebuild(db)
+                seconds = time.perf_counter() - started
+                size = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'pages_german%' OR name LIKE 'lexicon%' OR name = 'idx_lexicon_stem'").fetchone()[0]
+                print(f"  German terms built in {seconds:.1f} s ({pages / seconds:.0f} pages/s, {size / 1e6:.0f} MB with the lexicon)")
+            db.conn.close()
             if search.rebuild_reason(index_dir):
                 started = time.perf_counter()
                 report = search.rebuild(store.open_existing(database), index_dir)
@@ -255,7 +271,7 @@ def main() -> None:
                 print(
                     f"  Whoosh index built in {seconds:.1f} s ({report.pages / seconds:.0f} pages/s)"
                 )
-            bench_engines(database, index_dir, kinds, args.repeat)
+            bench_engines(database, index_dir, kinds, args.repeat, args.engines.split(","))
             if not args.no_http:
                 bench_http(work / "archive", index_dir, kinds, args.requests, args.workers)
 

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from qmarchive import textnorm
+from qmarchive import german, textnorm
 from qmarchive.catalog import read_catalog
 from qmarchive.extract import EXTRACTORS, extract
 
@@ -54,7 +54,7 @@ class Score:
 
 
 def words(text: str) -> Counter[str]:
-    return Counter(_WORD.findall(textnorm.search_form(text)))
+    return Counter(_WORD.findall(german.fold(text)))
 
 
 def pdftotext_pages(path: Path) -> list[str]:

@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from qmarchive.serve import child_server
+from harness import child_server
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"

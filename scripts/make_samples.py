@@ -40,7 +40,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from reportlab.lib.pagesizes import A4
@@ -330,7 +330,7 @@ class Composer:
 
     @property
     def frame(self) -> Frame:
-        self.page  # make sure a page (and thus a frame) exists
+        _ = self.page  # make sure a page (and thus a frame) exists
         return self._frames[self._frame_index]
 
     @property
@@ -610,7 +610,7 @@ class Deck:
 class _Slots(dict):
     """Mapping for str.format_map that asks the Writer for every slot."""
 
-    def __init__(self, writer: "Writer", context: dict[str, object]) -> None:
+    def __init__(self, writer: Writer, context: dict[str, object]) -> None:
         super().__init__()
         self._writer, self._context = writer, context
 

@@ -29,7 +29,7 @@ import make_samples as M  # noqa: E402
 import sample_texts as T  # noqa: E402
 
 from qmarchive import ocr  # noqa: E402
-from qmarchive.ocr_accuracy import accuracy  # noqa: E402
+from ocr_accuracy import accuracy  # noqa: E402
 
 PARAGRAPHS = [T.LEITBILD, *T.AREA_FACTS, *(f"{name}: {text.format(bew_dat='Bewohnerinnen und Bewohnern')}" for name, text in T.FUND_TEXTS)]
 

@@ -11,18 +11,19 @@ import argparse
 from pathlib import Path
 
 from qmarchive import store
-from qmarchive.relevance import evaluate, read_cases
+from relevance_cases import evaluate, read_cases
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=Path("index/samples"))
     parser.add_argument("--cases", type=Path, default=Path("tests/relevance.csv"))
+    parser.add_argument("--engines", default="german,whoosh,fts", help="engines to compare, comma-separated")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the queries that missed pages")
     args = parser.parse_args()
     db = store.open_existing(args.index / "qmarchive.db")
     cases = read_cases(args.cases)
-    reports = [evaluate(db, args.index, cases, engine) for engine in ("whoosh", "fts")]
+    reports = [evaluate(db, args.index, cases, engine) for engine in args.engines.split(",")]
     print(f"{len(cases)} queries from {args.cases}")
     print(f"{'kind':<16}{'n':>4}" + "".join(f"{r.engine + ' R@10':>14}{r.engine + ' MRR':>12}" for r in reports))
     for kind in reports[0].kinds + [None]:

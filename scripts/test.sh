@@ -2,7 +2,8 @@
 # Set up everything the test suite needs on a fresh Debian/Ubuntu machine and run it:
 # the Debian packages (DejaVu fonts to draw test PDFs, Tesseract with German data for OCR,
 # Chromium for the browser and accessibility tests), a virtual environment in .venv with the
-# project and its test extra, then pytest (arguments are passed on to pytest).
+# project and its test extra, then the linter (ruff) and the type checker (mypy), then pytest (arguments
+# are passed on to pytest; -m "not slow and not browser" is the everyday loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,5 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m venv .venv
-.venv/bin/pip install --quiet -e '.[test]'
+# compat: the package is found on sys.path, so a folder named qmarchive in the working directory cannot shadow it
+.venv/bin/pip install --quiet --config-settings editable_mode=compat -e '.[test]'
+.venv/bin/ruff check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

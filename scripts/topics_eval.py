@@ -75,7 +75,7 @@ def main() -> None:
 
     labels = read_labels(args.labels)
     db = sqlite3.connect(f"file:{args.database}?mode=ro", uri=True)
-    texts = {pid: text for pid, text in db.execute("SELECT id, text FROM pages")}
+    texts = dict(db.execute("SELECT id, text FROM pages").fetchall())
     missing = sorted(set(labels) - set(texts))
     if missing:
         sys.exit(f"{args.labels}: {len(missing)} labelled pages are not in {args.database}, e.g. {missing[0]}")

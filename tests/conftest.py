@@ -12,7 +12,13 @@ from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.catalog import COLUMNS
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
+
+# The columns of every search hit export (qmarchive.hits.COLUMNS): CLI, export --search and /-/suche.*.
+HIT_COLUMNS = [
+    "rank", "page_id", "document_id", "title", "doc_type", "period", "page_number", "page_label", "page", "section",
+    "topics", "ocr", "snippet", "score", "zitat", "url", "pdf_url",
+]
 
 BODIES = [
     ["Einleitung", "Die Bewoh-", "nerschaft der Hellersdorfer Promenade hat viele Ideen."],

@@ -85,10 +85,35 @@ def decompression_bomb(megabytes: int = 300) -> bytes:
     ])
 
 
-def slow_page(operations: int = 3_000_000) -> bytes:
-    """Very many tiny text operations on one page, compressed to a small file."""
+def slow_drawing(operations: int = 3_000_000) -> bytes:
+    """Very many tiny text operations on one page, compressed to a small file: slow to draw (and to read as
+    text, which takes 1.5 GB per 3 million operations)."""
     ops = b"BT /F1 1 Tf (a) Tj ET\n" * operations
     return text_page_pdf(ops, compress=True)
+
+
+def slow_page(fan_out: int = 44, levels: int = 5) -> bytes:
+    """A 6 KB page that takes minutes of CPU but no memory to read: its resources name ``fan_out`` times the
+    same Form XObject, whose resources name the next one ``fan_out`` times, ``levels`` deep. Nothing is
+    drawn from them, but whatever walks the resources as a tree visits fan_out ** levels forms (44**5 =
+    165 million; the content hash of a page without text takes 1.2 µs a visit: over 3 minutes, in under
+    50 MB)."""
+
+    def xobjects(target: int) -> bytes:
+        return b"/XObject << " + b" ".join(b"/X%d %d 0 R" % (i, target) for i in range(fan_out)) + b" >>"
+
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> " + xobjects(6) + b" >> >>",
+        _stream(b"q Q"),  # no text: the page is fingerprinted for the OCR cache, which walks its resources
+        _FONT,
+    ]
+    for level in range(levels):
+        resources = b" /Resources << " + xobjects(7 + level) + b" >>" if level < levels - 1 else b""
+        objects.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 1 1]" + resources + b" /Length 5 >>\nstream\n0 0 m\nendstream")
+    return raw_pdf(objects)
 
 
 def truncated(source: bytes) -> bytes:

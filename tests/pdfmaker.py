@@ -164,7 +164,6 @@ def make_type3_accent_pdf(path: Path, words: list[tuple[str, int, int]]) -> Path
     from hostile import _stream, raw_pdf
 
     letters = sorted({ch for text, _, _ in words for ch in text if ch != " "})
-    names = {ch: f"g{ord(ch):04X}" for ch in letters}
     differences = " ".join(f"{ord(ch)} /{_glyph_name(ch)}" for ch in letters) + " 168 /dieresis"
     procs = {_glyph_name(ch): b"500 0 20 0 480 500 d1 20 0 460 500 re f" for ch in letters}
     procs["dieresis"] = b"500 0 120 600 380 680 d1 120 600 260 80 re f"

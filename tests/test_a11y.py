@@ -14,6 +14,8 @@ import pytest
 from browser import axe_violations, chromium
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.browser
+
 ROW = "/qmarchive/pages/muster-abschlussplan-2024~2F10"
 PLUGIN_PAGES = [
     "/-/suche",

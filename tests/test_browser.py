@@ -12,6 +12,8 @@ from browser import ARTIFACTS, chromium, record_errors
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def context(live_samples: str) -> Iterator:
@@ -151,20 +153,28 @@ def test_a_hit_opens_the_page_view_to_read_it(page, width: int) -> None:
     page.screenshot(path=ARTIFACTS / f"seite-{width}.png", full_page=True)
 
 
-@pytest.mark.parametrize("label", ["CSV", "Excel"])
-def test_exports_download(page, label: str) -> None:
+@pytest.mark.parametrize(
+    ("label", "filename"),
+    [("CSV", "qmarchive-suche-strasse.csv"), ("CSV für Excel", "qmarchive-suche-strasse.excel.csv"),
+     ("Excel (xlsx)", "qmarchive-suche-strasse.xlsx")],
+)
+def test_exports_download(page, label: str, filename: str) -> None:
     search(page, "Straße")
     with page.expect_download() as info:
         page.get_by_role("link", name=label, exact=True).click()
     download = info.value
-    assert download.suggested_filename == f"qmarchive-suche-strasse.{'csv' if label == 'CSV' else 'xlsx'}"
+    assert download.suggested_filename == filename
     data = open(download.path(), "rb").read()
-    if label == "CSV":
-        header, first = data.decode("utf-8-sig").splitlines()[:2]
-        assert header.startswith("rank,page_id,document_id,title") and ",muster-" in first
-    else:
+    if filename.endswith(".xlsx"):
         rows = list(load_workbook(io.BytesIO(data), read_only=True).worksheets[0].values)
         assert any("muster-" in str(cell) for row in rows for cell in row)
+    else:
+        excel = filename.endswith(".excel.csv")
+        assert data.startswith(b"\xef\xbb\xbf") == excel
+        header, first = data.decode("utf-8-sig").splitlines()[:2]
+        separator = ";" if excel else ","
+        assert header.startswith(separator.join(["rank", "page_id", "document_id", "title"]))
+        assert f"{separator}muster-" in first
 
 
 @pytest.mark.parametrize(

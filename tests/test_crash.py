@@ -21,6 +21,8 @@ from sqlite_utils import Database
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
 
+pytestmark = pytest.mark.slow
+
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
 FRACTIONS = (0.3, 0.55, 0.8)
 

@@ -17,7 +17,9 @@ from conftest import cli_args
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 from qmarchive.search import lifecycle
-from qmarchive.serve import child_server
+from harness import child_server
+
+pytestmark = pytest.mark.slow
 
 REBUILD = "rebuild it from the database with 'qmarchive index --rebuild'"
 
@@ -71,14 +73,15 @@ def test_a_damaged_segment_is_named_by_verify_and_search_says_how_to_repair(copy
     assert "search-index-readable" in result.stdout.splitlines()[-1]
     assert "Traceback" not in result.output
 
-    searched = CliRunner().invoke(cli, cli_args(copy, "search", "Straße"))
+    assert CliRunner().invoke(cli, cli_args(copy, "search", "Straße")).exit_code == 0  # the german engine needs no Whoosh
+    searched = CliRunner().invoke(cli, cli_args(copy, "search", "Straße", "--engine", "whoosh"))
     assert searched.exit_code == 1
     assert searched.stderr.startswith(f"Error: {path.parent}: the search index is damaged and cannot be read (")
     assert searched.stderr.endswith(f"; {REBUILD}\n")
 
     assert CliRunner().invoke(cli, cli_args(copy, "index", "--rebuild", "-q")).exit_code == 0
     assert verify(copy).exit_code == 0
-    assert CliRunner().invoke(cli, cli_args(copy, "search", "Straße")).exit_code == 0
+    assert CliRunner().invoke(cli, cli_args(copy, "search", "Straße", "--engine", "whoosh")).exit_code == 0
 
 
 def test_an_update_of_a_cut_off_index_says_how_to_repair_it(copy: Paths) -> None:
@@ -91,19 +94,18 @@ def test_an_update_of_a_cut_off_index_says_how_to_repair_it(copy: Paths) -> None
 
 
 @pytest.mark.parametrize("kind", DAMAGE)
-def test_a_live_server_answers_503_on_a_damaged_index_and_serves_everything_else(copy: Paths, kind: str) -> None:
+def test_a_live_server_keeps_searching_on_a_damaged_whoosh_index_and_serves_everything_else(copy: Paths, kind: str) -> None:
+    # /-/suche uses the german engine (SQLite), which does not read the Whoosh index; `search --engine
+    # whoosh` names the damage (above).
     with child_server(copy.archive, copy.index, workers=2) as base, httpx.Client(base_url=base, timeout=30) as client:
-        for _ in range(4):  # both workers have the index open before it is damaged
+        for _ in range(4):  # both workers have searched before the index is damaged
             assert client.get("/-/suche.json", params={"q": "Straße"}).status_code == 200
         DAMAGE[kind](segment(copy))
         for _ in range(3):
             answer = client.get("/-/suche.json", params={"q": "Straße"})
-            assert answer.status_code == 503
-            assert answer.json()["error"].startswith("Der Suchindex dieses Archivs ist beschädigt")
-            page = client.get("/-/suche", params={"q": "Straße"})
-            assert page.status_code == 503 and "qmarchive index --rebuild" in page.text
-            table = client.get("/-/suche.csv", params={"q": "Straße"})
-            assert table.status_code == 503 and "beschädigt" in table.text
+            assert answer.status_code == 200 and answer.json()["total"] == 2
+            assert client.get("/-/suche", params={"q": "Straße"}).status_code == 200
+            assert client.get("/-/suche.csv", params={"q": "Straße"}).status_code == 200
         assert client.get("/qmarchive/pages.json").status_code == 200
         assert client.get("/qmarchive/pages/ihek-2012~2F1").status_code == 200
         assert client.get("/-/pdf/ihek-2012").status_code == 200

@@ -26,7 +26,9 @@ async def suche(ds, query: str) -> list[dict]:
     ("query", "ids"),
     [
         ("Öffentlicher Raum", ["ihek-2012/2", "ihek-2019-2021/2"]),
-        ("oeffentlicher", []),
+        ("oeffentlicher", ["ihek-2012/2", "ihek-2019-2021/2"]),
+        ("Sanierung", ["ihek-2012/2", "ihek-2019-2021/2"]),
+        ("Bewohner", ["ihek-2012/2", "ihek-2019-2021/2"]),
         ("offentlicher raum", ["ihek-2012/2", "ihek-2019-2021/2"]),
         ("Bewohner:innen", ["ihek-2012/2", "ihek-2019-2021/2"]),
         ("Straße", ["ihek-2012/2", "ihek-2019-2021/2"]),

@@ -15,6 +15,8 @@ from sqlite_utils import Database
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "Grünfläche-2026"
 # id → expected error_class (None: stored)
 EXPECTED = {
@@ -74,7 +76,7 @@ def batch(tmp_path_factory) -> tuple[Paths, object]:
     root = tmp_path_factory.mktemp("hostile")
     paths = Paths(archive=root / "archive", index=root / "index")
     build_hostile_archive(paths, root)
-    result = CliRunner().invoke(cli, cli_args(paths, "ingest", "--no-index", "--jobs", "2", "--timeout", "1.5", "--memory-mb", "1024"))
+    result = CliRunner().invoke(cli, cli_args(paths, "ingest", "--no-index", "--jobs", "2", "--timeout", "10", "--memory-mb", "1024"))
     return paths, result
 
 
@@ -104,7 +106,7 @@ def test_every_file_is_named_with_its_reason(batch) -> None:
     assert "it needs a password (use --password, or the catalog's password column)" in messages["aes-ohne-passwort"]
     assert "cyclic page references" in messages["zyklisch"]
     assert "page tree depth" in messages["sehr-tief"]
-    assert messages["langsam"].endswith("langsam.pdf: time limit of 1.5 s exceeded; raise it with --timeout if the file is just large")
+    assert messages["langsam"].endswith("langsam.pdf: time limit of 10 s exceeded; raise it with --timeout if the file is just large")
     assert "damaged but repaired by pypdf: invalid pdf header" in messages["muell-vorweg"]
     assert "damaged but repaired by pypdf: Ignoring wrong pointing object" in messages["xref-kaputt"]
     assert messages["xref-kaputt"].endswith(" more)")
@@ -138,7 +140,7 @@ def test_retry_failed_reruns_only_the_failures_with_a_password(batch, tmp_path: 
     shutil.copytree(paths.archive, copy.archive)
     shutil.copytree(paths.index, copy.index)
     result = CliRunner().invoke(
-        cli, cli_args(copy, "ingest", "--no-index", "--retry-failed", "--password", PASSWORD, "--timeout", "1.5")
+        cli, cli_args(copy, "ingest", "--no-index", "--retry-failed", "--password", PASSWORD, "--timeout", "10")
     )
     assert result.exit_code == 1
     log = latest_log(copy)

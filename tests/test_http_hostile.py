@@ -21,7 +21,9 @@ from pdfmaker import Spec, make_pdf
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
+
+pytestmark = pytest.mark.slow
 
 PAYLOADS = ['<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "<script>alert(3)</script>"]
 TAG_OPENERS = ["<img src=x", "<svg onload", "<script>alert", "<b onmouseover"]

@@ -20,7 +20,9 @@ import pytest
 from conftest import BODIES
 from pdfmaker import Spec, make_pdf, running_pages
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
+
+pytestmark = pytest.mark.slow
 
 QUERIES = ("Spielplatz", "Beteiligung", "Quartiersrat", "Zaunkönigweg")
 PAGELEN = 20
@@ -209,17 +211,15 @@ async def test_hits_the_database_no_longer_has_are_named_not_shown_until_the_ind
         conn.execute("DELETE FROM page_topics WHERE page_id = 'ihek-2012/2'")
         conn.execute("DELETE FROM pages WHERE id = 'ihek-2012/2'")
     conn.close()
-    searched = CliRunner().invoke(cli, cli_args(copy, "search", "--json", "Straße"))
+    searched = CliRunner().invoke(cli, cli_args(copy, "search", "--json", "Straße", "--engine", "whoosh"))
     assert searched.exit_code == 0
     assert [hit["page_id"] for hit in json.loads(searched.stdout)] == ["ihek-2019-2021/2"]
     assert searched.stderr == ("Warning: 1 hit(s) of this page are no longer in the database and are left out "
                                "(ihek-2012/2): the search index is behind it; 'qmarchive index' updates it\n")
     ds = build_datasette(copy.database)
+    # /-/suche (the german engine) reads its terms from the database itself: never behind it.
     data = (await ds.client.get("/-/suche.json", params={"q": "Straße"})).json()
-    assert (data["total"], data["missing"], [hit["page_id"] for hit in data["hits"]]) == (2, ["ihek-2012/2"], ["ihek-2019-2021/2"])
-    page = (await ds.client.get("/-/suche", params={"q": "Straße"})).text
-    assert ("1 Treffer dieser Seite (ihek-2012/2) ist nicht mehr in der Datenbank und wird nicht angezeigt: das Archiv "
-            "wird gerade aktualisiert, der Suchindex folgt in Kürze.") in page
+    assert (data["total"], data["missing"], [hit["page_id"] for hit in data["hits"]]) == (1, [], ["ihek-2019-2021/2"])
 
     assert CliRunner().invoke(cli, cli_args(copy, "index", "-q")).exit_code == 0
     data = (await ds.client.get("/-/suche.json", params={"q": "Straße"})).json()

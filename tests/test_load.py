@@ -11,6 +11,8 @@ import httpx
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 spec = importlib.util.spec_from_file_location("load", ROOT / "scripts" / "load.py")
 load = sys.modules["load"] = importlib.util.module_from_spec(spec)  # dataclasses look their module up
 spec.loader.exec_module(load)

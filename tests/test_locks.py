@@ -21,6 +21,8 @@ from qmarchive.cli import cli
 from qmarchive.errors import WriterBusyError
 from qmarchive.paths import Paths
 
+pytestmark = pytest.mark.slow
+
 
 def qmarchive(paths: Paths, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "qmarchive", *cli_args(paths, *args)]

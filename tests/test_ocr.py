@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,10 +18,12 @@ from conftest import write_catalog
 from pdfmaker import Spec, make_pdf
 from qmarchive.cli import cli
 from qmarchive.ocr import TESSERACT_ENV
-from qmarchive.ocr_accuracy import accuracy
+from ocr_accuracy import accuracy
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 from qmarchive.textnorm import usable_text
+
+pytestmark = pytest.mark.slow
 
 SCANNED = [
     [

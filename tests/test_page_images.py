@@ -66,7 +66,7 @@ def test_ensure_reads_through_an_open_descriptor(pdf: Path, tmp_path: Path) -> N
 
 def test_slow_page_ends_with_the_placeholder_within_its_time_limit(tmp_path: Path) -> None:
     slow = tmp_path / "langsam.pdf"
-    slow.write_bytes(hostile.slow_page())
+    slow.write_bytes(hostile.slow_drawing())
     started = time.monotonic()
     found = page_images.ensure(tmp_path / "index", slow, sha256(slow), 1, "gross", timeout=1.0)
     assert time.monotonic() - started < 3.0
@@ -80,6 +80,7 @@ def test_slow_page_ends_with_the_placeholder_within_its_time_limit(tmp_path: Pat
     assert again.etag == f'"{sha256(slow)[:16]}-1-gross-fehlt-v1"'
 
 
+@pytest.mark.slow
 def test_decompression_bomb_renders_within_the_limits(tmp_path: Path) -> None:
     bomb = tmp_path / "bombe.pdf"
     bomb.write_bytes(hostile.decompression_bomb())

@@ -4,11 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from qmarchive.catalog import read_catalog
 from qmarchive.extract import extract
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "archive" / "samples"

@@ -124,7 +124,7 @@ def test_cli_trend_refuses_other_filters_and_two_formats(samples: Paths) -> None
     assert "only typ=… and feld=… restrict a trend" in result.output
     result = CliRunner().invoke(cli, [*base, "--json", "--csv"])
     assert result.exit_code == 2
-    assert "Use just one of --json or --csv." in result.output
+    assert "--json and --csv contradict each other: give one output format" in result.output
 
 
 def test_inflected_forms_and_compounds_count_as_the_search_finds_them(paths: Paths) -> None:
@@ -144,9 +144,9 @@ def test_inflected_forms_and_compounds_count_as_the_search_finds_them(paths: Pat
 async def test_field_shares_count_the_stored_page_topics(ds) -> None:
     data = await get_json(ds, "/-/handlungsfelder.json")
     with sqlite3.connect(ds.get_database("qmarchive").path) as conn:
-        expected = dict(((d, t), n) for d, t, n in conn.execute(
+        expected = {(d, t): n for d, t, n in conn.execute(
             "SELECT p.document_id, t.topic_id, count(*) FROM page_topics t JOIN pages p ON p.id = t.page_id GROUP BY 1, 2"
-        ))
+        )}
         pages = dict(conn.execute("SELECT document_id, count(*) FROM pages GROUP BY 1").fetchall())
     for row in data["rows"]:
         assert row["pages"] == expected.get((row["document_id"], row["topic_id"]), 0)

@@ -9,6 +9,9 @@ from collections.abc import Iterator
 import pytest
 from browser import axe_violations, chromium, record_errors
 
+pytestmark = pytest.mark.browser
+
+
 SERIES_PAGES = [
     "/-/verlauf",
     "/-/verlauf?q=Spielplatz",

@@ -8,7 +8,9 @@ from click.testing import CliRunner
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -9,16 +9,11 @@ import sqlite3
 
 import pytest
 
+from conftest import HIT_COLUMNS
+
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 
-HIT_KEYS = {
-    "page_id", "document_id", "page_number", "page_label", "title", "doc_type", "period", "section",
-    "snippet", "score", "rank", "url", "pdf_url", "ocr", "page_label_source",
-}
-CSV_COLUMNS = [
-    "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", "url", "pdf_url",
-]
 PAGE_2 = ["ihek-2012/2", "ihek-2019-2021/2"]
 
 
@@ -76,8 +71,10 @@ async def test_hit_shows_title_year_page_section_snippet_and_links(ds) -> None:
     assert "<span>Abschnitt: Beteiligung</span>" in text
     assert "Der <mark>Quartiersrat</mark> tagt im Stadtteilbüro" in text
     assert '<a href="/-/pdf/ihek-2019-2021#page=4">Original-PDF, S. 4' in text
-    assert '<a href="/-/suche.json?q=Quartiersrat">JSON</a>' in text
-    assert '<a href="/-/suche.csv?q=Quartiersrat">CSV</a>' in text
+    assert ('<p class="qm-downloads">Herunterladen (alle 1 Treffer): <a href="/-/suche.csv?q=Quartiersrat">CSV</a> · '
+            '<a href="/-/suche.excel.csv?q=Quartiersrat">CSV für Excel</a> · '
+            '<a href="/-/suche.xlsx?q=Quartiersrat">Excel (xlsx)</a> · '
+            '<a href="/-/suche.json?q=Quartiersrat">JSON (diese Seite)</a></p>') in text
 
 
 async def test_search_box_is_labelled_and_keeps_the_query(ds) -> None:
@@ -163,10 +160,11 @@ async def test_json_has_exactly_the_documented_keys(ds) -> None:
     assert data["query"] == "Straße"
     assert data["missing"] == []
     [hit] = data["hits"]
-    assert set(hit) == HIT_KEYS
+    assert list(hit) == HIT_COLUMNS
     assert hit["url"] == f"http://localhost/qmarchive/pages/{hit['page_id'].replace('/', '~2F')}"
     assert hit["pdf_url"] == f"http://localhost/-/pdf/{hit['document_id']}#page=2"
-    assert "<mark>Straße</mark>" in hit["snippet"]
+    assert "Straße" in hit["snippet"] and "<mark>" not in hit["snippet"]
+    assert f"Online: http://localhost/-/zitat/{hit['page_id']} (abgerufen am " in hit["zitat"]
 
 
 async def test_csv_one_row_per_hit(ds) -> None:
@@ -175,13 +173,13 @@ async def test_csv_one_row_per_hit(ds) -> None:
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="qmarchive-suche-strasse.csv"'
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == CSV_COLUMNS
+    assert rows[0] == HIT_COLUMNS
     records = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert sorted(r["page_id"] for r in records) == PAGE_2
     record = next(r for r in records if r["page_id"] == "ihek-2019-2021/2")
     assert record["rank"] in ("1", "2") and record["title"] == "IHEK 2019–2021" and record["period"] == "2019–2021"
-    assert record["page_label"] == "2" and record["section"] == "Handlungsfelder"
-    assert "Straße" in record["snippet_text"] and "<mark>" not in record["snippet_text"]
+    assert record["page_number"] == "2" and record["page"] == "S. 2" and record["section"] == "Handlungsfelder"
+    assert "Straße" in record["snippet"] and "<mark>" not in record["snippet"]
     assert record["url"] == "http://localhost/qmarchive/pages/ihek-2019-2021~2F2"
     assert record["pdf_url"] == "http://localhost/-/pdf/ihek-2019-2021#page=2"
 
@@ -281,7 +279,7 @@ async def test_menu_home_page_and_stylesheet_link_to_the_search(ds) -> None:
     home = (await ds.client.get("/")).text
     assert '<li><a href="/-/suche">Suche</a></li>' in home
     assert '<a href="/-/suche">Suche über alle Seiten</a>' in home
-    assert '<a href="/qmarchive/suche">Volltextsuche (exakte Wörter)</a>' in home
+    assert '<a href="/qmarchive/suche">Volltextsuche in SQL</a>' in home
     text = await html(ds, q="Straße")
     assert '<li><a href="/-/suche">Suche</a></li>' in text
     assert '<link rel="stylesheet" href="/-/static-plugins/qmarchive/qmarchive.css">' in text
@@ -292,6 +290,8 @@ async def test_menu_home_page_and_stylesheet_link_to_the_search(ds) -> None:
 async def test_without_a_search_index_the_page_says_how_to_build_it(built: Paths, tmp_path) -> None:
     database = tmp_path / "qmarchive.db"
     shutil.copy(built.database, database)
+    with sqlite3.connect(database) as conn:  # pages stored without their German terms
+        conn.execute("DELETE FROM pages_german")
     ds = build_datasette(database)
     response = await ds.client.get("/-/suche", params={"q": "Straße"})
     assert response.status_code == 503

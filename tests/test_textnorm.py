@@ -2,7 +2,8 @@ import unicodedata
 
 import pytest
 
-from qmarchive.textnorm import PageText, clean_characters, dehyphenate, normalise_pages, search_form, split_running_lines
+from qmarchive.german import fold
+from qmarchive.textnorm import PageText, clean_characters, dehyphenate, normalise_pages, split_running_lines
 
 
 @pytest.mark.parametrize(
@@ -88,8 +89,8 @@ def test_normalise_pages_is_the_whole_pipeline() -> None:
     assert normalise_pages(raw)[0] == PageText(body="Die Bewohnerschaft am Spielplatz\n\nEnde Spielplatz", running="Kopfzeile\n1")
 
 
-def test_search_form_folds_compatibility_characters() -> None:
-    assert search_form("Fläche 100 m² CO₂ STRASSE") == "fläche 100 m2 co2 strasse"
+def test_fold_folds_compatibility_characters() -> None:
+    assert fold("Fläche 100 m² CO₂ STRASSE") == "fläche 100 m2 co2 strasse"
 
 
 def test_every_space_separator_ligature_and_full_width_form_is_folded() -> None:

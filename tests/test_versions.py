@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
@@ -17,7 +18,9 @@ from conftest import cli_args, ihek_spec, write_catalog
 from pdfmaker import make_pdf, running_pages
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import build_datasette, child_server
+from harness import child_server
+
+from qmarchive.serve import build_datasette
 from qmarchive.store import open_database
 
 
@@ -267,6 +270,7 @@ def test_nfd_names_on_disk_are_found_for_nfc_catalog_names(archive: Paths) -> No
     assert run(archive, "ingest", "--no-index").stdout.startswith("0 ingested (0 pages), 1 unchanged, 0 failed, 0 missing")
 
 
+@pytest.mark.slow
 def test_a_link_retargeted_while_serving_is_never_followed(copy: Paths, tmp_path: Path) -> None:
     """A live server: the catalogued file is a link inside the archive; retargeted outside, or to another
     file of the same size, the archived version (its kept copy) is served, and with no kept copy nothing."""

@@ -19,7 +19,7 @@ from pdfmaker import make_pdf, running_pages
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
-from qmarchive.serve import child_server
+from harness import child_server
 
 REASON = "Enthält personenbezogene Daten (Antrag vom 01.12.2026)"
 
@@ -77,7 +77,8 @@ def test_withdraw_removes_the_document_from_everything_that_publishes_it_and_kee
 
     hits = json.loads(run(copy, "search", "Bewohnerschaft", "--json").stdout)
     assert {hit["document_id"] for hit in hits} == {"ihek-2019-2021"}
-    assert json.loads(run(copy, "search", "dokument:ihek-2012", "--json").stdout) == []
+    assert json.loads(run(copy, "search", "dokument:ihek-2012", "--json", "--engine", "whoosh").stdout) == []
+    assert "unknown dokument 'ihek-2012'" in run(copy, "search", "dokument:ihek-2012", "--json").stderr  # german: no such document
     assert run(copy, "export", "--table", "documents", "-o", str(tmp_path / "d.csv")).exit_code == 0
     with (tmp_path / "d.csv").open(encoding="utf-8") as f:
         assert [row["id"] for row in csv.DictReader(f)] == ["ihek-2019-2021"]
@@ -227,6 +228,7 @@ def test_the_hand_over_package_leaves_a_withdrawn_document_out(copy: Paths, tmp_
     assert "withdrawn" in {json.loads(line)["outcome"] for line in (bag / "data" / "provenance.jsonl").read_text().splitlines()}
 
 
+@pytest.mark.slow
 def test_citation_urls_of_a_withdrawn_document_answer_410_gone_over_http(copy: Paths) -> None:
     withdraw(copy)
     sha256, day = query(copy, "select sha256, withdrawn_at from withdrawals")[0]

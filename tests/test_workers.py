@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import hostile
+import pytest
 
 from qmarchive.workers import Pool, Task
+
+pytestmark = pytest.mark.slow
 
 
 def test_results_and_failures_come_back_and_the_pool_survives_a_timeout(tmp_path: Path) -> None:
@@ -16,7 +19,7 @@ def test_results_and_failures_come_back_and_the_pool_survives_a_timeout(tmp_path
     empty = tmp_path / "leer.pdf"
     empty.write_bytes(b"")
     tasks = [Task(name, path, "pdfium", None) for name, path in [("langsam", slow), ("leer", empty), ("gut", good)]]
-    with Pool(1, timeout=1.0) as pool:
+    with Pool(1, timeout=10.0) as pool:
         outcomes = {o.task.key: o for o in pool.map(tasks)}
         assert outcomes["langsam"].error.error_class == "time-limit"
         assert outcomes["leer"].error.error_class == "not-a-pdf"

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from qmarchive.datasette_plugin import gone, handlungsfelder, headers, pdf, seite, suche, verlauf, vergleich, zitat
 from qmarchive.datasette_plugin.common import DATABASE, database_path, page_citation
+from qmarchive.search import german_fts
 from qmarchive.search.fts_query import fts_query
 
 SNIPPET_COLUMN = "textauszug"
@@ -20,11 +21,16 @@ PAGE_ID_COLUMN = "seiten_id"
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database) -> None:
+    """``german_match(:q)`` and ``german_snippet(text, :q)`` analyse a query with the database's lexicon."""
     conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
+    functions = german_fts.SqlFunctions(conn)
+    conn.create_function("german_match", 1, functions.match)
+    conn.create_function("german_snippet", 2, functions.snippet)
     if database == DATABASE:
-        # The table search box (?_search=) quotes input with escape_fts, which fails on a stray '"'.
-        # Runs last, so this safe version replaces Datasette's for this database only.
-        conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+        # The table search box (?_search=) quotes input with escape_fts, which fails on a stray '"'; its
+        # table is pages_german, so it searches German. Runs last, so this replaces Datasette's for this
+        # database only.
+        conn.create_function("escape_fts", 1, functions.match)
 
 
 PLUGIN_VIEWS = (

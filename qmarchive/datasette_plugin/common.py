@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,10 +13,11 @@ from urllib.parse import quote, urlencode
 from datasette.utils import tilde_decode, tilde_encode
 from sqlite_utils import Database
 
-from qmarchive import cite
+from qmarchive import cite, store
 from qmarchive.errors import CitationError, ConfigError
 
 DATABASE = "qmarchive"
+NO_ARCHIVE = "Diese Datasette stellt kein qmarchive-Archiv bereit."
 T = TypeVar("T")
 
 
@@ -33,11 +33,11 @@ def database_path(datasette) -> Path | None:
 @contextmanager
 def read_only(db_path: Path) -> Iterator[Database]:
     """The database opened read-only, for library code that runs in a worker thread."""
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    db = store.open_read_only(db_path, check_schema=False)
     try:
-        yield Database(conn)
+        yield db
     finally:
-        conn.close()
+        db.close()
 
 
 async def in_thread(function: Callable[..., T], *args) -> T:

@@ -18,12 +18,13 @@ import os
 import re
 import stat
 import unicodedata
+from typing import Literal
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import DATABASE, in_thread
@@ -47,7 +48,7 @@ class ByteRange:
         return self.end - self.start + 1
 
 
-def parse_range(header: str | None, size: int) -> ByteRange | None | bool:
+def parse_range(header: str | None, size: int) -> ByteRange | None | Literal[False]:
     """The one byte range asked for; None for the whole file; False if it cannot be satisfied.
 
     Several ranges at once are answered with the whole file, as RFC 9110 allows.
@@ -135,8 +136,8 @@ def content_disposition(name: str) -> str:
     return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
-def not_found(document_id: str) -> Response:
-    return Response.text(f"Kein Dokument „{document_id}“ im Archiv.", status=404)
+def not_found(document_id: str) -> NotFound:
+    return NotFound(f"Kein Dokument „{document_id}“ im Archiv.")
 
 
 def open_archived(bases: list[Path], files: list[str], sha256: str, size: int) -> tuple[int, int] | str:
@@ -193,11 +194,13 @@ async def pdf(request, datasette):
     try:
         db = datasette.get_database(DATABASE)
     except KeyError:
-        return not_found(document_id)
+        raise not_found(document_id) from None
     row = (await db.execute("select file, sha256, bytes from documents where id = ?", [document_id])).first()
     if row is None:
         record = await gone.withdrawn(datasette, document_id)
-        return not_found(document_id) if record is None else await gone.response(datasette, request, record)
+        if record is None:
+            raise not_found(document_id)
+        return await gone.response(datasette, request, record)
     stored = Path(row["file"])
     name = stored.name
     sha256, size = row["sha256"], row["bytes"]
@@ -208,7 +211,7 @@ async def pdf(request, datasette):
             "select version, sha256, bytes, kept_file from document_versions where document_id = ? and sha256 = ? "
             "order by version desc limit 1", [document_id, requested])).first()
         if version is None:
-            return Response.text(f"Keine Fassung von „{document_id}“ mit der SHA-256 {requested} im Archiv.", status=404)
+            raise NotFound(f"Keine Fassung von „{document_id}“ mit der SHA-256 {requested} im Archiv.")
         sha256, size, files = version["sha256"], version["bytes"], []
         name = f"{stored.stem}-fassung-{version['version']}.pdf"
     files.append(kept_file(document_id, sha256))
@@ -216,7 +219,7 @@ async def pdf(request, datasette):
     if opened == "missing":
         if requested and requested != row["sha256"]:
             return Response.text(f"Die Fassung {sha256} von „{document_id}“ ist nicht mehr im Archiv.", status=410)
-        return Response.text(f"Die Datei zu „{document_id}“ liegt nicht im Archiv.", status=404)
+        raise NotFound(f"Die Datei zu „{document_id}“ liegt nicht im Archiv.")
     if isinstance(opened, str):
         return Response.text(
             f"Die Datei zu „{document_id}“ entspricht nicht der archivierten Fassung (SHA-256 {sha256}) und wird "

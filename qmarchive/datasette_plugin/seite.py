@@ -15,13 +15,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from datasette.utils import tilde_encode
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from qmarchive import cite, meta_tags, page_images, page_view, search
 from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import (
-    DATABASE, base_url, database_path, image_url, in_thread, page_url, read_only, seite_url, zitat_url,
+    DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, read_only, seite_url, zitat_url,
 )
 from qmarchive.datasette_plugin.common import pdf_url as document_pdf_url
 from qmarchive.datasette_plugin.pdf import archive_dirs, open_archived
@@ -84,7 +84,7 @@ async def seite(request, datasette) -> Response:
     q = Params.from_args(request.args).q
     db_path = database_path(datasette)
     if db_path is None:
-        return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
+        raise NotFound(NO_ARCHIVE)
     notes: list[str] = []
 
     def mark(text: str) -> Markup | None:
@@ -113,8 +113,7 @@ async def seite(request, datasette) -> Response:
         record = await gone.withdrawn(datasette, document_id)
         if record is not None and gone.covers(record, number):
             return await gone.response(datasette, request, record, page=number)
-        missing = {"missing": f"Seite {number} von „{document_id}“ gibt es im Archiv nicht.", "suche_url": datasette.urls.path(SUCHE_PATH)}
-        return Response.html(await datasette.render_template(TEMPLATE, missing, request=request, view_name=VIEW_NAME), status=404)
+        raise NotFound(f"Seite {number} von „{document_id}“ gibt es im Archiv nicht.")
     canonical = f"{base}{ROUTE_PREFIX}/{document_id}/{number}"
     citation = context["citation"]
     context.update(meta=meta_tags.tags(citation, pdf_url=citation.pdf_url.split("#")[0], url=canonical), canonical=canonical)
@@ -130,7 +129,7 @@ async def seitenbild(request, datasette) -> Response:
         return Response.text("Nur GET.", status=405, headers={"Allow": "GET, HEAD"})
     db_path = database_path(datasette)
     if db_path is None:
-        return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
+        raise NotFound(NO_ARCHIVE)
     row = (await datasette.get_database(DATABASE).execute(
         "SELECT d.file, d.sha256, d.bytes, p.page_label, p.page_label_source FROM pages p JOIN documents d ON d.id = p.document_id "
         "WHERE p.document_id = ? AND p.page_number = ?", [document_id, number])).first()
@@ -138,9 +137,9 @@ async def seitenbild(request, datasette) -> Response:
         record = await gone.withdrawn(datasette, document_id)
         if record is not None and gone.covers(record, number):
             return await gone.response(datasette, request, record, page=number, fmt="webp")
-        return Response.text(f"Seite {number} von „{document_id}“ gibt es im Archiv nicht.", status=404)
+        raise NotFound(f"Seite {number} von „{document_id}“ gibt es im Archiv nicht.")
     sha256 = row["sha256"]
-    label = locator(row["page_label"] if row["page_label_source"] != "physical" else None, number)
+    label = locator(row["page_label"] if row["page_label_source"] != "physical" else None, number) or ""
     if request.url_vars["version"] != sha256[:16]:
         return Response.redirect(image_url(datasette, document_id, number, sha256, size), status=302,
                                  headers={"Cache-Control": "no-cache"})

@@ -1,4 +1,10 @@
-"""The German search page ``/-/suche`` (and ``.json``, ``.csv``, ``.xlsx``): the Whoosh search in Datasette's look.
+"""The German search page ``/-/suche`` (and ``.json``, ``.csv``, ``.excel.csv``, ``.xlsx``): the Whoosh search in
+Datasette's look.
+
+``.json`` is one page of hits with the facets (the page's API); the downloads ``.csv`` (RFC 4180),
+``.excel.csv`` (CSV für Excel: BOM, ``;``) and ``.xlsx`` hold every hit of the query up to
+:data:`MAX_EXPORT_HITS`, streamed chunk by chunk (xlsx: built in a worker thread), and say in the file when
+they were cut there. All of them write the records of :mod:`qmarchive.hits`, as the command line does.
 
 Every request parameter is validated and bounded here. The query text reaches only the Whoosh parser
 (a query over the limit is refused with a message, not cut); filter values are resolved to the index's
@@ -15,25 +21,25 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils import add_cors_headers
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import AsgiStream, Response
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
-from qmarchive import export, page_view, search, topics
+from qmarchive import export, hits, page_view, search, topics
+from qmarchive.hits import topic_names
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
-    DATABASE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
+    DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
 )
 from qmarchive.errors import FilterValueError, QueryTooLongError, SearchIndexDamagedError, SearchIndexError
 
 PATH = "/-/suche"
-ROUTE = r"^/-/suche(\.(?P<format>json|csv|xlsx))?$"
+ROUTE = r"^/-/suche(\.(?P<format>json|csv|excel\.csv|xlsx))?$"
 VIEW_NAME = "qmarchive-suche"
 TEMPLATE = "suche.html"
 
@@ -49,9 +55,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _MARK_TAGS = re.compile(r"</?mark>")
 _FILENAME_UNSAFE = re.compile(r"[^a-z0-9]+")
 
-CSV_COLUMNS = (
-    "rank", "page_id", "document_id", "title", "period", "page_label", "section", "score", "snippet_text", "url", "pdf_url",
-)
+# A download holds at most this many hits (the first, best ones), and says so if there are more.
+MAX_EXPORT_HITS = 10_000
 EXAMPLES = ("Spielplatz", '"Kinder- und Jugendarbeit"', "Beteiligung jahr:2019", "feld:bildung Kita", "Klima*")
 DAMAGED = (
     "Der Suchindex dieses Archivs ist beschädigt und kann nicht gelesen werden. Er wird aus der Datenbank "
@@ -130,7 +135,7 @@ def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict
     SHA-256 and the page's first heading; blocking, so run it in a thread."""
     with read_only(db_path) as db:
         result = search.run(
-            db, db_path.parent, params.q, engine="whoosh",
+            db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE,
             filters=params.filters, page=params.page, pagelen=params.pagelen,
         )
         if result.page > result.pages:
@@ -162,11 +167,6 @@ def document_titles(db: Database, ids: set[str]) -> dict[str, str]:
         "select id, title from documents where id in (select value from json_each(?))", [json.dumps(sorted(ids))]
     ).fetchall()
     return {id_: title for id_, title in rows if title}
-
-
-@cache
-def topic_names() -> dict[str, str]:
-    return {topic.id: topic.name for topic in topics.lexicon().topics}
 
 
 def value_label(name: str, value: str, titles: dict[str, str]) -> str:
@@ -218,9 +218,9 @@ def found_text(total: int) -> str:
     return f"{number(total)} Seite{'n' if total != 1 else ''} gefunden"
 
 
-def csv_filename(q: str) -> str:
+def export_filename(q: str, extension: str) -> str:
     slug = _FILENAME_UNSAFE.sub("-", topics.fold(q))[:40].strip("-")
-    return f"qmarchive-suche-{slug or 'alle'}.csv"
+    return f"qmarchive-suche-{slug or 'alle'}.{extension}"
 
 
 async def suche(request, datasette) -> Response:
@@ -231,7 +231,9 @@ async def suche(request, datasette) -> Response:
     params = Params.from_args(request.args)
     db_path = database_path(datasette)
     if db_path is None:
-        return await unavailable(datasette, request, params, fmt, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
+        return await unavailable(datasette, request, params, fmt, NO_ARCHIVE, 404)
+    if fmt in ("csv", "excel.csv", "xlsx"):
+        params = replace(params, page=1, pagelen=hits.CHUNK)
     try:
         result, titles, thumbnails = await in_thread(run_search, db_path, params)
     except SearchIndexDamagedError:
@@ -244,12 +246,13 @@ async def suche(request, datasette) -> Response:
         return await unavailable(datasette, request, params, fmt, filter_hint(exc), 400)
     # The filters as the index names them ("IHEK" → ihek): facets and links toggle the same values.
     params = replace(params, filters=result.filters)
+    base = base_url(datasette, request)
     if fmt == "json":
-        return json_response(datasette, request, result, titles)
-    if fmt == "csv":
-        return csv_response(datasette, request, params, result)
+        return await json_response(datasette, result, titles, db_path, base)
+    if fmt in ("csv", "excel.csv"):
+        return csv_response(datasette, params, result, db_path, base, excel=fmt == "excel.csv")
     if fmt == "xlsx":
-        return await xlsx_response(datasette, request, params, result, db_path)
+        return await xlsx_response(datasette, request, params, result, db_path, base)
     return Response.html(await render(datasette, request, params, result=result, titles=titles, thumbnails=thumbnails))
 
 
@@ -260,15 +263,24 @@ def _headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
     return headers
 
 
-def hit_dict(datasette, request, hit: search.Hit) -> dict[str, Any]:
-    return {
-        **hit.as_dict(),
-        "url": datasette.absolute_url(request, page_url(datasette, hit.page_id)),
-        "pdf_url": datasette.absolute_url(request, pdf_url(datasette, hit.document_id, hit.page_number)),
-    }
+def hit_records(db_path: Path, params: Params, page: int, base: str) -> list[dict[str, Any]]:
+    """One chunk of the query's hits as :mod:`qmarchive.hits` records; blocking, so run it in a thread."""
+    with read_only(db_path) as db:
+        result = search.run(db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE, filters=params.filters, page=page,
+                            pagelen=params.pagelen)
+        if result.page > result.pages:
+            return []
+        return [record.as_dict() for record in hits.records(db, result.hits, base_url=base)]
 
 
-def json_response(datasette, request, result: search.SearchResult, titles: dict[str, str]) -> Response:
+async def json_response(datasette, result: search.SearchResult, titles: dict[str, str], db_path: Path,
+                        base: str) -> Response:
+    """One page of hits (``seite``, ``n``) with the facets."""
+
+    def records() -> list[dict[str, Any]]:
+        with read_only(db_path) as db:
+            return [record.as_dict() for record in hits.records(db, result.hits, base_url=base)]
+
     data = {
         "query": result.query,
         "total": result.total,
@@ -285,62 +297,83 @@ def json_response(datasette, request, result: search.SearchResult, titles: dict[
             ]
             for name in search.FACETS
         },
-        "hits": [hit_dict(datasette, request, hit) for hit in result.hits],
+        "hits": await in_thread(records),
         "missing": result.missing,
     }
     return Response.json(data, headers=_headers(datasette))
 
 
-def csv_response(datasette, request, params: Params, result: search.SearchResult) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for hit in result.hits:
-        row = hit_dict(datasette, request, hit)
-        row["snippet_text"] = " ".join(search.snippet_text(hit.snippet).split())
-        writer.writerow([row[column] for column in CSV_COLUMNS])
-    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{csv_filename(params.q)}"'})
-    return Response(out.getvalue(), headers=headers, content_type="text/csv; charset=utf-8")
+def cut_note(result: search.SearchResult) -> str | None:
+    """What a download leaves out, in German, or None when it holds every hit."""
+    if result.total <= MAX_EXPORT_HITS:
+        return None
+    return (f"gekürzt: die ersten {number(MAX_EXPORT_HITS)} von {number(result.total)} Treffern "
+            f"(alle mit {export_command(result)})")
+
+
+def csv_response(datasette, params: Params, result: search.SearchResult, db_path: Path, base: str, *,
+                 excel: bool) -> AsgiStream:
+    """Every hit (up to MAX_EXPORT_HITS) as CSV, streamed a chunk at a time; a cut ends with a row that says so."""
+    chunks = -(-min(result.total, MAX_EXPORT_HITS) // params.pagelen)
+    cell = export.excel_text if excel else export.plain
+
+    def lines(rows: list[list[Any]]) -> str:
+        out = io.StringIO()
+        csv.writer(out, delimiter=export.EXCEL_DELIMITER if excel else ",").writerows(
+            [[cell(value) for value in row] for row in rows]
+        )
+        return out.getvalue()
+
+    async def stream(response) -> None:
+        await response.write((export.EXCEL_BOM if excel else "") + lines([list(hits.COLUMNS)]))
+        left = min(result.total, MAX_EXPORT_HITS)
+        for page in range(1, chunks + 1):
+            records = (await in_thread(hit_records, db_path, params, page, base))[:left]
+            left -= len(records)
+            await response.write(lines([list(record.values()) for record in records]))
+        note = cut_note(result)
+        if note:
+            await response.write(lines([[f"[{note}]"] + [None] * (len(hits.COLUMNS) - 1)]))
+
+    extension = "excel.csv" if excel else "csv"
+    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{export_filename(params.q, extension)}"'})
+    return AsgiStream(stream, headers=headers, content_type=export.MEDIA_TYPES["csv"])
 
 
 def export_command(result: search.SearchResult) -> str:
-    """The command that exports every hit of this search, not only one page."""
+    """The command that exports every hit of this search."""
     filters = "".join(f" --filter {shlex.quote(f'{name}={value}')}" for name, values in result.filters.items() for value in values)
     return f"qmarchive export --search {shlex.quote(result.query)}{filters} --output treffer.xlsx"
 
 
-async def xlsx_response(datasette, request, params: Params, result: search.SearchResult, db_path: Path) -> Response:
-    """The hits of this page as an Excel workbook, every text a text cell, with each page's citation."""
-    base = base_url(datasette, request)
-    first = (result.page - 1) * result.pagelen + 1
+async def xlsx_response(datasette, request, params: Params, result: search.SearchResult, db_path: Path,
+                        base: str) -> Response:
+    """Every hit (up to MAX_EXPORT_HITS) as an Excel workbook, every text a text cell; sheet "Info" says
+    what it holds and whether it is complete."""
     info = [
         ("Suche", result.query),
         ("Filter", "; ".join(f"{name}={value}" for name, values in result.filters.items() for value in values)),
-        ("Treffer", f"{first}–{first + len(result.hits) - 1} von {number(result.total)} (Seite {result.page} von {result.pages})"
-         if result.hits else "keine"),
-        ("Alle Treffer", export_command(result)),
+        ("Treffer", number(result.total) if result.total else "keine"),
+        ("Vollständig", f"nein: {cut_note(result)}" if cut_note(result) else "ja"),
         ("Quelle", datasette.absolute_url(request, request.path) + (f"?{request.query_string}" if request.query_string else "")),
     ]
 
     def workbook() -> bytes:
         with read_only(db_path) as db:
-            rows = [
-                {**hit_dict(datasette, request, hit), **export.search_record(hit, export.citation_text(db, hit.page_id, base))}
-                for hit in result.hits
-            ]
-        out = io.BytesIO()
-        export.write_xlsx([*CSV_COLUMNS, export.CITATION_COLUMN], rows, out, title="Suche", info=info)
+            found = hits.all_hits(db, db_path.parent, params.q, filters=params.filters, limit=MAX_EXPORT_HITS)
+            rows = (record.as_dict() for record in hits.records(db, found.hits, base_url=base))
+            out = io.BytesIO()
+            export.write_xlsx(list(hits.COLUMNS), rows, out, title="Suche", info=info)
         return out.getvalue()
 
-    filename = csv_filename(params.q).removesuffix(".csv") + ".xlsx"
-    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{filename}"'})
+    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{export_filename(params.q, "xlsx")}"'})
     return Response(await in_thread(workbook), headers=headers, content_type=export.MEDIA_TYPES["xlsx"])
 
 
 async def unavailable(datasette, request, params: Params, fmt: str, message: str, status: int) -> Response:
     if fmt == "json":
         return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=_headers(datasette))
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "excel.csv", "xlsx"):
         return Response.text(message, status=status, headers=_headers(datasette))
     return Response.html(await render(datasette, request, params, error=message), status=status)
 
@@ -392,8 +425,11 @@ async def render(
         prev_url=url(page=result.page - 1) if result.page > 1 else None,
         next_url=url(page=result.page + 1) if result.page < result.pages else None,
         json_url=f"{datasette.urls.path(PATH + '.json')}?{params.query_string(page=result.page)}",
-        csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string(page=result.page)}",
-        xlsx_url=f"{datasette.urls.path(PATH + '.xlsx')}?{params.query_string(page=result.page)}",
+        csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string()}",
+        excel_csv_url=f"{datasette.urls.path(PATH + '.excel.csv')}?{params.query_string()}",
+        xlsx_url=f"{datasette.urls.path(PATH + '.xlsx')}?{params.query_string()}",
+        download_scope=(f"alle {number(result.total)} Treffer" if result.total <= MAX_EXPORT_HITS
+                        else f"die ersten {number(MAX_EXPORT_HITS)} von {number(result.total)} Treffern"),
         verlauf_url=f"{datasette.urls.path('/-/verlauf')}?{urlencode({'q': params.q})}",
         hits=[
             {

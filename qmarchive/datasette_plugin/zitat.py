@@ -5,11 +5,13 @@ citation of an earlier version still leads to its file."""
 
 from __future__ import annotations
 
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from qmarchive import cite, meta_tags, versions
 from qmarchive.datasette_plugin import gone
-from qmarchive.datasette_plugin.common import base_url, database_path, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url
+from qmarchive.datasette_plugin.common import (
+    NO_ARCHIVE, base_url, database_path, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
+)
 from qmarchive.errors import CitationError
 
 ROUTE = r"^/-/zitat/(?P<document_id>[a-z0-9]+(?:-[a-z0-9]+)*)(?:/(?P<page>[1-9][0-9]{0,5}))?(?:\.(?P<format>bib|ris|json))?$"
@@ -45,7 +47,7 @@ async def zitat(request, datasette):
     sha256 = request.args.get("sha256") or None
     db_path = database_path(datasette)
     if db_path is None:
-        return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
+        raise NotFound(NO_ARCHIVE)
 
     def load() -> tuple[cite.Citation, list[dict]]:
         with read_only(db_path) as db:
@@ -62,10 +64,7 @@ async def zitat(request, datasette):
         what = f"Seite {page} von „{document_id}“" if page else f"Dokument „{document_id}“"
         if sha256:
             what = f"{what} in der Fassung mit der SHA-256 {sha256[:64]}"
-        return Response.html(
-            await datasette.render_template(TEMPLATE, {"missing": f"{what} gibt es im Archiv nicht."}, request=request, view_name=VIEW_NAME),
-            status=404,
-        )
+        raise NotFound(f"{what} gibt es im Archiv nicht.") from None
     if fmt:
         name, content_type = DOWNLOADS[fmt]
         filename = f"{document_id}{'-s' + page if page else ''}.{fmt}"

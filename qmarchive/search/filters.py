@@ -41,7 +41,12 @@ def resolve_query(searcher: Searcher, q: wq.Query) -> wq.Query:
 
 def terms_for(searcher: Searcher, name: str, value: str) -> list[str]:
     """The index terms one filter value names; raises FilterValueError if none."""
-    known = _terms(searcher, name)
+    return matching(name, value, _terms(searcher, name))
+
+
+def matching(name: str, value: str, known: list[str]) -> list[str]:
+    """The terms of ``known`` (all of a field's terms) one filter value names, for any engine; raises
+    FilterValueError if none."""
     wanted = topics.fold(value).strip()
     if name == "feld":
         found = topics.lookup(value)

@@ -32,13 +32,13 @@ from qmarchive import german, locks
 from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError
 from qmarchive.search import writer as index_writer
 from qmarchive.search.schema import SCHEMA_VERSION, make_schema
+from qmarchive.progress import Advance
 
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 MARKER = "qmarchive-index.json"
 
-Progress = Callable[[int], None]
 
 
 def whoosh_dir(index_dir: Path) -> Path:
@@ -305,12 +305,12 @@ def _splitter(db: Database) -> german.CompoundSplitter:
 # --- build and update ----------------------------------------------------------------------------
 
 
-def rebuild(db: Database, index_dir: Path, progress: Progress | None = None, *, jobs: int | None = None) -> IndexReport:
+def rebuild(db: Database, index_dir: Path, progress: Advance | None = None, *, jobs: int | None = None) -> IndexReport:
     """Build a complete new generation beside the current one, then switch readers to it."""
     return update(db, index_dir, progress, rebuild=True, jobs=jobs)
 
 
-def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None, jobs: int | None) -> IndexReport:
+def _rebuild_locked(db: Database, index_dir: Path, progress: Advance | None, jobs: int | None) -> IndexReport:
     started = datetime.now(timezone.utc)
     directory = whoosh_dir(index_dir)
     previous = current_generation(index_dir)
@@ -332,7 +332,7 @@ def _rebuild_locked(db: Database, index_dir: Path, progress: Progress | None, jo
     return IndexReport("rebuilt", pages=pages, added=pages, seconds=seconds)
 
 
-def _reported(documents: Iterator[dict[str, Any]], progress: Progress | None) -> Iterator[dict[str, Any]]:
+def _reported(documents: Iterator[dict[str, Any]], progress: Advance | None) -> Iterator[dict[str, Any]]:
     for document in documents:
         yield document
         if progress:
@@ -357,7 +357,7 @@ def _remove_generations(directory: Path, keep: set[Path | None]) -> None:
 
 
 def update(
-    db: Database, index_dir: Path, progress: Progress | None = None, *, rebuild: bool = False, jobs: int | None = None
+    db: Database, index_dir: Path, progress: Advance | None = None, *, rebuild: bool = False, jobs: int | None = None
 ) -> IndexReport:
     """Bring the index in step with the database: only pages that changed are indexed again, unless
     a rebuild is asked for or the index was built by another version.
@@ -383,7 +383,7 @@ def update(
         ) from exc
 
 
-def _updated_or_damaged(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+def _updated_or_damaged(db: Database, index_dir: Path, progress: Advance | None) -> IndexReport:
     """An update reads the index it changes; what Whoosh raises on a damaged one becomes a named error."""
     try:
         return _update_locked(db, index_dir, progress)
@@ -393,7 +393,7 @@ def _updated_or_damaged(db: Database, index_dir: Path, progress: Progress | None
         raise damaged(current_generation(index_dir) or whoosh_dir(index_dir), exc) from exc
 
 
-def _update_locked(db: Database, index_dir: Path, progress: Progress | None) -> IndexReport:
+def _update_locked(db: Database, index_dir: Path, progress: Advance | None) -> IndexReport:
     started = datetime.now(timezone.utc)
     ix = open_current(index_dir)
     wanted = page_fingerprints(db)

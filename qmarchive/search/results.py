@@ -11,6 +11,7 @@ from markupsafe import escape
 from sqlite_utils import Database
 
 from qmarchive import pagelabels
+from qmarchive.cite import period
 
 # Facet fields with their German labels, in display order.
 FACETS = {"jahr": "Jahr", "typ": "Dokumenttyp", "feld": "Handlungsfeld", "dokument": "Dokument"}
@@ -29,12 +30,6 @@ def fetch_pages(db: Database, page_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {}
     rows = db.query(_PAGES_SQL.format(marks=", ".join("?" * len(page_ids))), page_ids)
     return {row["id"]: row for row in rows}
-
-
-def period(start: int | None, end: int | None) -> str:
-    if not start:
-        return ""
-    return f"{start}–{end}" if end and end != start else str(start)
 
 
 def plain_snippet(text: str) -> str:

@@ -1,0 +1,202 @@
+"""German search in SQLite (engine "german"): terms stored at ingest, queries analysed into FTS5 MATCH,
+the lexicon, the thesaurus, and Datasette's canned query and table search."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from conftest import cli_args, write_catalog
+from pdfmaker import Spec, make_pdf
+from qmarchive import search, store
+from qmarchive.cli import cli
+from qmarchive.errors import FilterValueError
+from qmarchive.paths import Paths
+from qmarchive.search import german_fts, german_terms
+from qmarchive.serve import build_datasette
+
+PAGES = [
+    ["Spiel und Bewegung", "Die Spielplätze im Quartier werden erneuert."],
+    ["Beteiligung", "Viele Bewohner*innen beteiligen sich am Quartiersrat."],
+    ["Bildung", "Die Kindertagesstätte am Anger erweitert ihre Öffnungszeiten."],
+    ["Gesundheit", "Einsamkeit im Alter ist ein wichtiges Thema.", "Am Spielplatz Kastanienallee gibt es Bänke."],
+    ["Familien", "Die Kita Sonnenschein öffnet im Herbst eine neue Gruppe."],
+]
+BROCHURE = [["Rückblick", "Die Spielplatzsanierung war ein Erfolg der Nachbarschaft."]]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Paths:
+    root = tmp_path_factory.mktemp("german")
+    paths = Paths(archive=root / "archive", index=root / "index")
+    (paths.archive / "pdf").mkdir(parents=True)
+    outline = [(body[0], 0, n) for n, body in enumerate(PAGES)]
+    make_pdf(paths.archive / "pdf" / "ihek-2019.pdf", Spec(pages=PAGES, outline=outline, title="IHEK 2019"))
+    make_pdf(paths.archive / "pdf" / "broschuere-2021.pdf", Spec(pages=BROCHURE, title="Broschüre 2021"))
+    write_catalog(paths.archive, [
+        {"id": "ihek-2019", "title": "IHEK 2019", "doc_type": "ihek", "period_start": "2019", "file": "pdf/ihek-2019.pdf"},
+        {"id": "broschuere-2021", "title": "Spielplatz-Broschüre", "doc_type": "broschuere", "period_start": "2021",
+         "file": "pdf/broschuere-2021.pdf"},
+    ])  # fmt: skip
+    result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
+    assert result.exit_code == 0, result.output
+    return paths
+
+
+@pytest.fixture
+def db(archive: Paths) -> Database:
+    return store.open_existing(archive.database)
+
+
+def ids(db: Database, query: str, **options) -> list[str]:
+    return sorted(hit.page_id for hit in search.run(db, Path("unused"), query, engine="german", **options).hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Spielplatz", ["broschuere-2021/1", "ihek-2019/1", "ihek-2019/4"]),  # plural, compound, word
+        ("Spielplätze", ["broschuere-2021/1", "ihek-2019/1", "ihek-2019/4"]),
+        ("Bewohner", ["ihek-2019/2"]),  # Bewohner*innen
+        ("Bewohnerinnen", ["ihek-2019/2"]),
+        ("Sanierung", ["broschuere-2021/1"]),  # a compound's part
+        ("oeffnungszeiten", ["ihek-2019/3"]),  # transliterated umlaut
+        ('"Einsamkeit im Alter"', ["ihek-2019/4"]),  # phrase with a stopword
+        ('"Alter Einsamkeit"', []),  # the words, but not in this order
+        ("Spielpl*", ["broschuere-2021/1", "ihek-2019/1", "ihek-2019/4"]),  # prefix
+        ("Spielplatz NOT Bänke", ["broschuere-2021/1", "ihek-2019/1"]),
+        ("Spielplatz NICHT Bänke", ["broschuere-2021/1", "ihek-2019/1"]),
+        ("Quartiersrat OR Kindertagesstätte", ["ihek-2019/2", "ihek-2019/3", "ihek-2019/5"]),  # and its synonym Kita
+        ("Quartiersrat ODER Kindertagesstätte", ["ihek-2019/2", "ihek-2019/3", "ihek-2019/5"]),
+        ("Spielplatz typ:broschuere", ["broschuere-2021/1"]),
+        ("Spielplatz jahr:2019", ["ihek-2019/1", "ihek-2019/4"]),
+        ("Spielplatz jahr:[2020 TO 2024]", ["broschuere-2021/1"]),
+        ("jahr:2021", ["broschuere-2021/1"]),  # filters alone: every page they allow
+        ("Spielplatz NICHT typ:ihek", ["broschuere-2021/1"]),
+        ("Kita", ["ihek-2019/3", "ihek-2019/5"]),  # thesaurus: Kindertagesstätte
+        ("abschnitt:Beteiligung", ["ihek-2019/2"]),
+        ("Broschüre", []),  # in a document title only: no page is found for its title alone
+        ("titel:Broschüre", ["broschuere-2021/1"]),
+        ('" AND ( NEAR col:wert *', []),  # nothing FTS5 could choke on
+        ("", []),
+    ],
+)
+def test_german_engine_understands_german(db: Database, query: str, expected: list[str]) -> None:
+    assert ids(db, query) == expected
+
+
+def test_filters_facets_and_snippets(db: Database) -> None:
+    result = search.run(db, Path("unused"), "Spielplatz", engine="german", filters={"typ": ["IHEK"]})
+    assert [hit.page_id for hit in result.hits] == ["ihek-2019/1", "ihek-2019/4"] or [hit.page_id for hit in result.hits] == ["ihek-2019/4", "ihek-2019/1"]
+    assert result.total == 2 and result.engine == "german"
+    assert result.facets["typ"] == [("ihek", 2)]
+    assert result.facets["jahr"] == [("2019", 2)]
+    first = {hit.page_id: hit.snippet for hit in result.hits}
+    assert first["ihek-2019/1"] == "Spiel und Bewegung\nDie <mark>Spielplätze</mark> im Quartier werden erneuert."
+    everything = search.run(db, Path("unused"), "Spielplatz", engine="german")
+    assert everything.facets["typ"] == [("ihek", 2), ("broschuere", 1)]
+    assert everything.facets["dokument"] == [("ihek-2019", 2), ("broschuere-2021", 1)]
+
+
+def test_the_typed_word_ranks_before_its_synonyms(db: Database) -> None:
+    for typed, first in (("Kita", "ihek-2019/5"), ("Kindertagesstätte", "ihek-2019/3")):
+        hits = search.run(db, Path("unused"), typed, engine="german").hits
+        assert [hit.page_id for hit in hits][0] == first, typed
+        assert hits[0].score > hits[1].score
+
+
+def test_filter_values_are_named_as_whoosh_takes_them(db: Database) -> None:
+    assert ids(db, "Spielplatz typ:Broschüre") == ["broschuere-2021/1"]
+    result = search.run(db, Path("unused"), "Spielplatz", engine="german", filters={"typ": ["IHEK"]})
+    assert result.filters == {"typ": ["ihek"]}
+    with pytest.raises(FilterValueError, match="unknown typ 'unbekannt'"):
+        search.run(db, Path("unused"), "Spielplatz typ:unbekannt", engine="german")
+
+
+def test_pages_of_hits(db: Database) -> None:
+    second = search.run(db, Path("unused"), "Spielplatz", engine="german", page=2, pagelen=2)
+    assert (second.page, second.pages, [hit.rank for hit in second.hits]) == (2, 2, [3])
+    past = search.run(db, Path("unused"), "Spielplatz", engine="german", page=9, pagelen=2)
+    assert (past.page, past.pages, past.hits, past.total) == (9, 2, [], 3)  # /-/suche shows the last page
+
+
+def test_lexicon_lets_plain_sql_analyse_a_query(db: Database) -> None:
+    assert db.execute("SELECT stem, split FROM lexicon WHERE word = 'spielplätze'").fetchone() == ("spielplatz", "spiel platz")
+    assert db.execute("SELECT stem FROM lexicon WHERE word = 'bewohner*innen'").fetchone() is None  # keys are gender-neutral
+    assert db.execute("SELECT stem FROM lexicon WHERE word = 'bewohner'").fetchone() == ("bewohn",)
+    rows = db.execute(
+        "SELECT p.id FROM pages_german JOIN pages p ON p.rowid = pages_german.rowid "
+        "WHERE pages_german MATCH 'text: ' || (SELECT stem FROM lexicon WHERE word = 'spielplätze') ORDER BY p.id"
+    ).fetchall()
+    assert rows == [("ihek-2019/1",), ("ihek-2019/4",)]
+
+
+def test_terms_follow_the_pages(archive: Paths, tmp_path: Path) -> None:
+    db = store.open_existing(archive.database)
+    pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM pages_german").fetchone()[0] == pages == 6
+    assert german_terms.rebuild_if_needed(db) == 0
+    copy = Database(tmp_path / "copy.db")
+    db.conn.backup(copy.conn)
+    copy.execute("DELETE FROM pages WHERE document_id = 'broschuere-2021'")
+    assert copy.execute("SELECT count(*) FROM pages_german").fetchone()[0] == 5
+    copy.execute("UPDATE german_terms_state SET version = '0.0'")
+    assert german_terms.rebuild_if_needed(copy) == 5
+    assert german_terms.stored_version(copy) == german_terms.version()
+    assert ids(copy, "Spielplatz") == ["ihek-2019/1", "ihek-2019/4"]
+
+
+def test_thesaurus_is_versioned_and_consistent() -> None:
+    thesaurus = german_fts.thesaurus()
+    assert thesaurus.version >= 1
+    stems = [entry for group in thesaurus.groups for entry in group]
+    assert len(stems) == len(set(stems)), "a word in two groups"
+    assert all(len(group) >= 2 for group in thesaurus.groups)
+    assert ("kindertagesstatt",) in thesaurus.alternatives("kita")
+    assert ("quartiersmanagement",) in thesaurus.alternatives("qm")
+    assert thesaurus.alternatives("spielplatz") == []
+
+
+def test_query_becomes_a_match_expression() -> None:
+    def lookup(word):
+        return german_terms.analyse(word, None)
+
+    query = german_fts.parse('Bewohner "im Alter" Spiel* NICHT Schule jahr:2019', lookup)
+    assert query.match == (
+        '({text parts}: "bewohn" AND {text}: "im alt" AND {text parts}: "spiel"*) '
+        'NOT ({text parts}: "schul")'
+    )
+    assert query.filters == {"jahr": ["2019"]}
+    assert german_fts.parse("und oder", lookup).match == german_fts.NOTHING
+
+
+@pytest.fixture
+def ds(archive: Paths):
+    return build_datasette(archive.database)
+
+
+async def canned(ds, query: str) -> list[dict]:
+    response = await ds.client.get("/qmarchive/suche.json", params={"q": query, "_shape": "array"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_canned_query_understands_german(ds) -> None:
+    found = await canned(ds, "Spielplatz")
+    assert sorted(row["seiten_id"] for row in found) == ["broschuere-2021/1", "ihek-2019/1", "ihek-2019/4"]
+    snippets = {row["seiten_id"]: row["textauszug"] for row in found}
+    assert snippets["ihek-2019/1"] == "Spiel und Bewegung\nDie <mark>Spielplätze</mark> im Quartier werden erneuert."
+    assert [row["seiten_id"] for row in await canned(ds, "Spielplätze")] != []
+    assert "ihek-2019/4" in [row["seiten_id"] for row in await canned(ds, "Spielplätze")]  # says "Spielplatz"
+    [bewohner] = await canned(ds, "Bewohner")
+    assert bewohner["seiten_id"] == "ihek-2019/2"
+    assert "<mark>Bewohner*innen</mark>" in bewohner["textauszug"]
+
+
+async def test_table_search_and_sql_functions(ds) -> None:
+    response = await ds.client.get("/qmarchive/pages.json", params={"_search": "Kita", "_shape": "array", "_col": "id"})
+    assert [row["id"] for row in response.json()] == ["ihek-2019/3", "ihek-2019/5"]
+    sql = "select german_match(:q) as m"
+    response = await ds.client.get("/qmarchive.json", params={"sql": sql, "q": "Spielplätze", "_shape": "array"})
+    assert response.json() == [{"m": '{text parts}: ("spielplatz" OR ("spiel" AND "platz"))'}]
