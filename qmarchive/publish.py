@@ -35,11 +35,12 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from qmarchive import cite, german, meta_tags, package, page_images, page_view, verify, versions
+from qmarchive import cite, german, meta_tags, package, page_images, page_view, store, versions
 from qmarchive.catalog import DOC_TYPE_LABELS, DOC_TYPES
 from qmarchive.errors import PublishError
 from qmarchive.pagelabels import locator
 from qmarchive.paths import DATABASE_NAME, Paths
+from qmarchive.paths import document_path as archived_file
 from qmarchive.search.lifecycle import _splitter as archive_splitter
 from qmarchive.search.results import period
 
@@ -116,7 +117,7 @@ def make(paths: Paths, outdir: Path, *, force: bool = False, on_step: Callable[[
     building = outdir.parent / f".{outdir.name}.{uuid.uuid4().hex[:8]}.partial"
     building.mkdir()
     try:
-        db = verify.open_read_only(paths.database)
+        db = store.open_read_only(paths.database)
         try:
             documents = list(db.query("SELECT * FROM documents ORDER BY doc_type, period_start, id"))
             withdrawn = [row["document_id"] for row in db.query("SELECT document_id FROM withdrawals")]
@@ -187,7 +188,7 @@ class _Edition:
         self.step(f"Copying {len(documents)} PDFs")
         (self.target / "pdf").mkdir()
         for document in documents:
-            source = verify.document_path(self.paths.archive, document["file"])
+            source = archived_file(self.paths.archive, document["file"])
             shutil.copyfile(source, self.target / "pdf" / f"{document['id']}.pdf")
         splitter = archive_splitter(self.db)
         topics = list(self.db.query("SELECT id, name FROM topics ORDER BY name"))
@@ -247,7 +248,7 @@ class _Edition:
 
     def _image(self, document: dict[str, Any], number: int) -> None:
         """The page image, from the index's cache (rendered into it first where missing)."""
-        source = verify.document_path(self.paths.archive, document["file"])
+        source = archived_file(self.paths.archive, document["file"])
         image = page_images.ensure(self.paths.index, source, document["sha256"], number, IMAGE_SIZE)
         target = self.target / "bilder" / document["id"] / f"{number}.webp"
         target.parent.mkdir(parents=True, exist_ok=True)
