@@ -41,10 +41,14 @@ COLUMNS = (
     "license",
     "notes",
     "password",
+    "urn",
 )
 REQUIRED_COLUMNS = ("id", "title", "doc_type")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# A persistent identifier a library assigned: a URN (urn:nbn:de:…, RFC 8141) or a DOI (10.prefix/suffix).
+_URN = re.compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _PUBLISHED = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 _YEARS = range(1900, 2101)
@@ -72,6 +76,7 @@ class CatalogEntry:
     license: str | None = None
     notes: str | None = None
     password: str | None = None
+    urn: str | None = None  # persistent identifier (URN or DOI), cited first when set
     row: int | None = None
 
     def path(self, archive: Path) -> Path:
@@ -290,6 +295,10 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
     if sha256 and not _SHA256.match(sha256):
         fail("sha256", "not a SHA-256 checksum (64 hexadecimal digits)")
 
+    urn = cells.get("urn", "")
+    if urn and not (_URN.match(urn) or _DOI.match(urn)):
+        fail("urn", f"'{urn}' is not a URN (urn:nbn:de:…) or a DOI (10.1234/…)")
+
     if errors:
         raise CatalogErrors(errors)
     return CatalogEntry(
@@ -309,6 +318,7 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
         license=cells.get("license") or None,
         notes=cells.get("notes") or None,
         password=cells.get("password") or None,
+        urn=urn or None,
         row=row,
     )
 

@@ -83,6 +83,18 @@ class Citation:
     published: str | None = None
     version: int | None = None  # set when an earlier, since replaced version of the file is cited
     replaced_at: str | None = None
+    urn: str | None = None  # the document's persistent identifier (URN or DOI), cited before the URL
+
+    @property
+    def doi(self) -> str | None:
+        return self.urn if self.urn and self.urn.startswith("10.") else None
+
+    @property
+    def identifier(self) -> str | None:
+        """The persistent identifier as cited: "urn:nbn:de:…" or "https://doi.org/10.…"."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.urn
 
     @property
     def key(self) -> str:
@@ -126,8 +138,9 @@ class Citation:
         else:
             lead = self.title
         where = ", ".join(part for part in (self.place, self.page_locator) if part)
+        persistent = f" {self.identifier}." if self.identifier else ""
         return (
-            f"{_sentence(lead)}{' ' + where + '.' if where else ''} Online: {self.url} (abgerufen am {self.accessed:%d.%m.%Y}). "
+            f"{_sentence(lead)}{' ' + where + '.' if where else ''}{persistent} Online: {self.url} (abgerufen am {self.accessed:%d.%m.%Y}). "
             f"{self.sha256_note}."
         )
 
@@ -152,6 +165,10 @@ class Citation:
             fields.append(("date", f"{start}/{end}"))  # biblatex's date range
         if self.page_label:
             fields.append(("pages", _bibtex_escape(self.page_label)))
+        if self.doi:
+            fields.append(("doi", self.doi))
+        elif self.urn:
+            fields += [("eprint", self.urn), ("eprinttype", "urn")]
         fields.append(("url", self.url))
         fields.append(("urldate", self.accessed.isoformat()))
         fields.append(("langid", "ngerman"))
@@ -178,9 +195,12 @@ class Citation:
             lines.append(("M3", self.genre))
         if self.publisher:
             lines.append(("PB", self.publisher))
+        if self.doi:
+            lines.append(("DO", self.doi))
         if self.place:
             lines.append(("CY", self.place))
         lines += [
+            *([("UR", self.urn)] if self.urn and not self.doi else []),
             ("UR", self.url),
             ("Y2", f"{self.accessed:%Y/%m/%d}"),
             ("LA", LANGUAGE),
@@ -204,10 +224,13 @@ class Citation:
             item["issued"] = {"date-parts": issued}
         if self.page_label:
             item["page"] = self.page_label
+        if self.doi:
+            item["DOI"] = self.doi
         item["URL"] = self.url
         item["accessed"] = {"date-parts": [[self.accessed.year, self.accessed.month, self.accessed.day]]}
         item["language"] = LANGUAGE
-        item["note"] = self.note
+        # CSL has no variable for a URN: the note carries it.
+        item["note"] = f"{self.urn}; {self.note}" if self.urn and not self.doi else self.note
         return item
 
     def render(self, fmt: str) -> str:
@@ -257,7 +280,7 @@ def citation(
     base = _check_base_url(base_url)
     document = _row(
         db,
-        "SELECT title, publisher, published, period_start, period_end, doc_type, area, place, sha256, page_count "
+        "SELECT title, publisher, published, period_start, period_end, doc_type, area, place, sha256, page_count, urn "
         "FROM documents WHERE id = ?",
         [document_id],
     )
@@ -307,6 +330,7 @@ def citation(
         published=published,
         version=earlier["version"] if earlier else None,
         replaced_at=earlier["replaced_at"] if earlier else None,
+        urn=_clean(document["urn"]),
     )
 
 

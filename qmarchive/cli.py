@@ -19,7 +19,7 @@ import click
 
 from qmarchive import __version__, cite, export, hits, ingest, search, serve, status, store
 from qmarchive import catalog, fetch
-from qmarchive import locks, package, series, verify, versions, withdrawal, workers
+from qmarchive import locks, package, publish, series, verify, versions, withdrawal, workers
 from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
@@ -728,11 +728,13 @@ def _wrap_progress(quiet: bool) -> Any:
 @click.option("--identifier", metavar="ID", help="External-Identifier (default: qmarchive-<area>-<date>).")
 @click.option("--force", is_flag=True,
               help="Package even if verification fails; bag-info.txt records the findings.")
+@click.option("--edition", is_flag=True,
+              help="Include the static edition (as 'publish' writes it) in data/edition/, so the deposit can be browsed and searched.")
 @quiet_option("No progress bar, no step messages.")
 @click.pass_obj
 def package_command(paths: Paths, outdir: Path, organisation: str, address: str, contact_name: str | None,
                     contact_email: str | None, description: str | None, identifier: str | None, force: bool,
-                    quiet: bool) -> None:
+                    edition: bool, quiet: bool) -> None:
     """Write a BagIt bag for hand-over to a long-term archive.
 
     OUTDIR (new, or an empty directory) receives the PDFs, catalog.csv, provenance.jsonl, a copy of
@@ -747,12 +749,39 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
         if not quiet:
             click.echo(f"{message} …", err=True)
 
-    report = package.make(paths, outdir, info, force=force, progress=_wrap_progress(quiet), on_step=step)
+    report = package.make(paths, outdir, info, force=force, edition=edition, progress=_wrap_progress(quiet),
+                          on_step=step)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Bag written to {report.path}: {report.documents} documents, {report.files} files, "
                f"{_file_size(report.bytes)}; valid ({', '.join(package.CHECKSUM_NAMES[c] for c in package.CHECKSUMS)} manifests). "
                f"The receiving archive checks it with: bagit.py --validate {report.path}")
+
+@cli.command("publish")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUTDIR even if it is not empty and holds no earlier edition.")
+@quiet_option("No step messages.")
+@click.pass_obj
+def publish_command(paths: Paths, outdir: Path, force: bool, quiet: bool) -> None:
+    """Write the static edition: a website of the archive for any static web host.
+
+    OUTDIR (new, empty, or an earlier edition, which is replaced) receives a start page, a page per document
+    and per PDF page (seite/<id>/<n>.html, from the stable page id), the PDFs and the database with
+    SHA256SUMS, robots.txt, client-side search (Pagefind) and, with --base-url, canonical links and
+    sitemap.xml. All links are relative; nothing is loaded from elsewhere. Withdrawn documents are left out.
+    """
+
+    def step(message: str) -> None:
+        if not quiet:
+            click.echo(f"{message} …", err=True)
+
+    report = publish.make(paths, outdir, force=force, on_step=step)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"Edition written to {report.path}: {report.documents} documents, {report.pages} pages, "
+               f"{report.files} files, {_file_size(report.bytes)} (search index {_file_size(report.search_bytes)}). "
+               f"Try it: python -m http.server -d {report.path}")
+
 
 @cli.command("serve")
 @server_options

@@ -169,3 +169,7 @@ class FilterValueError(QmarchiveError):
 
 class UnknownDocumentError(QmarchiveError):
     """A document id that is not in the archive (e.g. in a comparison); the message names it."""
+
+
+class PublishError(QmarchiveError):
+    """The static edition could not be written (target not an edition, search indexer missing or failing)."""

@@ -36,7 +36,7 @@ from qmarchive.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Outcome, Pool,
 Status = Literal["ingested", "unchanged", "failed", "missing", "withdrawn"]
 CATALOG_COLUMNS = (
     "area", "place", "title", "doc_type", "period_start", "period_end", "published", "publisher",
-    "license", "notes", "source_url", "landing_url",
+    "license", "notes", "source_url", "landing_url", "urn",
 )  # fmt: skip
 # PDF titles that name no document: a word processor's placeholder or default ("Dokument1",
 # "Präsentation1", "Untitled-3"), an application's name for the file, a path, URL or file name.

@@ -363,3 +363,9 @@ def m012_german_fts(db: Database) -> None:
     db.execute(
         "CREATE TABLE german_terms_state (id INTEGER PRIMARY KEY CHECK (id = 1), version TEXT NOT NULL, built_at TEXT NOT NULL, seconds REAL)"
     )
+
+
+@migrations()
+def m013_urn(db: Database) -> None:
+    """A persistent identifier per document (URN such as urn:nbn:de:…, or a DOI), from the catalog's urn column."""
+    db.execute("ALTER TABLE documents ADD COLUMN urn TEXT")

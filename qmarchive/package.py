@@ -28,7 +28,7 @@ from typing import Any
 
 import bagit
 
-from qmarchive import __version__, cite, provenance, store, verify
+from qmarchive import __version__, cite, provenance, publish, store, verify
 from qmarchive.catalog import CatalogEntry, append_entries, default_file, slugify, without_passwords
 from qmarchive.errors import PackageError
 from qmarchive.paths import DATABASE_NAME, Paths, document_path
@@ -43,6 +43,7 @@ DEFAULT_RIGHTS = (
     "Keine Nutzungslizenz angegeben: alle Rechte vorbehalten; archiviert zu Dokumentations- und Forschungszwecken"
 )
 METADATA_DIR = "metadata"
+EDITION_DIR = "edition"
 EXTERN_DIR = "pdf/extern"
 # Reported when packaging is refused; the full list is in 'qmarchive verify'.
 LISTED_PROBLEMS = 20
@@ -87,13 +88,15 @@ def make(
     info: BagInfo = BagInfo(),
     *,
     force: bool = False,
+    edition: bool = False,
     progress: Wrap | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> PackageReport:
     """Verify the archive, write the bag beside OUTDIR, validate it, then move it to OUTDIR.
 
     Refuses an OUTDIR that exists and is not empty, and an archive that fails verification or holds
-    catalogued files never ingested (unless ``force``: the bag then records what failed).
+    catalogued files never ingested (unless ``force``: the bag then records what failed). With ``edition``
+    the static edition (:mod:`qmarchive.publish`) goes into ``data/edition/``, so the deposit can be browsed.
     """
     step = on_step or (lambda message: None)
     _check_target(outdir)
@@ -129,6 +132,9 @@ def make(
                 record = dublin_core(document, placed.get(document["id"]), citation.url if paths.base_url else None)
                 write_xml(record, building / METADATA_DIR / f"{document['id']}.xml")
             areas = sorted({d["area"] for d in documents if d["area"]})
+            if edition:
+                step("Writing the static edition")
+                warnings += publish.make(paths, building / EDITION_DIR).warnings
             places = sorted({d["place"] for d in documents if d["place"]})
         finally:
             db.close()
@@ -320,6 +326,8 @@ def _contents(building: Path, pdfs: int) -> list[str]:
         parts.append(f"das Provenienzprotokoll der Downloads (data/{provenance.LOG_NAME})")
     parts.append(f"die SQLite-Datenbank mit Seitentexten, Gliederung und Handlungsfeldern (data/{DATABASE_NAME})")
     parts.append(f"je Dokument ein Dublin-Core-Datensatz (data/{METADATA_DIR}/<id>.xml, oai_dc)")
+    if (building / EDITION_DIR).is_dir():
+        parts.append(f"die statische, durchsuchbare Web-Ausgabe des Archivs (data/{EDITION_DIR}/index.html)")
     return parts
 
 

@@ -30,7 +30,7 @@ def test_open_applies_migrations_once(tmp_path: Path) -> None:
     store.open_database(path)
     db = store.open_database(path)
     assert {"documents", "pages", "sections", "ingest_runs", "ingest_log", "pages_fts", "pages_trigram"} <= set(db.table_names())
-    assert [r["name"] for r in db.query("select name from _sqlite_migrations")] == ["m001_initial", "m002_topics", "m003_provenance", "m004_ocr", "m005_withdrawal", "m006_versions", "m007_page_labels", "m009_place", "m011_massnahmen", "m012_german_fts"]
+    assert [r["name"] for r in db.query("select name from _sqlite_migrations")] == ["m001_initial", "m002_topics", "m003_provenance", "m004_ocr", "m005_withdrawal", "m006_versions", "m007_page_labels", "m009_place", "m011_massnahmen", "m012_german_fts", "m013_urn"]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"  # a server reads while ingest writes
 
 

@@ -200,7 +200,7 @@ def test_a_database_from_before_versions_gets_its_copies_kept(archive: Paths) ->
 def test_uncatalogued_pdfs_are_named_by_ingest_status_verify_and_package(copy: Paths, tmp_path: Path) -> None:
     stray = copy.archive / "pdf/Broschüre Sommerfest 2023.pdf"
     shutil.copy(copy.archive / "pdf/ihek-2012.pdf", stray)
-    line = "broschuere-sommerfest-2023,Broschüre Sommerfest 2023,broschuere,,,2023,2023,,,pdf/Broschüre Sommerfest 2023.pdf,,,,,,"
+    line = "broschuere-sommerfest-2023,Broschüre Sommerfest 2023,broschuere,,,2023,2023,,,pdf/Broschüre Sommerfest 2023.pdf,,,,,,,"
 
     ingested = run(copy, "ingest", "--no-index")
     assert ingested.exit_code == 0

@@ -18,7 +18,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
-from qmarchive import cite, page_images, page_view, search
+from qmarchive import cite, meta_tags, page_images, page_view, search
 from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import (
     DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, read_only, seite_url, zitat_url,
@@ -37,6 +37,7 @@ IMAGE_ROUTE = (
     rf"^/-/seitenbild/(?P<document_id>{_SLUG})/(?P<page>[1-9][0-9]{{0,5}})/(?P<version>[0-9a-f]{{16}})/"
     rf"(?P<size>{'|'.join(page_images.SIZES)})\.webp$"
 )
+ROUTE_PREFIX = "/-/seite"
 VIEW_NAME = "qmarchive-seite"
 TEMPLATE = "seite.html"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -94,9 +95,11 @@ async def seite(request, datasette) -> Response:
             return None
         return safe_snippet(marked) if marked else None
 
+    base = base_url(datasette, request)
+
     def load():
         with read_only(db_path) as db:
-            citation = cite.citation(db, f"{document_id}/{number}", base_url=base_url(datasette, request))
+            citation = cite.citation(db, f"{document_id}/{number}", base_url=base)
             return page_view.context(
                 db, document_id, number, ServedLinks(datasette, q), citation=citation,
                 mark=mark if q else None, pdf_words=search.plain_words(q) if q else None,
@@ -111,6 +114,9 @@ async def seite(request, datasette) -> Response:
         if record is not None and gone.covers(record, number):
             return await gone.response(datasette, request, record, page=number)
         raise NotFound(f"Seite {number} von „{document_id}“ gibt es im Archiv nicht.")
+    canonical = f"{base}{ROUTE_PREFIX}/{document_id}/{number}"
+    citation = context["citation"]
+    context.update(meta=meta_tags.tags(citation, pdf_url=citation.pdf_url.split("#")[0], url=canonical), canonical=canonical)
     context.update(q=q, notes=notes, suche_url=datasette.urls.path(SUCHE_PATH) + (f"?{urlencode({'q': q})}" if q else ""))
     return Response.html(await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME))
 

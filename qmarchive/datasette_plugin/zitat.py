@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datasette.utils.asgi import NotFound, Response
 
-from qmarchive import cite, versions
+from qmarchive import cite, meta_tags, versions
 from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import (
     NO_ARCHIVE, base_url, database_path, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
@@ -77,6 +77,8 @@ async def zitat(request, datasette):
     query = f"?sha256={citation.sha256}" if citation.version else ""
     context = {
         "citation": citation,
+        "meta": meta_tags.tags(citation, pdf_url=citation.pdf_url.split("#")[0], url=citation.url),
+        "canonical": citation.url,
         "formats": [{"name": name, "label": label, "text": citation.render(name)} for name, label in SECTIONS],
         "downloads": [(ext.upper() if ext != "json" else "CSL-JSON", f"{zitat_url(datasette, document_id, number)}.{ext}{query}") for ext in DOWNLOADS],
         "page_url": page_url(datasette, target) if page and not citation.version else None,
