@@ -56,7 +56,7 @@ def main() -> None:
                 context = browser.new_context()
                 page = context.new_page()
                 sizes: list[int] = []
-                page.on("requestfinished", lambda request: sizes.append(request.sizes()["responseBodySize"]))
+                page.on("requestfinished", lambda request, sizes=sizes: sizes.append(request.sizes()["responseBodySize"]))
                 page.goto(f"{base}suche.html?q={quote(case.query)}")
                 page.locator("#qm-status").filter(has_text=re.compile("gefunden")).wait_for()
                 page.wait_for_load_state("networkidle")
