@@ -392,7 +392,7 @@ def record_checksums(path: Path, checksums: dict[str, str]) -> list[str]:
     records = _cell_spans(text, delimiter)
     header = [text[a:b].strip().lstrip("\ufeff").strip('"') for a, b in records[0]] if records else []
     if "sha256" not in header or "id" not in header:
-        raise CatalogError(path, "no sha256 column to record checksums in; add one (see the README)", row=1)
+        raise CatalogError(path, "no sha256 column to record checksums in; add one (see docs/ingest.md)", row=1)
     id_column, sha_column = header.index("id"), header.index("sha256")
     values = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     edits: list[tuple[int, int, str]] = []

@@ -12,7 +12,7 @@ from qmarchive.search.results import FACETS, Hit, SearchResult, snippet_text
 # german: FTS5 over German terms (pre-analysed); whoosh: the German Whoosh index; fts: exact words.
 ENGINES = ("german", "whoosh", "fts")
 # What `qmarchive search`, `export --search` and /-/suche use unless told otherwise: as exact as Whoosh on the
-# relevance set and several times faster (README, "German search in SQLite").
+# relevance set and several times faster (docs/search.md, "German search in SQLite").
 DEFAULT_ENGINE = "german"
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "mark", "page_fingerprints", "plain_words", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]

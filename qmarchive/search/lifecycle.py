@@ -104,7 +104,7 @@ def open_current(index_dir: Path) -> FileIndex:
 def open_for_reading(index_dir: Path) -> FileIndex:
     """The current generation, read with plain file reads instead of memory maps: a segment file that
     is cut short under a reader then raises an error the caller can name, where a mapped one would kill
-    the process with SIGBUS. Costs little, see the README's "Operating a live archive"."""
+    the process with SIGBUS. Costs little, see "Operating a live archive" in docs/serving.md."""
     return _open(index_dir, lambda path: FileIndex(FileStorage(path, supports_mmap=False, readonly=True)))
 
 
