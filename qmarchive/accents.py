@@ -73,7 +73,11 @@ def _base_letter(accent: int, chars: list[str], boxes: _Boxes) -> int | None:
                 continue  # not a letter, or one that already took an accent
             l, b, r, t = boxes[j]
             width, height = r - l, t - b
-            if height > 0 and l - 0.15 * width <= centre_x <= r + 0.15 * width and abs(centre_y - (b + t) / 2) <= 1.5 * height:
+            if (
+                height > 0
+                and l - 0.15 * width <= centre_x <= r + 0.15 * width
+                and abs(centre_y - (b + t) / 2) <= 1.5 * height
+            ):
                 return j
     return None
 

@@ -22,7 +22,12 @@ from qmarchive.errors import CatalogError, CatalogErrors
 from qmarchive.paths import locate
 
 DOC_TYPES = ("ihek", "abschlussplan", "broschuere", "sonstiges")
-DOC_TYPE_LABELS = {"ihek": "IHEK", "abschlussplan": "Abschlussplan", "broschuere": "Broschüre", "sonstiges": "Sonstiges"}
+DOC_TYPE_LABELS = {
+    "ihek": "IHEK",
+    "abschlussplan": "Abschlussplan",
+    "broschuere": "Broschüre",
+    "sonstiges": "Sonstiges",
+}
 # Every column a catalog may have, in the order new catalogs get them; any other header is an error.
 COLUMNS = (
     "id",
@@ -86,9 +91,7 @@ class CatalogEntry:
 
 def slugify(name: str) -> str:
     """A lowercase ASCII id from a file name: ``IHEK 2019-2021 final`` → ``ihek-2019-2021-final``."""
-    ascii_text = (
-        unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION)).encode("ascii", "ignore").decode()
-    )
+    ascii_text = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "dokument"
 
 
@@ -97,7 +100,11 @@ def guess_entry(path: Path, archive: Path) -> CatalogEntry:
     slug = slugify(path.stem)
     years = sorted(int(y) for y in _YEAR.findall(path.stem))
     doc_type = next(
-        (t for key, t in (("ihek", "ihek"), ("abschlussplan", "abschlussplan"), ("brosch", "broschuere")) if key in slug),
+        (
+            t
+            for key, t in (("ihek", "ihek"), ("abschlussplan", "abschlussplan"), ("brosch", "broschuere"))
+            if key in slug
+        ),
         "sonstiges",
     )
     try:
@@ -224,7 +231,9 @@ def _check_header(header: list[str], path: Path) -> None:
         elif name not in COLUMNS:
             errors.append(CatalogError(path, "unknown column; " + _suggestion(name), row=1, column=name))
         elif name in seen:
-            errors.append(CatalogError(path, f"column {number} repeats column {seen[name]}; keep one", row=1, column=name))
+            errors.append(
+                CatalogError(path, f"column {number} repeats column {seen[name]}; keep one", row=1, column=name)
+            )
         else:
             seen[name] = number
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
@@ -259,7 +268,9 @@ def _entry(cells: dict[str, str], path: Path, row: int) -> CatalogEntry:
     if not entry_id:
         fail("id", "empty id")
     elif not _SLUG.match(entry_id):
-        fail("id", f"'{entry_id}' is not a valid id (lowercase letters, digits and single hyphens, e.g. ihek-2019-2021)")
+        fail(
+            "id", f"'{entry_id}' is not a valid id (lowercase letters, digits and single hyphens, e.g. ihek-2019-2021)"
+        )
     if not cells.get("title"):
         fail("title", "empty title")
     doc_type = cells.get("doc_type", "")
@@ -356,8 +367,10 @@ def _outside(file: str, archive: Path) -> str | None:
     target = outside_archive(file, archive)
     if target is None:
         return None
-    return (f"'{file}' is a link to {target}, outside the archive directory; copy the file into the archive "
-            "instead of linking to it")
+    return (
+        f"'{file}' is a link to {target}, outside the archive directory; copy the file into the archive "
+        "instead of linking to it"
+    )
 
 
 def _duplicates(entries: list[CatalogEntry], path: Path) -> list[CatalogError]:
@@ -369,7 +382,12 @@ def _duplicates(entries: list[CatalogEntry], path: Path) -> list[CatalogError]:
             key = unicodedata.normalize("NFC", value).casefold() if attribute == "file" else value
             if key in first_row:
                 errors.append(
-                    CatalogError(path, f"duplicate {attribute} '{value}' (first in row {first_row[key]})", row=entry.row, column=attribute)
+                    CatalogError(
+                        path,
+                        f"duplicate {attribute} '{value}' (first in row {first_row[key]})",
+                        row=entry.row,
+                        column=attribute,
+                    )
                 )
             else:
                 first_row[key] = entry.row

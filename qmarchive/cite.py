@@ -33,18 +33,20 @@ GENRES = {key: label for key, label in DOC_TYPE_LABELS.items() if key != "sonsti
 _TARGET = re.compile(r"^(?P<document>[a-z0-9]+(?:-[a-z0-9]+)*)(?:/(?P<page>[1-9][0-9]*))?$")
 # RFC 3986 characters only: a base URL then needs no escaping in BibTeX's verbatim url field or in RIS.
 _URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
-_BIBTEX_ESCAPES = str.maketrans({
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "%": r"\%",
-    "&": r"\&",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-})
+_BIBTEX_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "%": r"\%",
+        "&": r"\&",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+)
 # The RIS specification ends every line, the last (ER) included, with CR LF.
 _RIS_NEWLINE = "\r\n"
 
@@ -115,7 +117,7 @@ class Citation:
 
     @property
     def page_locator(self) -> str | None:
-        """"S. 3" when the printed label is the physical number, "S. 3 (PDF-Seite 9)" when it differs,
+        """ "S. 3" when the printed label is the physical number, "S. 3 (PDF-Seite 9)" when it differs,
         "PDF-Seite 9" when no label is known; None for a whole document."""
         return locator(self.page_label, self.page_number)
 
@@ -272,9 +274,7 @@ def citation(
     """
     match = _TARGET.match(target)
     if not match:
-        raise CitationError(
-            f"'{target}' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"
-        )
+        raise CitationError(f"'{target}' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)")
     document_id = match["document"]
     page_number = int(match["page"]) if match["page"] else None
     base = _check_base_url(base_url)
@@ -287,17 +287,21 @@ def citation(
     if document is None:
         gone = _row(db, "SELECT withdrawn_at, reason, sha256 FROM withdrawals WHERE document_id = ?", [document_id])
         if gone:
-            raise CitationError(f"document '{document_id}' was withdrawn from the archive on "
-                                f"{gone['withdrawn_at'][:10]} ({gone['reason']}; SHA-256 {gone['sha256']}); "
-                                "its permalinks answer 410 Gone")
+            raise CitationError(
+                f"document '{document_id}' was withdrawn from the archive on "
+                f"{gone['withdrawn_at'][:10]} ({gone['reason']}; SHA-256 {gone['sha256']}); "
+                "its permalinks answer 410 Gone"
+            )
         raise CitationError(f"no document '{document_id}' in the archive")
     earlier = _earlier_version(db, document_id, sha256, document["sha256"])
     page_label = None
     if earlier and page_number is not None:
         labels = json.loads(earlier["page_labels"] or "[]")
         if page_number > (earlier["page_count"] or 0):
-            raise CitationError(f"no page '{target}' in version {earlier['version']} of '{document_id}' "
-                                f"(it has {_pages(earlier['page_count'] or 0)})")
+            raise CitationError(
+                f"no page '{target}' in version {earlier['version']} of '{document_id}' "
+                f"(it has {_pages(earlier['page_count'] or 0)})"
+            )
         page_label = _clean(labels[page_number - 1]) if page_number <= len(labels) else None
     elif page_number is not None:
         page = _row(
@@ -343,8 +347,10 @@ def _earlier_version(db: Database, document_id: str, sha256: str | None, current
     except FixityError as exc:
         raise CitationError(str(exc)) from exc
     if found is None:
-        raise CitationError(f"no version of '{document_id}' with SHA-256 {sha256} in the archive "
-                            f"(see 'qmarchive versions {document_id}')")
+        raise CitationError(
+            f"no version of '{document_id}' with SHA-256 {sha256} in the archive "
+            f"(see 'qmarchive versions {document_id}')"
+        )
     return None if found["sha256"] == current else found
 
 

@@ -51,8 +51,9 @@ class QmarchiveGroup(click.Group):
             if not any(text in str(exc) for text in _SQLITE_STORAGE_ERRORS):
                 raise
             database = ctx.obj.database if isinstance(ctx.obj, Paths) else "the database"
-            raise click.ClickException(f"{database}: {exc}; nothing already stored was lost "
-                                       "(each document is written in one transaction)") from exc
+            raise click.ClickException(
+                f"{database}: {exc}; nothing already stored was lost (each document is written in one transaction)"
+            ) from exc
 
 
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
@@ -78,9 +79,17 @@ def json_option(help: str = "Output as JSON.") -> Decorator:
 
 def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--host and --port of a command that starts the server."""
-    command = click.option("-p", "--port", default=serve.DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
-                           help="Port to listen on.")(command)
-    return click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")(command)
+    command = click.option(
+        "-p",
+        "--port",
+        default=serve.DEFAULT_PORT,
+        show_default=True,
+        type=click.IntRange(0, 65535),
+        help="Port to listen on.",
+    )(command)
+    return click.option("-h", "--host", default=serve.DEFAULT_HOST, show_default=True, help="Address to listen on.")(
+        command
+    )
 
 
 def filter_option(help: str) -> Decorator:
@@ -95,9 +104,12 @@ def search_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "either engine)."
     )(command)
     return click.option(
-        "--engine", type=click.Choice(search.ENGINES), default=search.DEFAULT_ENGINE, show_default=True,
+        "--engine",
+        type=click.Choice(search.ENGINES),
+        default=search.DEFAULT_ENGINE,
+        show_default=True,
         help="german: German stems, compounds, gendered forms in SQLite's FTS5; whoosh: the same analysis in the "
-             "Whoosh index; fts: exact words (FTS5).",
+        "Whoosh index; fts: exact words (FTS5).",
     )(command)
 
 
@@ -106,14 +118,16 @@ def _parse_filters(ctx: click.Context, param: click.Parameter, filters: tuple[st
     for item in filters:
         name, sep, value = item.partition("=")
         if not sep or name not in search.FACETS:
-            raise click.BadParameter(f"'{item}': use FIELD=VALUE with FIELD one of {', '.join(search.FACETS)}",
-                                     ctx=ctx, param=param)
+            raise click.BadParameter(
+                f"'{item}': use FIELD=VALUE with FIELD one of {', '.join(search.FACETS)}", ctx=ctx, param=param
+            )
         parsed.setdefault(name, []).append(value)
     return parsed
 
 
-def format_options(*formats: str, flags: tuple[str, ...] = (), default: str | None = None,
-                   help: str = "Output format.") -> Decorator:
+def format_options(
+    *formats: str, flags: tuple[str, ...] = (), default: str | None = None, help: str = "Output format."
+) -> Decorator:
     """-f/--format, with ``flags`` (e.g. --json, --csv) as short ways to say the same; giving two different
     formats is a usage error (exit 2), never a silent choice. The command receives ``fmt``."""
 
@@ -121,16 +135,28 @@ def format_options(*formats: str, flags: tuple[str, ...] = (), default: str | No
         def chosen(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
             if value:
                 given = ctx.meta.setdefault("qmarchive_formats", {})
-                given[f"--{param.name}" if param.name != "fmt" else f"--format {value}"] = param.name if param.name != "fmt" else value
+                given[f"--{param.name}" if param.name != "fmt" else f"--format {value}"] = (
+                    param.name if param.name != "fmt" else value
+                )
                 if len(set(given.values())) > 1:
-                    raise click.UsageError(f"{' and '.join(given)} contradict each other: give one output format", ctx=ctx)
+                    raise click.UsageError(
+                        f"{' and '.join(given)} contradict each other: give one output format", ctx=ctx
+                    )
             return value
 
         for flag in reversed(flags):
-            command = click.option(f"--{flag}", flag, is_flag=True, expose_value=False, callback=chosen,
-                                   help=f"Same as --format {flag}.")(command)
-        return click.option("-f", "--format", "fmt", type=click.Choice(formats), default=None, callback=chosen,
-                            help=help + (f" [default: {default}]" if default else ""))(command)
+            command = click.option(
+                f"--{flag}", flag, is_flag=True, expose_value=False, callback=chosen, help=f"Same as --format {flag}."
+            )(command)
+        return click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default=None,
+            callback=chosen,
+            help=help + (f" [default: {default}]" if default else ""),
+        )(command)
 
     return decorate
 
@@ -207,9 +233,14 @@ def cli(ctx: click.Context, archive: Path, index: Path, base_url: str | None) ->
     help="OCR (Tesseract, German) of pages without usable text: auto (if Tesseract is installed), always "
     f"(every page; fails without Tesseract) or never. Tesseract command: env {TESSERACT_ENV}, else on PATH.",
 )
-@click.option("--replace", "replace_ids", multiple=True, metavar="ID",
-              help="Accept the file of document ID as its next version although it differs from the archived "
-                   "version; the previous file stays in ARCHIVE/versions/ (repeatable).")
+@click.option(
+    "--replace",
+    "replace_ids",
+    multiple=True,
+    metavar="ID",
+    help="Accept the file of document ID as its next version although it differs from the archived "
+    "version; the previous file stays in ARCHIVE/versions/ (repeatable).",
+)
 @click.option("--reason", metavar="TEXT", help="Why the files of --replace are replaced; kept in the version history.")
 @click.option("--no-index", is_flag=True, help="Do not bring the search index up to date afterwards.")
 @quiet_option("No progress bar, no per-file messages.")
@@ -254,8 +285,18 @@ def ingest_command(
                 click.echo("No failed files to retry.")
                 sys.exit(0)
         exit_code = _ingest(
-            paths, files, extractor=extractor, password=password, fail_fast=fail_fast, quiet=quiet,
-            workers=jobs, timeout=timeout, memory_mb=memory_mb, ocr=ocr, replace_ids=replace_ids, reason=reason,
+            paths,
+            files,
+            extractor=extractor,
+            password=password,
+            fail_fast=fail_fast,
+            quiet=quiet,
+            workers=jobs,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            ocr=ocr,
+            replace_ids=replace_ids,
+            reason=reason,
         )
         if not no_index:
             _update_index(paths, rebuild=False, quiet=quiet)
@@ -312,13 +353,20 @@ def _ingest(paths: Paths, files: tuple[Path, ...] = (), *, quiet: bool = False, 
 
 def _report_unlisted(paths: Paths) -> None:
     """Name every PDF under ARCHIVE/pdf/ that no catalog row names, with the two ways to add it."""
-    unlisted = catalog.unlisted_pdfs(paths.archive, catalog.read_catalog(paths.catalog), catalog.catalog_header(paths.catalog))
+    unlisted = catalog.unlisted_pdfs(
+        paths.archive, catalog.read_catalog(paths.catalog), catalog.catalog_header(paths.catalog)
+    )
     if not unlisted:
         return
-    click.echo(f"Warning: {len(unlisted)} PDF(s) under {paths.archive / catalog.PDF_DIR} in no catalog row; add a line "
-               f"to {paths.catalog} (check its title) or ingest the file by path:", err=True)
+    click.echo(
+        f"Warning: {len(unlisted)} PDF(s) under {paths.archive / catalog.PDF_DIR} in no catalog row; add a line "
+        f"to {paths.catalog} (check its title) or ingest the file by path:",
+        err=True,
+    )
     for item in unlisted:
-        click.echo(f"  {item.path}\n    catalog: {item.line}\n    or: qmarchive ingest {shlex.quote(str(item.path))}", err=True)
+        click.echo(
+            f"  {item.path}\n    catalog: {item.line}\n    or: qmarchive ingest {shlex.quote(str(item.path))}", err=True
+        )
 
 
 def _report_ocr(ocr: ingest.OcrCounts) -> None:
@@ -402,8 +450,10 @@ def withdraw_command(paths: Paths, document_id: str, reason: str, quiet: bool) -
             f"Withdrew {document_id} ({record['title']}, {record['page_count']} pages, SHA-256 {record['sha256']}) "
             f"on {record['withdrawn_at']} by {record['withdrawn_by']}: {record['reason']}"
         )
-        click.echo(f"Its citation URLs now answer 410 Gone; the act is recorded in "
-                   f"{paths.archive / 'provenance.jsonl'}. Undo: qmarchive reinstate {document_id}")
+        click.echo(
+            f"Its citation URLs now answer 410 Gone; the act is recorded in "
+            f"{paths.archive / 'provenance.jsonl'}. Undo: qmarchive reinstate {document_id}"
+        )
         if record["warning"]:
             click.echo(f"Warning: {record['warning']}", err=True)
         _update_index(paths, rebuild=False, quiet=quiet)
@@ -445,7 +495,11 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
     build holds up to 1 GB of postings in memory to sort them, shared among its processes.
     """
     with _writer(paths, "index"):  # the German terms are written to the database first
-        if if_needed and search.rebuild_reason(paths.index) is None and german_terms.rebuild_reason(store.open_existing(paths.database)) is None:
+        if (
+            if_needed
+            and search.rebuild_reason(paths.index) is None
+            and german_terms.rebuild_reason(store.open_existing(paths.database)) is None
+        ):
             click.echo("Search index is current; nothing to do.")
             return
         _update_index(paths, rebuild=rebuild, quiet=quiet, jobs=jobs)
@@ -456,12 +510,17 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Hits to show.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits.")
 @search_options
-@format_options(*SEARCH_FORMATS, flags=("json", "csv"), default="text",
-                help="text (for people), json (an array), csv (RFC 4180) or csv-excel (UTF-8 with BOM and ';', for "
-                     "German Excel); json and csv have the columns of 'export --search'.")
+@format_options(
+    *SEARCH_FORMATS,
+    flags=("json", "csv"),
+    default="text",
+    help="text (for people), json (an array), csv (RFC 4180) or csv-excel (UTF-8 with BOM and ';', for "
+    "German Excel); json and csv have the columns of 'export --search'.",
+)
 @click.pass_context
-def search_command(ctx: click.Context, query: str, limit: int, page: int, engine: str, filters: dict[str, list[str]],
-                   fmt: str | None) -> None:
+def search_command(
+    ctx: click.Context, query: str, limit: int, page: int, engine: str, filters: dict[str, list[str]], fmt: str | None
+) -> None:
     """Search the archive in German.
 
     QUERY: words (all must occur), "phrases", OR/ODER, NOT/NICHT, prefix*, and field filters such as
@@ -484,8 +543,14 @@ def search_command(ctx: click.Context, query: str, limit: int, page: int, engine
 @cli.command("trend")
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
 @filter_option("Only documents of a type or pages of a Handlungsfeld: --filter typ=ihek, --filter feld=bildung.")
-@format_options("text", "json", "csv", flags=("json", "csv"), default="text",
-                help="text (a table), json (one record per term and document) or csv (the same records).")
+@format_options(
+    "text",
+    "json",
+    "csv",
+    flags=("json", "csv"),
+    default="text",
+    help="text (a table), json (one record per term and document) or csv (the same records).",
+)
 @click.pass_context
 def trend_command(ctx: click.Context, queries: tuple[str, ...], filters: dict[str, list[str]], fmt: str | None) -> None:
     """How often each QUERY occurs in each document of the series, in time order.
@@ -510,7 +575,8 @@ def trend_command(ctx: click.Context, queries: tuple[str, ...], filters: dict[st
         click.echo("period     type           " + "".join(f"{query[:24]:>26}" for query in result.terms) + "  document")
         for i, doc in enumerate(result.documents):
             cells = "".join(
-                f"{f'{c.pages} / {c.occurrences} / {c.per_10000:.2f}':>26}" for c in (result.counts[q][i] for q in result.terms)
+                f"{f'{c.pages} / {c.occurrences} / {c.per_10000:.2f}':>26}"
+                for c in (result.counts[q][i] for q in result.terms)
             )
             click.echo(f"{doc.period:<10} {doc.doc_type:<14} {cells}  {doc.id}")
 
@@ -530,8 +596,11 @@ def _print_hits(result: search.SearchResult) -> None:
 
 def _warn_missing(result: search.SearchResult) -> None:
     if result.missing:
-        click.echo(f"Warning: {len(result.missing)} hit(s) of this page are no longer in the database and are left out "
-                   f"({', '.join(result.missing)}): the search index is behind it; 'qmarchive index' updates it", err=True)
+        click.echo(
+            f"Warning: {len(result.missing)} hit(s) of this page are no longer in the database and are left out "
+            f"({', '.join(result.missing)}): the search index is behind it; 'qmarchive index' updates it",
+            err=True,
+        )
 
 
 def _terminal_snippet(snippet: str) -> str:
@@ -542,13 +611,27 @@ def _terminal_snippet(snippet: str) -> str:
 
 @cli.command("cite")
 @click.argument("target", metavar="ID")
-@click.option("-f", "--format", "fmt", type=click.Choice(cite.FORMATS), default="text", show_default=True,
-              help="German citation text, BibTeX (biblatex), RIS or CSL-JSON.")
-@click.option("--accessed", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help="Access date the citation states (default: today).")
-@click.option("--sha256", metavar="SHA256",
-              help="Cite the version of the file with this SHA-256 (or its first 12+ digits; see 'qmarchive "
-                   "versions ID') instead of the current one.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(cite.FORMATS),
+    default="text",
+    show_default=True,
+    help="German citation text, BibTeX (biblatex), RIS or CSL-JSON.",
+)
+@click.option(
+    "--accessed",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Access date the citation states (default: today).",
+)
+@click.option(
+    "--sha256",
+    metavar="SHA256",
+    help="Cite the version of the file with this SHA-256 (or its first 12+ digits; see 'qmarchive "
+    "versions ID') instead of the current one.",
+)
 @click.pass_obj
 def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None, sha256: str | None) -> None:
     """Cite a page or a whole document.
@@ -558,8 +641,9 @@ def cite_command(paths: Paths, target: str, fmt: str, accessed: datetime | None,
     file's short SHA-256. Permalinks start with --base-url.
     """
     db = store.open_read_only(paths.database)
-    result = cite.citation(db, target, base_url=paths.base_url, accessed=accessed.date() if accessed else None,
-                           sha256=sha256)
+    result = cite.citation(
+        db, target, base_url=paths.base_url, accessed=accessed.date() if accessed else None, sha256=sha256
+    )
     output = result.render(fmt)
     click.echo(output, nl=not output.endswith("\n"))
 
@@ -592,14 +676,19 @@ def status_command(paths: Paths, as_json: bool) -> None:
     for item in missing:
         click.echo(f"  {item['id']}: {item['file']}")
     uncatalogued = report["uncatalogued_files"]
-    click.echo(f"Not catalogued: {len(uncatalogued)}" + (f" (add a line to {paths.catalog}, or 'qmarchive ingest FILE')" if uncatalogued else ""))
+    click.echo(
+        f"Not catalogued: {len(uncatalogued)}"
+        + (f" (add a line to {paths.catalog}, or 'qmarchive ingest FILE')" if uncatalogued else "")
+    )
     for item in uncatalogued:
         click.echo(f"  {item['file']}: {item['catalog_line']}")
     withdrawn = report["withdrawn"]
     click.echo(f"Withdrawn:      {len(withdrawn)}")
     for record in withdrawn:
-        click.echo(f"  {record['document_id']}: withdrawn {record['withdrawn_at']} by {record['withdrawn_by']}: "
-                   f"{record['reason']} (SHA-256 {record['sha256']}); undo: qmarchive reinstate {record['document_id']}")
+        click.echo(
+            f"  {record['document_id']}: withdrawn {record['withdrawn_at']} by {record['withdrawn_by']}: "
+            f"{record['reason']} (SHA-256 {record['sha256']}); undo: qmarchive reinstate {record['document_id']}"
+        )
     if report["uncatalogued"]:
         click.echo(f"Not in catalog: {len(report['uncatalogued'])}")
         for row in report["uncatalogued"]:
@@ -607,8 +696,9 @@ def status_command(paths: Paths, as_json: bool) -> None:
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"
-        click.echo(f"Search index:   {_index_pages(index)}; built {index['built_at']}, "
-                   f"{index['bytes'] / 1e6:.1f} MB, {state}")
+        click.echo(
+            f"Search index:   {_index_pages(index)}; built {index['built_at']}, {index['bytes'] / 1e6:.1f} MB, {state}"
+        )
     else:
         click.echo("Search index:   none yet (qmarchive index)")
     run = report["last_run"]
@@ -642,10 +732,14 @@ def versions_command(paths: Paths, document_id: str, as_json: bool) -> None:
     click.echo(f"{document_id}: {len(rows)} version(s)")
     for row in rows:
         state = f"replaced {row['replaced_at']}" if row["replaced_at"] else "current"
-        why = "; ".join(filter(None, [row["reason"], row["command"], row["accepted_by"] and f"by {row['accepted_by']}"]))
+        why = "; ".join(
+            filter(None, [row["reason"], row["command"], row["accepted_by"] and f"by {row['accepted_by']}"])
+        )
         kept = paths.archive / row["kept_file"] if row["kept_file"] else "no copy kept"
-        click.echo(f"  {row['version']}  {row['sha256']}  {row['bytes']} bytes  accepted {row['accepted_at']}"
-                   f"{f' ({why})' if why else ''}, {state}\n     file: {kept}")
+        click.echo(
+            f"  {row['version']}  {row['sha256']}  {row['bytes']} bytes  accepted {row['accepted_at']}"
+            f"{f' ({why})' if why else ''}, {state}\n     file: {kept}"
+        )
 
 
 def _index_pages(index: dict[str, Any]) -> str:
@@ -690,14 +784,19 @@ def _print_verification(report: verify.Report) -> None:
     click.echo(f"Database:  {report.database}\n")
     for check in report.checks:
         label, colour = _STATUS_LABELS[check.status]
-        click.echo(click.style(f"{label:<8}", fg=colour, bold=check.status == "failed") + f" {check.title}"
-                   + (f": {check.summary}" if check.summary else ""))
+        click.echo(
+            click.style(f"{label:<8}", fg=colour, bold=check.status == "failed")
+            + f" {check.title}"
+            + (f": {check.summary}" if check.summary else "")
+        )
         for finding in check.findings:
             click.echo(f"           {finding}")
     failed = report.failed
     if failed:
-        click.echo(f"\nFAILED: {len(failed)} of {len(report.checks)} checks ({', '.join(c.name for c in failed)}); "
-                   "see the findings above.")
+        click.echo(
+            f"\nFAILED: {len(failed)} of {len(report.checks)} checks ({', '.join(c.name for c in failed)}); "
+            "see the findings above."
+        )
     else:
         warned = sum(1 for check in report.checks if check.status == "warning")
         click.echo(f"\nAll {len(report.checks)} checks passed" + (f", {warned} with warnings." if warned else "."))
@@ -717,24 +816,44 @@ def _wrap_progress(quiet: bool) -> Any:
 
 @cli.command("package")
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--organisation", default=package.DEFAULT_ORGANISATION, show_default=True,
-              help="Source-Organization: who hands the archive over.")
-@click.option("--address", default=package.DEFAULT_ADDRESS, show_default=True,
-              help="Organization-Address; '' leaves it out.")
+@click.option(
+    "--organisation",
+    default=package.DEFAULT_ORGANISATION,
+    show_default=True,
+    help="Source-Organization: who hands the archive over.",
+)
+@click.option(
+    "--address", default=package.DEFAULT_ADDRESS, show_default=True, help="Organization-Address; '' leaves it out."
+)
 @click.option("--contact-name", metavar="NAME", help="Contact-Name: whom the receiving archive can ask.")
 @click.option("--contact-email", metavar="EMAIL", help="Contact-Email.")
-@click.option("--description", metavar="TEXT",
-              help="External-Description (default: a German description of the archive and the bag's contents).")
+@click.option(
+    "--description",
+    metavar="TEXT",
+    help="External-Description (default: a German description of the archive and the bag's contents).",
+)
 @click.option("--identifier", metavar="ID", help="External-Identifier (default: qmarchive-<area>-<date>).")
-@click.option("--force", is_flag=True,
-              help="Package even if verification fails; bag-info.txt records the findings.")
-@click.option("--edition", is_flag=True,
-              help="Include the static edition (as 'publish' writes it) in data/edition/, so the deposit can be browsed and searched.")
+@click.option("--force", is_flag=True, help="Package even if verification fails; bag-info.txt records the findings.")
+@click.option(
+    "--edition",
+    is_flag=True,
+    help="Include the static edition (as 'publish' writes it) in data/edition/, so the deposit can be browsed and searched.",
+)
 @quiet_option("No progress bar, no step messages.")
 @click.pass_obj
-def package_command(paths: Paths, outdir: Path, organisation: str, address: str, contact_name: str | None,
-                    contact_email: str | None, description: str | None, identifier: str | None, force: bool,
-                    edition: bool, quiet: bool) -> None:
+def package_command(
+    paths: Paths,
+    outdir: Path,
+    organisation: str,
+    address: str,
+    contact_name: str | None,
+    contact_email: str | None,
+    description: str | None,
+    identifier: str | None,
+    force: bool,
+    edition: bool,
+    quiet: bool,
+) -> None:
     """Write a BagIt bag for hand-over to a long-term archive.
 
     OUTDIR (new, or an empty directory) receives the PDFs, catalog.csv, provenance.jsonl, a copy of
@@ -742,20 +861,30 @@ def package_command(paths: Paths, outdir: Path, organisation: str, address: str,
     manifests. The archive is verified first, and nothing is packaged if it fails (unless --force);
     the bag is built beside OUTDIR, validated, and then moved into place.
     """
-    info = package.BagInfo(organisation=organisation, address=address or None, contact_name=contact_name,
-                           contact_email=contact_email, description=description, identifier=identifier)
+    info = package.BagInfo(
+        organisation=organisation,
+        address=address or None,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        description=description,
+        identifier=identifier,
+    )
 
     def step(message: str) -> None:
         if not quiet:
             click.echo(f"{message} …", err=True)
 
-    report = package.make(paths, outdir, info, force=force, edition=edition, progress=_wrap_progress(quiet),
-                          on_step=step)
+    report = package.make(
+        paths, outdir, info, force=force, edition=edition, progress=_wrap_progress(quiet), on_step=step
+    )
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"Bag written to {report.path}: {report.documents} documents, {report.files} files, "
-               f"{_file_size(report.bytes)}; valid ({', '.join(package.CHECKSUM_NAMES[c] for c in package.CHECKSUMS)} manifests). "
-               f"The receiving archive checks it with: bagit.py --validate {report.path}")
+    click.echo(
+        f"Bag written to {report.path}: {report.documents} documents, {report.files} files, "
+        f"{_file_size(report.bytes)}; valid ({', '.join(package.CHECKSUM_NAMES[c] for c in package.CHECKSUMS)} manifests). "
+        f"The receiving archive checks it with: bagit.py --validate {report.path}"
+    )
+
 
 @cli.command("publish")
 @click.argument("outdir", type=click.Path(path_type=Path))
@@ -778,15 +907,25 @@ def publish_command(paths: Paths, outdir: Path, force: bool, quiet: bool) -> Non
     report = publish.make(paths, outdir, force=force, on_step=step)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"Edition written to {report.path}: {report.documents} documents, {report.pages} pages, "
-               f"{report.files} files, {_file_size(report.bytes)} (search index {_file_size(report.search_bytes)}). "
-               f"Try it: python -m http.server -d {report.path}")
+    click.echo(
+        f"Edition written to {report.path}: {report.documents} documents, {report.pages} pages, "
+        f"{report.files} files, {_file_size(report.bytes)} (search index {_file_size(report.search_bytes)}). "
+        f"Try it: python -m http.server -d {report.path}"
+    )
 
 
 @cli.command("serve")
 @server_options
-@click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="QMARCHIVE_WORKERS",
-              show_envvar=True, help="Server processes; searches run in Python, so use one per CPU core for many users.")
+@click.option(
+    "-w",
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="QMARCHIVE_WORKERS",
+    show_envvar=True,
+    help="Server processes; searches run in Python, so use one per CPU core for many users.",
+)
 @click.pass_obj
 def serve_command(paths: Paths, host: str, port: int, workers: int) -> None:
     """Serve the database with Datasette.
@@ -823,25 +962,59 @@ def demo_command(paths: Paths, host: str, port: int, no_serve: bool) -> None:
 @cli.command("export")
 @click.option("--table", metavar="NAME", help="Export a whole table or view; 'pages' gets a zitat column.")
 @click.option("--sql", metavar="SQL", help="Export the rows of one read-only SELECT (or WITH) query.")
-@click.option("--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="Value for a :NAME parameter in --sql (repeatable).")
-@click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
-              help="Seconds the --sql query may spend in SQLite before it is stopped "
-                   f"[default: {export.SQL_TIME_LIMIT:g}, as the served SQL]; 0: no limit.")
-@click.option("--search", "query", metavar="QUERY",
-              help="Export every hit of a search (the columns of 'search --json', with the citation).")
+@click.option(
+    "--param",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Value for a :NAME parameter in --sql (repeatable).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Seconds the --sql query may spend in SQLite before it is stopped "
+    f"[default: {export.SQL_TIME_LIMIT:g}, as the served SQL]; 0: no limit.",
+)
+@click.option(
+    "--search",
+    "query",
+    metavar="QUERY",
+    help="Export every hit of a search (the columns of 'search --json', with the citation).",
+)
 @search_options
-@click.option("-f", "--format", "fmt", type=click.Choice(export.FORMATS),
-              help="csv (RFC 4180, UTF-8), csv-excel (UTF-8 with BOM and ';', formulas kept as text: opens in "
-                   "German Excel), xlsx (Excel, every text a text cell) or json (an array of objects); default: "
-                   "the output file's extension.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="File to write (replaced only once the export is complete); '-' for standard output (csv, json).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(export.FORMATS),
+    help="csv (RFC 4180, UTF-8), csv-excel (UTF-8 with BOM and ';', formulas kept as text: opens in "
+    "German Excel), xlsx (Excel, every text a text cell) or json (an array of objects); default: "
+    "the output file's extension.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="File to write (replaced only once the export is complete); '-' for standard output (csv, json).",
+)
 @quiet_option()
 @click.pass_obj
-def export_command(paths: Paths, table: str | None, sql: str | None, params: tuple[tuple[str, str], ...],
-                   time_limit: float | None, query: str | None, engine: str, filters: dict[str, list[str]],
-                   fmt: str | None, output: Path, quiet: bool) -> None:
+def export_command(
+    paths: Paths,
+    table: str | None,
+    sql: str | None,
+    params: tuple[tuple[str, str], ...],
+    time_limit: float | None,
+    query: str | None,
+    engine: str,
+    filters: dict[str, list[str]],
+    fmt: str | None,
+    output: Path,
+    quiet: bool,
+) -> None:
     """Export a table, a query or all hits of a search as CSV, Excel (xlsx) or JSON.
 
     Exactly one of --table, --sql, --search. Complete exports of any size, streamed row by row; the
@@ -886,8 +1059,11 @@ def export_command(paths: Paths, table: str | None, sql: str | None, params: tup
     else:
         click.echo(f"{report.rows} rows written to {report.path} ({_file_size(report.bytes or 0)}, {fmt})")
     if source.missing:
-        click.echo(f"Warning: {len(source.missing)} hit(s) are no longer in the database and were left out "
-                   f"({', '.join(source.missing)}): the search index is behind it; 'qmarchive index' updates it", err=True)
+        click.echo(
+            f"Warning: {len(source.missing)} hit(s) are no longer in the database and were left out "
+            f"({', '.join(source.missing)}): the search index is behind it; 'qmarchive index' updates it",
+            err=True,
+        )
 
 
 @contextmanager
@@ -917,24 +1093,54 @@ def _file_size(size: int) -> str:
 
 @cli.command("fetch")
 @click.argument("ids", nargs=-1, metavar="[ID]...")
-@click.option("--force", is_flag=True,
-              help="Download even files already in the archive; a different file replaces the archived one, "
-                   "which is kept beside it.")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=fetch.DEFAULT_TIMEOUT,
-              show_default=True, metavar="SECONDS", help="Connect and read timeout.")
-@click.option("--retries", type=click.IntRange(0, 20), default=fetch.DEFAULT_RETRIES, show_default=True,
-              metavar="N", help="Retries after a server error (5xx, 429), a timeout or a broken connection.")
-@click.option("--backoff", type=click.FloatRange(0), default=fetch.DEFAULT_BACKOFF, show_default=True,
-              metavar="SECONDS",
-              help=f"Wait before the first retry, doubled for each further one (with jitter); a server's "
-                   f"Retry-After is honoured up to {fetch.MAX_DELAY:g} s.")
-@click.option("--update-catalog", is_flag=True,
-              help="Write the SHA-256 of archived files into catalog.csv where their row has none (only "
-                   "those cells change).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Download even files already in the archive; a different file replaces the archived one, "
+    "which is kept beside it.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=fetch.DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Connect and read timeout.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 20),
+    default=fetch.DEFAULT_RETRIES,
+    show_default=True,
+    metavar="N",
+    help="Retries after a server error (5xx, 429), a timeout or a broken connection.",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(0),
+    default=fetch.DEFAULT_BACKOFF,
+    show_default=True,
+    metavar="SECONDS",
+    help=f"Wait before the first retry, doubled for each further one (with jitter); a server's "
+    f"Retry-After is honoured up to {fetch.MAX_DELAY:g} s.",
+)
+@click.option(
+    "--update-catalog",
+    is_flag=True,
+    help="Write the SHA-256 of archived files into catalog.csv where their row has none (only those cells change).",
+)
 @quiet_option("No per-file messages, except failures.")
 @click.pass_obj
-def fetch_command(paths: Paths, ids: tuple[str, ...], force: bool, timeout: float, retries: int, backoff: float,
-                  update_catalog: bool, quiet: bool) -> None:
+def fetch_command(
+    paths: Paths,
+    ids: tuple[str, ...],
+    force: bool,
+    timeout: float,
+    retries: int,
+    backoff: float,
+    update_catalog: bool,
+    quiet: bool,
+) -> None:
     """Download catalogued documents from their source_url into the archive.
 
     Without IDs, every catalog entry; entries without a source_url are reported, and are an error only
@@ -969,8 +1175,11 @@ def fetch_command(paths: Paths, ids: tuple[str, ...], force: bool, timeout: floa
         if filled:
             click.echo(f"sha256 written to {paths.catalog} for {len(filled)} entries: {', '.join(filled)}")
     elif checksums:
-        click.echo(f"The catalog gives no sha256 for {len(checksums)} archived file(s); add it to "
-                   f"{paths.catalog} (or fetch again with --update-catalog):", err=True)
+        click.echo(
+            f"The catalog gives no sha256 for {len(checksums)} archived file(s); add it to "
+            f"{paths.catalog} (or fetch again with --update-catalog):",
+            err=True,
+        )
         for document_id, checksum in checksums.items():
             click.echo(f"  {document_id}: {checksum}", err=True)
     sys.exit(0 if summary.ok else 1)

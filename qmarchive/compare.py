@@ -74,14 +74,17 @@ def compare(db: Database, a: str, b: str) -> Comparison:
     """Compare document ``a`` with ``b`` (ids); an unknown id raises UnknownDocumentError naming it."""
     docs = {}
     for document_id in (a, b):
-        row = db.execute("SELECT id, title, period_start, period_end FROM documents WHERE id = ?", [document_id]).fetchone()
+        row = db.execute(
+            "SELECT id, title, period_start, period_end FROM documents WHERE id = ?", [document_id]
+        ).fetchone()
         if row is None:
             raise UnknownDocumentError(f"no document '{document_id}' in the archive")
         docs[document_id] = dict(zip(("id", "title", "period_start", "period_end"), row))
     pages = {document_id: _pages(db, document_id) for document_id in (a, b)}
     stems = {document_id: _stems(pages[document_id]) for document_id in (a, b)}
     return Comparison(
-        a=docs[a], b=docs[b],
+        a=docs[a],
+        b=docs[b],
         sections=align_sections(_sections(db, a), _sections(db, b)),
         distinctive_a=distinctive(stems[a], stems[b]),
         distinctive_b=distinctive(stems[b], stems[a]),
@@ -90,9 +93,12 @@ def compare(db: Database, a: str, b: str) -> Comparison:
 
 
 def _pages(db: Database, document_id: str) -> list[tuple[str, int, str]]:
-    return [tuple(row) for row in db.execute(
-        "SELECT id, page_number, text FROM pages WHERE document_id = ? ORDER BY page_number", [document_id]
-    )]
+    return [
+        tuple(row)
+        for row in db.execute(
+            "SELECT id, page_number, text FROM pages WHERE document_id = ? ORDER BY page_number", [document_id]
+        )
+    ]
 
 
 def _sections(db: Database, document_id: str) -> list[Section]:
@@ -164,7 +170,9 @@ def g2(count: int, total: int, other: int, other_total: int) -> float:
     return value if count / total >= other / other_total else -value
 
 
-def distinctive(own: dict[str, Counter[str]], other: dict[str, Counter[str]], limit: int = DISTINCTIVE_TERMS) -> list[Term]:
+def distinctive(
+    own: dict[str, Counter[str]], other: dict[str, Counter[str]], limit: int = DISTINCTIVE_TERMS
+) -> list[Term]:
     """The stems most overused in ``own`` against ``other``."""
     total = sum(sum(c.values()) for c in own.values())
     other_total = sum(sum(c.values()) for c in other.values())
@@ -178,7 +186,9 @@ def distinctive(own: dict[str, Counter[str]], other: dict[str, Counter[str]], li
         other_count = sum(other[stem].values()) if stem in other else 0
         score = g2(count, total, other_count, other_total)
         if score > 0:
-            scored.append(Term(word=forms.most_common(1)[0][0], count=count, other_count=other_count, g2=round(score, 1)))
+            scored.append(
+                Term(word=forms.most_common(1)[0][0], count=count, other_count=other_count, g2=round(score, 1))
+            )
     return sorted(scored, key=lambda t: (-t.g2, t.word))[:limit]
 
 

@@ -164,7 +164,9 @@ class FilterValueError(QmarchiveError):
 
     def __init__(self, field: str, value: str, valid: list[str]):
         self.field, self.value, self.valid = field, value, valid
-        super().__init__(f"unknown {field} '{value}'; valid values: {', '.join(valid) or 'none (the archive is empty)'}")
+        super().__init__(
+            f"unknown {field} '{value}'; valid values: {', '.join(valid) or 'none (the archive is empty)'}"
+        )
 
 
 class UnknownDocumentError(QmarchiveError):

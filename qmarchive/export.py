@@ -223,7 +223,7 @@ def first_keyword(sql: str) -> str:
         match = _SQL_COMMENT.match(rest)
         if not match:
             break
-        rest = rest[match.end():]
+        rest = rest[match.end() :]
     word = _FIRST_WORD.match(rest)
     return word.group(1).lower() if word else ""
 
@@ -257,9 +257,12 @@ def search_rows(
     found = hits.all_hits(db, index_dir, query, engine=engine, filters=filters, chunk=chunk)
     slug = re.sub(r"[^a-z0-9]+", "-", query.lower())[:40].strip("-")
     return Rows(
-        name=f"suche-{slug}" if slug else "suche", columns=list(hits.COLUMNS),
-        rows=(record.as_dict() for record in hits.records(db, found.hits, base_url=base_url)), total=found.total,
-        description=f"Suche ({engine}): {query}", missing=found.missing,
+        name=f"suche-{slug}" if slug else "suche",
+        columns=list(hits.COLUMNS),
+        rows=(record.as_dict() for record in hits.records(db, found.hits, base_url=base_url)),
+        total=found.total,
+        description=f"Suche ({engine}): {query}",
+        missing=found.missing,
     )
 
 
@@ -320,7 +323,12 @@ def _counted(rows: Iterable[Row], progress: Advance | None) -> Iterator[Row]:
 
 
 def write_csv(
-    columns: Sequence[str], rows: Iterable[Row], out: IO[str], *, progress: Advance | None = None, excel: bool = False,
+    columns: Sequence[str],
+    rows: Iterable[Row],
+    out: IO[str],
+    *,
+    progress: Advance | None = None,
+    excel: bool = False,
 ) -> int:
     """RFC 4180 CSV, UTF-8 (the caller opens ``out`` with ``newline=""``): for programs. With ``excel``, CSV
     für Excel: a byte order mark, ``;`` between fields and formulas kept as text (:func:`excel_text`)."""
@@ -461,7 +469,10 @@ def column_widths(columns: Sequence[str], sample: list[list[Any]]) -> list[float
     """Widths (in characters) that fit the header and most of the first rows, within bounds."""
     widths = []
     for index, name in enumerate(columns):
-        longest = max([len(name) + 2] + [max(map(len, str(row[index]).splitlines() or [""])) for row in sample if row[index] is not None])
+        longest = max(
+            [len(name) + 2]
+            + [max(map(len, str(row[index]).splitlines() or [""])) for row in sample if row[index] is not None]
+        )
         widths.append(float(min(max(longest + 1, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH)))
     return widths
 

@@ -116,7 +116,9 @@ def extract(
     except ExtractionError:
         raise
     except RecursionError as exc:
-        raise DamagedPdfError(path, "damaged PDF beyond repair (its page tree or objects are nested too deeply or cyclic)") from exc
+        raise DamagedPdfError(
+            path, "damaged PDF beyond repair (its page tree or objects are nested too deeply or cyclic)"
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - the PDF libraries raise anything on hostile input
         raise DamagedPdfError(path, f"damaged PDF that could not be read ({type(exc).__name__}: {exc})") from exc
 
@@ -389,7 +391,9 @@ def _without_hidden_layers(reader: pypdf.PdfReader, notes: list[str]) -> layers.
     try:
         stripped = layers.without_hidden_layers(reader)
     except Exception as exc:  # noqa: BLE001 - hostile input; the text is still read, layers and all
-        notes.append(f"optional-content layers not read ({type(exc).__name__}: {exc}); text of hidden layers, if any, is included")
+        notes.append(
+            f"optional-content layers not read ({type(exc).__name__}: {exc}); text of hidden layers, if any, is included"
+        )
         return None
     if stripped:
         notes.extend(stripped.notes)

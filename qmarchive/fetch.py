@@ -104,9 +104,7 @@ class FetchSummary:
     @property
     def ok(self) -> bool:
         """False if an entry failed or was refused, or an id named explicitly has no source_url."""
-        return not any(
-            r.status in ("failed", "refused") or (r.status == "no-source" and r.named) for r in self.results
-        )
+        return not any(r.status in ("failed", "refused") or (r.status == "no-source" and r.named) for r in self.results)
 
     @property
     def hashes_to_record(self) -> dict[str, str]:
@@ -236,8 +234,17 @@ class _EntryFetch:
             return replace(result, status="refused", message=message)
         if (self.entry.id, sha256) not in self.recorded:
             # Not downloaded here (or not since the log began): its hash is recorded once, without a request.
-            self._log(_Attempt(started_at=_now(), finished_at=_now()), 0, "present", "file already in the archive", sha256, size)
-        return replace(result, status="present", record_hash=True, message="in the archive; the catalog gives no sha256")
+            self._log(
+                _Attempt(started_at=_now(), finished_at=_now()),
+                0,
+                "present",
+                "file already in the archive",
+                sha256,
+                size,
+            )
+        return replace(
+            result, status="present", record_hash=True, message="in the archive; the catalog gives no sha256"
+        )
 
     def _download(self) -> FetchResult:
         attempts = self.options.retries + 1
@@ -257,7 +264,9 @@ class _EntryFetch:
             detail += f" (after {number} attempts)"
         if self.part.is_file() and self.sidecar.is_file():
             detail += f"; the {attempt.partial} bytes received are kept in {self.part.name} and resumed next time"
-        return replace(self.base, attempts=number, final_url=attempt.final_url, message=f"{detail} — {self.entry.source_url}")
+        return replace(
+            self.base, attempts=number, final_url=attempt.final_url, message=f"{detail} — {self.entry.source_url}"
+        )
 
     def _delay(self, number: int, attempt: _Attempt) -> float:
         if attempt.retry_after is not None:
@@ -287,7 +296,10 @@ class _EntryFetch:
         except httpx.TooManyRedirects:
             attempt.error = f"more than {self.options.max_redirects} redirects"
         except httpx.TimeoutException as exc:
-            attempt.error, attempt.retryable = f"timed out after {self.options.timeout:g} s ({type(exc).__name__})", True
+            attempt.error, attempt.retryable = (
+                f"timed out after {self.options.timeout:g} s ({type(exc).__name__})",
+                True,
+            )
         except httpx.TransportError as exc:
             attempt.error, attempt.retryable = f"connection failed: {exc or type(exc).__name__}", True
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
@@ -318,7 +330,9 @@ class _EntryFetch:
                 attempt.resumed_from = start
                 return "ab"
             self._discard()
-            attempt.error = f"the server sent another part of the file than asked for ({response.headers.get('content-range')})"
+            attempt.error = (
+                f"the server sent another part of the file than asked for ({response.headers.get('content-range')})"
+            )
             attempt.retryable, attempt.retry_after = True, 0.0
             return None
         if status == 200:
@@ -399,7 +413,9 @@ class _EntryFetch:
             if old_sha256 == sha256:
                 self._discard()
                 self._log(attempt, number, "unchanged", "the download is the archived file", sha256, size)
-                return replace(result, status="unchanged", record_hash=not expected, message="downloaded again: the same file")
+                return replace(
+                    result, status="unchanged", record_hash=not expected, message="downloaded again: the same file"
+                )
             if not self.options.force:
                 self._discard()
                 message = f"{self.target} appeared meanwhile with SHA-256 {old_sha256}; it is kept (use --force to replace it)"

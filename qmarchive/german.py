@@ -43,7 +43,27 @@ CORPUS_ZIPF = 2.5
 PART_ZIPF = 2.5
 SHORT_PART_ZIPF = 4.5
 # Derivational endings that look like words but never stand as the last part of a compound.
-_SUFFIXES = frozenset({"lich", "schaft", "heit", "keit", "ung", "isch", "bar", "sam", "haft", "los", "nis", "tum", "ling", "chen", "lein", "weise", "mal"})
+_SUFFIXES = frozenset(
+    {
+        "lich",
+        "schaft",
+        "heit",
+        "keit",
+        "ung",
+        "isch",
+        "bar",
+        "sam",
+        "haft",
+        "los",
+        "nis",
+        "tum",
+        "ling",
+        "chen",
+        "lein",
+        "weise",
+        "mal",
+    }
+)
 
 STOPWORDS = frozenset(
     """

@@ -92,11 +92,23 @@ def _records(db: Database, hits: list[search.Hit], base_url: str | None) -> Iter
     for hit in hits:
         known = hit.page_label if hit.page_label_source != "physical" else None
         yield HitRecord(
-            rank=hit.rank, page_id=hit.page_id, document_id=hit.document_id, title=hit.title, doc_type=hit.doc_type,
-            period=hit.period, page_number=hit.page_number, page_label=known, page=hit.page_locator,
-            section=hit.section, topics="; ".join(names.get(t, t) for t in page_topics.get(hit.page_id, [])), ocr=hit.ocr,
-            snippet=one_line(hit.snippet), score=hit.score, zitat=citation_text(db, hit.page_id, base_url),
-            url=page_url(hit.page_id, base_url), pdf_url=pdf_url(hit.document_id, hit.page_number, base_url),
+            rank=hit.rank,
+            page_id=hit.page_id,
+            document_id=hit.document_id,
+            title=hit.title,
+            doc_type=hit.doc_type,
+            period=hit.period,
+            page_number=hit.page_number,
+            page_label=known,
+            page=hit.page_locator,
+            section=hit.section,
+            topics="; ".join(names.get(t, t) for t in page_topics.get(hit.page_id, [])),
+            ocr=hit.ocr,
+            snippet=one_line(hit.snippet),
+            score=hit.score,
+            zitat=citation_text(db, hit.page_id, base_url),
+            url=page_url(hit.page_id, base_url),
+            pdf_url=pdf_url(hit.document_id, hit.page_number, base_url),
         )
 
 
@@ -137,8 +149,14 @@ class AllHits:
 
 
 def all_hits(
-    db: Database, index_dir: Path, query: str, *, engine: str = search.DEFAULT_ENGINE, filters: dict[str, list[str]] | None = None,
-    limit: int | None = None, chunk: int = CHUNK,
+    db: Database,
+    index_dir: Path,
+    query: str,
+    *,
+    engine: str = search.DEFAULT_ENGINE,
+    filters: dict[str, list[str]] | None = None,
+    limit: int | None = None,
+    chunk: int = CHUNK,
 ) -> AllHits:
     """Run a search and read all its hits (the first ``limit`` if given) chunk by chunk."""
     first = search.run(db, index_dir, query, engine=engine, filters=filters, page=1, pagelen=chunk)
@@ -147,8 +165,10 @@ def all_hits(
     def hits() -> Iterator[search.Hit]:
         given = 0
         for page in range(1, -(-wanted // chunk) + 1):
-            result = first if page == 1 else search.run(
-                db, index_dir, query, engine=engine, filters=filters, page=page, pagelen=chunk
+            result = (
+                first
+                if page == 1
+                else search.run(db, index_dir, query, engine=engine, filters=filters, page=page, pagelen=chunk)
             )
             found.missing.extend(result.missing)
             for hit in result.hits[: wanted - given]:

@@ -194,7 +194,9 @@ def run(
                             return summary
                         continue
                     by_key[key] = (job, prepared)
-                    tasks.append(Task(key, job.path, extractor, job.entry.password or password, fingerprint_all=ocr == "always"))
+                    tasks.append(
+                        Task(key, job.path, extractor, job.entry.password or password, fingerprint_all=ocr == "always")
+                    )
         if not tasks:
             return summary
         queue = deque(tasks)
@@ -208,7 +210,9 @@ def run(
                 if ready is None:
                     continue
                 job, prepared = by_key[ready.task.key]
-                result = _store(db, paths, job, prepared, ready, extractor, ocr_pages.applied_mode, history.get(job.entry.id, []))
+                result = _store(
+                    db, paths, job, prepared, ready, extractor, ocr_pages.applied_mode, history.get(job.entry.id, [])
+                )
                 if record(result):
                     break
     finally:
@@ -241,7 +245,9 @@ def _prepare(
     base = FileResult(file=job.entry.file, document_id=job.entry.id, status="failed")
     withdrawn = withdrawal.withdrawn(db, job.entry.id)
     if withdrawn:
-        return replace(base, status="withdrawn", message=f"{job.path}: {withdrawal.skip_message(job.entry.id, withdrawn)}")
+        return replace(
+            base, status="withdrawn", message=f"{job.path}: {withdrawal.skip_message(job.entry.id, withdrawn)}"
+        )
     if job.problem:
         return replace(base, error_class="catalog", message=f"{job.path}: {job.problem}")
     if not job.path.is_file():
@@ -256,11 +262,15 @@ def _prepare(
     stored = store.stored_version(db, job.entry.id)
     changed = stored is not None and stored.sha256 != sha256
     if job.entry.sha256 and job.entry.sha256 != sha256:
-        message = (f"{job.path}: SHA-256 {sha256[:12]}… differs from the catalog's {job.entry.sha256[:12]}…; "
-                   "the file has changed or is the wrong one")
+        message = (
+            f"{job.path}: SHA-256 {sha256[:12]}… differs from the catalog's {job.entry.sha256[:12]}…; "
+            "the file has changed or is the wrong one"
+        )
         if changed and stored is not None:
-            message += (f" (not ingested: the archived version {stored.sha256[:12]}… is still served and cited; to "
-                        f"accept this file as the next version, write its SHA-256 {sha256} into the catalog)")
+            message += (
+                f" (not ingested: the archived version {stored.sha256[:12]}… is still served and cited; to "
+                f"accept this file as the next version, write its SHA-256 {sha256} into the catalog)"
+            )
         return replace(base, error_class="fixity-mismatch" if changed else "checksum", message=message)
 
     version: Acceptance | None = None
@@ -272,19 +282,30 @@ def _prepare(
         if replacing:
             version = replacing
         elif job.entry.sha256 == sha256:
-            version = Acceptance("qmarchive ingest (new sha256 in the catalog)", "the catalog's sha256 names the new file")
+            version = Acceptance(
+                "qmarchive ingest (new sha256 in the catalog)", "the catalog's sha256 names the new file"
+            )
         else:
-            return replace(base, error_class="fixity-mismatch", message=_mismatch(job, sha256, stored.sha256, archived, paths))
-        note = (f"{job.entry.id}: new version accepted ({version.command}"
-                f"{', reason: ' + version.reason if version.reason else ''}); the archived version "
-                f"{archived['version'] if archived else ''} (SHA-256 {stored.sha256[:12]}…) stays in the version history")
+            return replace(
+                base, error_class="fixity-mismatch", message=_mismatch(job, sha256, stored.sha256, archived, paths)
+            )
+        note = (
+            f"{job.entry.id}: new version accepted ({version.command}"
+            f"{', reason: ' + version.reason if version.reason else ''}); the archived version "
+            f"{archived['version'] if archived else ''} (SHA-256 {stored.sha256[:12]}…) stays in the version history"
+        )
     else:
         try:
             note = _keep_current(db, paths.archive, job, sha256)
         except FixityError as exc:
             return replace(base, error_class="store", message=str(exc))
         if replacing:
-            note = "; ".join(filter(None, [note, f"--replace {job.entry.id}: the file is the archived version already; nothing replaced"]))
+            note = "; ".join(
+                filter(
+                    None,
+                    [note, f"--replace {job.entry.id}: the file is the archived version already; nothing replaced"],
+                )
+            )
     if stored and stored[:2] == (sha256, extraction_version(extractor)) and ocr_pages.is_current(stored):
         if job.catalogued:
             store.update_document(db, job.entry.id, _catalog_values(job.entry), provenance=history)
@@ -303,7 +324,7 @@ def _mismatch(job: Job, sha256: str, archived_sha256: str, archived: dict[str, A
     return (
         f"{job.path}: SHA-256 {sha256} differs from {archived_sha256} of the archived version{number} of document "
         f"{job.entry.id}; not ingested: the archived version is still served and cited. Restore the original{kept}, "
-        f"or accept the new file as the next version with: qmarchive ingest --replace {job.entry.id} --reason \"…\""
+        f'or accept the new file as the next version with: qmarchive ingest --replace {job.entry.id} --reason "…"'
     )
 
 

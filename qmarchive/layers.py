@@ -118,9 +118,9 @@ def _hidden_layer(group: object, hidden: dict[int, str]) -> str | None:
     if not members:
         return None
     policy = target.get("/P", "/AnyOn")
-    invisible = {
-        "/AnyOn": all(off), "/AllOn": any(off), "/AnyOff": not any(off), "/AllOff": not all(off)
-    }.get(policy if policy in _POLICIES else "/AnyOn")
+    invisible = {"/AnyOn": all(off), "/AllOn": any(off), "/AnyOff": not any(off), "/AllOff": not all(off)}.get(
+        policy if policy in _POLICIES else "/AnyOn"
+    )
     return next((hidden[ref.idnum] for ref in members if ref.idnum in hidden), None) if invisible else None
 
 
@@ -147,4 +147,3 @@ def _drop_marked(operations: list, names: dict[str, str]) -> tuple[list, set[str
             continue
         kept.append((operands, operator))
     return kept, dropped
-

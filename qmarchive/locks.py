@@ -78,7 +78,9 @@ def writer(index_dir: Path, command: str) -> Iterator[str | None]:
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"{index_dir}: cannot create the directory for the writer lock ({exc.strerror or exc})") from exc
+        raise ConfigError(
+            f"{index_dir}: cannot create the directory for the writer lock ({exc.strerror or exc})"
+        ) from exc
 
     def busy(holder: str) -> WriterBusyError:
         pid, _, other = holder.partition(" ")

@@ -30,7 +30,9 @@ _AMOUNT = r"(?<![\d.,])(\d{1,3}(?:[. ]\d{3})+(?:,\d{1,2})?|\d{4,7}(?:,\d{1,2})?)
 _AMOUNT_RE = re.compile(_AMOUNT)
 _MONEY_ON_PAGE = re.compile(_AMOUNT + r"\s*(?:€|Euro|EUR)(?!\w)|Betrag in €|in Euro|Betrag \(€\)", re.IGNORECASE)
 _LINE_AMOUNT_AT_END = re.compile(_AMOUNT + r"\s*(?:€|Euro|EUR)?\s*$")
-_FUND = re.compile(r"\b((?:Aktions|Projekt|Bau|Netzwerk|Kiez|Quartiers|Verfügungs|Innovations)\s*-?\s*fonds)\b", re.IGNORECASE)
+_FUND = re.compile(
+    r"\b((?:Aktions|Projekt|Bau|Netzwerk|Kiez|Quartiers|Verfügungs|Innovations)\s*-?\s*fonds)\b", re.IGNORECASE
+)
 _YEARS = re.compile(r"\b((?:19|20)\d{2})(?:\s*[–-]\s*((?:19|20)\d{2}))?\b")
 _TABLE_HINT = re.compile(r"betrag|kosten|summe|€|\bEUR\b", re.IGNORECASE)  # a table of amounts, not prose
 _HEADER_AMOUNT = re.compile(r"betrag|€|euro|kosten|mittel|summe", re.IGNORECASE)
@@ -41,6 +43,7 @@ _HEADER_FIELD = re.compile(r"handlungsfeld|themenfeld", re.IGNORECASE)
 _TOTAL = re.compile(r"^\s*(?:summe|gesamt|insgesamt)\b", re.IGNORECASE)
 _SOFT_BREAK = re.compile(r"(?<=[a-zäöüß])-\n(?=[a-zäöüß])")
 _LEADING_NUMBER = re.compile(r"^\s*\d{1,3}[.)]?\s*\|?\s*")
+
 
 @dataclass
 class Measure:
@@ -120,7 +123,9 @@ def _column(header: list[str], pattern: re.Pattern[str]) -> int | None:
     return next((i for i, cell in enumerate(header) if pattern.search(cell)), None)
 
 
-def from_tables(tables: Iterable[list[list[str | None]]], page: tuple[str, str, int], section: str | None) -> list[Measure]:
+def from_tables(
+    tables: Iterable[list[list[str | None]]], page: tuple[str, str, int], section: str | None
+) -> list[Measure]:
     """Measures from a page's tables: the header decides which column is what."""
     page_id, document_id, page_number = page
     found = []
@@ -141,13 +146,21 @@ def from_tables(tables: Iterable[list[list[str | None]]], page: tuple[str, str, 
             if amount is None:
                 continue
             text = " | ".join(cell for cell in row if cell)
-            found.append(Measure(
-                page_id=page_id, document_id=document_id, page_number=page_number, text=text, amount_eur=amount,
-                fund=_fund(row[fund_col]) if fund_col is not None and len(row) > fund_col else _fund(text),
-                years=_years(row[years_col]) if years_col is not None and len(row) > years_col else _years(text),
-                topic_id=_topic(row[field_col]) if field_col is not None and len(row) > field_col else _topic(section),
-                method=METHOD_TABLE,
-            ))
+            found.append(
+                Measure(
+                    page_id=page_id,
+                    document_id=document_id,
+                    page_number=page_number,
+                    text=text,
+                    amount_eur=amount,
+                    fund=_fund(row[fund_col]) if fund_col is not None and len(row) > fund_col else _fund(text),
+                    years=_years(row[years_col]) if years_col is not None and len(row) > years_col else _years(text),
+                    topic_id=_topic(row[field_col])
+                    if field_col is not None and len(row) > field_col
+                    else _topic(section),
+                    method=METHOD_TABLE,
+                )
+            )
     return found
 
 
@@ -164,11 +177,19 @@ def from_lines(text: str, page: tuple[str, str, int], section: str | None) -> li
         name = _LEADING_NUMBER.sub("", line[: match.start()]).strip(" |")
         if not name or name.lower().rstrip(":") == fund.lower():
             continue  # a fund's description, not a measure
-        found.append(Measure(
-            page_id=page_id, document_id=document_id, page_number=page_number, text=line,
-            amount_eur=parse_amount(match.group(1)) or 0.0, fund=fund,
-            years=_years(name), topic_id=_topic_in_line(name) or _topic(section), method=METHOD_LINE,
-        ))
+        found.append(
+            Measure(
+                page_id=page_id,
+                document_id=document_id,
+                page_number=page_number,
+                text=line,
+                amount_eur=parse_amount(match.group(1)) or 0.0,
+                fund=fund,
+                years=_years(name),
+                topic_id=_topic_in_line(name) or _topic(section),
+                method=METHOD_LINE,
+            )
+        )
     return found
 
 
@@ -202,7 +223,9 @@ def read_tables(pdf_path: Path, page_numbers: Iterable[int], password: str | Non
             try:
                 tables[number] = pdf.pages[number - 1].extract_tables()
             except Exception as exc:  # noqa: BLE001 - as above, for one page
-                warnings.append(f"page {number}: measures table not read ({type(exc).__name__}), amounts taken from its text lines")
+                warnings.append(
+                    f"page {number}: measures table not read ({type(exc).__name__}), amounts taken from its text lines"
+                )
     return tables, warnings
 
 

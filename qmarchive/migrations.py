@@ -130,8 +130,7 @@ def m001_initial(db: Database) -> None:
 def _create_page_fts(db: Database, name: str, tokenizer: str) -> None:
     """An external-content FTS5 index over ``pages.text``, kept in step by triggers."""
     db.execute(
-        f"CREATE VIRTUAL TABLE {name} USING fts5("
-        f"text, content='pages', content_rowid='rowid', tokenize='{tokenizer}')"
+        f"CREATE VIRTUAL TABLE {name} USING fts5(text, content='pages', content_rowid='rowid', tokenize='{tokenizer}')"
     )
     remove_old = f"INSERT INTO {name}({name}, rowid, text) VALUES ('delete', old.rowid, old.text);"
     add_new = f"INSERT INTO {name}(rowid, text) VALUES (new.rowid, new.text);"
@@ -355,7 +354,9 @@ def m012_german_fts(db: Database) -> None:
         "CREATE VIRTUAL TABLE pages_german USING fts5(text, parts, section, title, tokenize='unicode61 remove_diacritics 0')"
     )
     db.execute("INSERT INTO pages_german(pages_german, rank) VALUES ('rank', 'bm25(10.0, 4.0, 2.0, 1.0)')")
-    db.execute("CREATE TRIGGER pages_german_ad AFTER DELETE ON pages BEGIN DELETE FROM pages_german WHERE rowid = old.rowid; END")
+    db.execute(
+        "CREATE TRIGGER pages_german_ad AFTER DELETE ON pages BEGIN DELETE FROM pages_german WHERE rowid = old.rowid; END"
+    )
     db.execute(
         "CREATE TABLE lexicon (word TEXT PRIMARY KEY, stem TEXT NOT NULL, parts TEXT NOT NULL, split TEXT NOT NULL) WITHOUT ROWID"
     )

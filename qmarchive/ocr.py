@@ -82,7 +82,9 @@ def find_engine() -> Engine:
     return Engine(command=command, version=version)
 
 
-def recognise_page(path: Path, page_number: int, engine: Engine, *, password: str | None = None, timeout: float = 0) -> PageOcr:
+def recognise_page(
+    path: Path, page_number: int, engine: Engine, *, password: str | None = None, timeout: float = 0
+) -> PageOcr:
     """OCR one page (1-based) of a PDF; ``timeout`` (seconds, 0: none) stops Tesseract itself."""
     import pytesseract
 
@@ -122,7 +124,9 @@ def _text_and_confidence(data: dict[str, list]) -> tuple[str, float | None]:
     """Tesseract's words joined into lines and paragraphs, and the mean confidence of the words."""
     paragraphs: dict[tuple[int, int], dict[int, list[str]]] = {}
     confidences: list[float] = []
-    for word, conf, block, par, line in zip(data["text"], data["conf"], data["block_num"], data["par_num"], data["line_num"]):
+    for word, conf, block, par, line in zip(
+        data["text"], data["conf"], data["block_num"], data["par_num"], data["line_num"]
+    ):
         word = str(word).strip()
         if not word:
             continue

@@ -89,7 +89,9 @@ class OcrPages:
             self._leave(sum(1 for p in wanted.values() if p.needs_ocr))
             return outcome, []
         waiting = _Waiting(outcome, wanted)
-        cached = store.cached_ocr(self.db, (p.content_sha256 for p in wanted.values() if p.content_sha256), cache_pipeline())
+        cached = store.cached_ocr(
+            self.db, (p.content_sha256 for p in wanted.values() if p.content_sha256), cache_pipeline()
+        )
         for number, page in wanted.items():
             hit = cached.get(page.content_sha256 or "")
             if hit is not None:

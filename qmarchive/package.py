@@ -37,7 +37,9 @@ from qmarchive.versions import VERSIONS_DIR
 
 CHECKSUMS = ("sha256", "sha512")
 CHECKSUM_NAMES = {"sha256": "SHA-256", "sha512": "SHA-512"}
-DEFAULT_ORGANISATION = "Quartiersmanagement Hellersdorfer Promenade (S.T.E.R.N. Gesellschaft der behutsamen Stadterneuerung mbH)"
+DEFAULT_ORGANISATION = (
+    "Quartiersmanagement Hellersdorfer Promenade (S.T.E.R.N. Gesellschaft der behutsamen Stadterneuerung mbH)"
+)
 DEFAULT_ADDRESS = "Stadtteilbüro, Hellersdorfer Promenade 17, Berlin"
 DEFAULT_RIGHTS = (
     "Keine Nutzungslizenz angegeben: alle Rechte vorbehalten; archiviert zu Dokumentations- und Forschungszwecken"
@@ -138,10 +140,14 @@ def make(
             places = sorted({d["place"] for d in documents if d["place"]})
         finally:
             db.close()
-        bag_info = _bag_info(info, areas, places, _contents(building, len(placed)), _payload_bytes(building), report, problems)
+        bag_info = _bag_info(
+            info, areas, places, _contents(building, len(placed)), _payload_bytes(building), report, problems
+        )
         if not (info.contact_name or info.contact_email):
-            warnings.append("bag-info.txt names no contact: give --contact-name and --contact-email, so the "
-                            "receiving archive knows whom to ask")
+            warnings.append(
+                "bag-info.txt names no contact: give --contact-name and --contact-email, so the "
+                "receiving archive knows whom to ask"
+            )
         step(f"Writing the bag with {' and '.join(CHECKSUM_NAMES[c] for c in CHECKSUMS)} manifests")
         bagit.make_bag(str(building), bag_info, checksums=list(CHECKSUMS))
         step("Validating the bag")
@@ -158,8 +164,10 @@ def make(
 
 def _check_target(outdir: Path) -> None:
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
-        raise PackageError(f"{outdir}: already exists and is not an empty directory; name a new one "
-                           "(a bag is never written over anything)")
+        raise PackageError(
+            f"{outdir}: already exists and is not an empty directory; name a new one "
+            "(a bag is never written over anything)"
+        )
 
 
 def _problems(report: verify.Report) -> list[verify.Finding]:
@@ -176,8 +184,9 @@ def payload_path(document: dict[str, Any]) -> PurePosixPath:
     return file
 
 
-def _copy_files(paths: Paths, documents: list[dict[str, Any]], building: Path, progress: Wrap | None,
-                warnings: list[str]) -> dict[str, PurePosixPath]:
+def _copy_files(
+    paths: Paths, documents: list[dict[str, Any]], building: Path, progress: Wrap | None, warnings: list[str]
+) -> dict[str, PurePosixPath]:
     placed: dict[str, PurePosixPath] = {}
     taken: dict[str, str] = {}
     for document in progress(documents, "Copying") if progress else documents:
@@ -201,9 +210,13 @@ def _copy_versions(archive: Path, db: Any, building: Path) -> tuple[list[dict[st
     checked against the bag and ``data/`` keeps the version history's files; as (version, path) records for
     the manifest check. Withdrawn documents' versions stay out, like the documents."""
     try:
-        rows = list(db.query("SELECT document_id, version, sha256, kept_file FROM document_versions "
-                             "WHERE kept_file IS NOT NULL AND document_id IN (SELECT id FROM documents) "
-                             "ORDER BY document_id, version"))
+        rows = list(
+            db.query(
+                "SELECT document_id, version, sha256, kept_file FROM document_versions "
+                "WHERE kept_file IS NOT NULL AND document_id IN (SELECT id FROM documents) "
+                "ORDER BY document_id, version"
+            )
+        )
     except sqlite3.OperationalError:
         return [], {}  # a database from before versions: there is nothing kept to carry
     kept: list[dict[str, Any]] = []
@@ -219,15 +232,30 @@ def _copy_versions(archive: Path, db: Any, building: Path) -> tuple[list[dict[st
     return kept, placed
 
 
-def _catalogue_ingested_by_path(catalog: Path, documents: list[dict[str, Any]], placed: dict[str, PurePosixPath]) -> None:
+def _catalogue_ingested_by_path(
+    catalog: Path, documents: list[dict[str, Any]], placed: dict[str, PurePosixPath]
+) -> None:
     """Documents ingested by path have no catalog row in the archive; the bag's catalog gets one for each (at
     its place in the bag), so that ingesting ``data/`` brings back every document."""
     entries = [
-        CatalogEntry(id=d["id"], title=d["title"], doc_type=d["doc_type"], file=str(placed[d["id"]]), area=d["area"],
-                     period_start=d["period_start"], period_end=d["period_end"], published=d["published"],
-                     publisher=d["publisher"], source_url=d["source_url"], landing_url=d["landing_url"],
-                     sha256=d["sha256"], license=d["license"], notes=d["notes"])
-        for d in documents if not d["catalogued"] and d["id"] in placed
+        CatalogEntry(
+            id=d["id"],
+            title=d["title"],
+            doc_type=d["doc_type"],
+            file=str(placed[d["id"]]),
+            area=d["area"],
+            period_start=d["period_start"],
+            period_end=d["period_end"],
+            published=d["published"],
+            publisher=d["publisher"],
+            source_url=d["source_url"],
+            landing_url=d["landing_url"],
+            sha256=d["sha256"],
+            license=d["license"],
+            notes=d["notes"],
+        )
+        for d in documents
+        if not d["catalogued"] and d["id"] in placed
     ]
     if entries:
         append_entries(catalog, entries)
@@ -331,10 +359,23 @@ def _contents(building: Path, pdfs: int) -> list[str]:
     return parts
 
 
-def _bag_info(info: BagInfo, areas: list[str], places: list[str], contents: list[str], size: int, report: verify.Report,
-              problems: list[verify.Finding]) -> dict[str, str]:
+def _bag_info(
+    info: BagInfo,
+    areas: list[str],
+    places: list[str],
+    contents: list[str],
+    size: int,
+    report: verify.Report,
+    problems: list[verify.Finding],
+) -> dict[str, str]:
     today = date.today().isoformat()
-    where = " ".join(["Quartiersmanagements", *([", ".join(areas)] if areas else []), *([f"({', '.join(places)})"] if places else [])])
+    where = " ".join(
+        [
+            "Quartiersmanagements",
+            *([", ".join(areas)] if areas else []),
+            *([f"({', '.join(places)})"] if places else []),
+        ]
+    )
     description = info.description or (
         f"Planungsdokumente des {where}, übergeben zur dauerhaften Archivierung: {', '.join(contents[:-1])} und "
         f"{contents[-1]}. Die SHA-256 jeder PDF-Datei steht im Manifest, in der Datenbank und im Dublin-Core-Datensatz."
@@ -342,11 +383,15 @@ def _bag_info(info: BagInfo, areas: list[str], places: list[str], contents: list
     identifier = info.identifier or f"qmarchive-{slugify(areas[0]) + '-' if len(areas) == 1 else ''}{today}"
     checked = ", ".join(check.name for check in report.checks)
     if problems:
-        statement = (f"qmarchive verify vor dem Packen ({checked}): {len(problems)} Befund(e), trotzdem gepackt "
-                     f"(--force): " + "; ".join(str(p) for p in problems[:5]) + (" …" if len(problems) > 5 else ""))
+        statement = (
+            f"qmarchive verify vor dem Packen ({checked}): {len(problems)} Befund(e), trotzdem gepackt "
+            f"(--force): " + "; ".join(str(p) for p in problems[:5]) + (" …" if len(problems) > 5 else "")
+        )
     else:
-        statement = (f"qmarchive verify vor dem Packen ({checked}): ohne Befund; jede PDF-Datei entsprach der beim "
-                     f"Einlesen erfassten SHA-256.")
+        statement = (
+            f"qmarchive verify vor dem Packen ({checked}): ohne Befund; jede PDF-Datei entsprach der beim "
+            f"Einlesen erfassten SHA-256."
+        )
     fields = {
         "Source-Organization": info.organisation,
         "Organization-Address": info.address,
@@ -381,15 +426,18 @@ def _validated(directory: Path) -> bagit.Bag:
         bag.validate()
     except bagit.BagValidationError as exc:
         details = "; ".join(str(d) for d in exc.details[:LISTED_PROBLEMS]) if exc.details else ""
-        raise PackageError(f"{directory}: the bag just written does not validate, nothing handed over "
-                           f"({exc.message}{': ' + details if details else ''})") from exc
+        raise PackageError(
+            f"{directory}: the bag just written does not validate, nothing handed over "
+            f"({exc.message}{': ' + details if details else ''})"
+        ) from exc
     except bagit.BagError as exc:
         raise PackageError(f"{directory}: the bag just written cannot be read ({exc})") from exc
     return bag
 
 
-def _compare_manifest(bag: bagit.Bag, documents: list[dict[str, Any]], placed: dict[str, PurePosixPath],
-                      warnings: list[str], force: bool) -> None:
+def _compare_manifest(
+    bag: bagit.Bag, documents: list[dict[str, Any]], placed: dict[str, PurePosixPath], warnings: list[str], force: bool
+) -> None:
     """Tie the manifest to the database: each PDF's SHA-256 in the bag is the one recorded at ingest, so
     the copy is the file that was verified."""
     for document in documents:
@@ -398,8 +446,10 @@ def _compare_manifest(bag: bagit.Bag, documents: list[dict[str, Any]], placed: d
             continue
         in_bag = bag.entries.get(f"data/{target}", {}).get("sha256")
         if in_bag != document["sha256"]:
-            message = (f"data/{target}: SHA-256 in the manifest {in_bag} differs from the {document['sha256']} "
-                       f"recorded at ingest (document {document['id']})")
+            message = (
+                f"data/{target}: SHA-256 in the manifest {in_bag} differs from the {document['sha256']} "
+                f"recorded at ingest (document {document['id']})"
+            )
             if not force:
                 raise PackageError(message + "; the file changed while it was packaged, nothing handed over")
             warnings.append(message)
@@ -415,5 +465,7 @@ def _move_into_place(building: Path, outdir: Path) -> None:
     try:
         os.rename(building, outdir)
     except OSError as exc:
-        raise PackageError(f"{outdir}: cannot move the finished bag into place ({exc.strerror or exc}); "
-                           "it is no longer empty or not writable") from exc
+        raise PackageError(
+            f"{outdir}: cannot move the finished bag into place ({exc.strerror or exc}); "
+            "it is no longer empty or not writable"
+        ) from exc

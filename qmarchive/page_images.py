@@ -79,8 +79,14 @@ def cached(index_dir: Path, sha256: str, page_number: int, size: str) -> PageIma
 
 
 def ensure(
-    index_dir: Path, pdf: int | Path, sha256: str, page_number: int, size: str,
-    *, timeout: float = TIME_LIMIT, memory_mb: int = MEMORY_MB,
+    index_dir: Path,
+    pdf: int | Path,
+    sha256: str,
+    page_number: int,
+    size: str,
+    *,
+    timeout: float = TIME_LIMIT,
+    memory_mb: int = MEMORY_MB,
 ) -> PageImage:
     """The page's image from the cache, rendered first if it is not there (blocking: run it in a thread).
 
@@ -122,8 +128,11 @@ def render(pdf: Path | io.BufferedIOBase, page_number: int, width: int, *, max_p
             points_wide, points_high = page.get_size()
             if points_wide <= 0 or points_high <= 0:
                 raise ValueError(f"page {page_number} has no area ({points_wide:g} × {points_high:g} pt)")
-            scale = min(width / points_wide, math.sqrt(max_pixels / (points_wide * points_high)),
-                        MAX_SIDE / max(points_wide, points_high))
+            scale = min(
+                width / points_wide,
+                math.sqrt(max_pixels / (points_wide * points_high)),
+                MAX_SIDE / max(points_wide, points_high),
+            )
             image = page.render(scale=scale).to_pil()
         finally:
             page.close()
@@ -143,9 +152,9 @@ def placeholder_svg(page_locator: str) -> bytes:
         f'aria-label="Seitenbild nicht verfügbar"><rect x="4" y="4" width="1192" height="1689" fill="#f4f4f4" '
         'stroke="#767676" stroke-width="8" stroke-dasharray="24 16"/>'
         '<text x="600" y="800" font-family="sans-serif" font-size="64" text-anchor="middle" fill="#333">'
-        'Seitenbild nicht verfügbar</text>'
+        "Seitenbild nicht verfügbar</text>"
         '<text x="600" y="900" font-family="sans-serif" font-size="44" text-anchor="middle" fill="#333">'
-        f'{label}: Text und PDF siehe Seite</text></svg>'
+        f"{label}: Text und PDF siehe Seite</text></svg>"
     ).encode("utf-8")
 
 
@@ -168,10 +177,21 @@ def _recent_failure(target: Path) -> str | None:
     return None
 
 
-def _render_in_child(pdf: int | Path, page_number: int, width: int, target: Path, timeout: float, memory_mb: int) -> str | None:
+def _render_in_child(
+    pdf: int | Path, page_number: int, width: int, target: Path, timeout: float, memory_mb: int
+) -> str | None:
     """Render in a child process that writes ``target``; None on success, else why it failed."""
     fd = pdf if isinstance(pdf, int) else os.open(pdf, os.O_RDONLY)
-    command = [sys.executable, "-m", "qmarchive.page_images", str(fd), str(page_number), str(width), str(target), str(memory_mb)]
+    command = [
+        sys.executable,
+        "-m",
+        "qmarchive.page_images",
+        str(fd),
+        str(page_number),
+        str(width),
+        str(target),
+        str(memory_mb),
+    ]
     started = time.monotonic()
     try:
         done = subprocess.run(command, pass_fds=(fd,), capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
@@ -188,8 +208,10 @@ def _render_in_child(pdf: int | Path, page_number: int, width: int, target: Path
             name = signal.Signals(-done.returncode).name
         except ValueError:
             name = f"signal {-done.returncode}"
-        return (f"the renderer crashed ({name}) after {time.monotonic() - started:.1f} s, "
-                f"most likely at the memory limit of {memory_mb} MB")
+        return (
+            f"the renderer crashed ({name}) after {time.monotonic() - started:.1f} s, "
+            f"most likely at the memory limit of {memory_mb} MB"
+        )
     return message[-1] if message else f"the renderer failed (exit code {done.returncode})"
 
 

@@ -62,10 +62,19 @@ def reflow(text: str) -> str:
     full = FULL_LINE * long[len(long) // 2]
     joined = []
     for line, following in zip(lines, lines[1:]):
-        heading_next = line.rstrip().endswith((".", "!", "?")) and len(following) < full \
+        heading_next = (
+            line.rstrip().endswith((".", "!", "?"))
+            and len(following) < full
             and not following.rstrip().endswith((".", ",", ";", "!", "?"))
-        soft = len(line) >= full and line.strip() and following.strip() and not line.rstrip().endswith(":") \
-            and not following.lstrip().startswith(_ITEM_START) and not heading_next
+        )
+        soft = (
+            len(line) >= full
+            and line.strip()
+            and following.strip()
+            and not line.rstrip().endswith(":")
+            and not following.lstrip().startswith(_ITEM_START)
+            and not heading_next
+        )
         joined.append(line + (" " if soft else "\n"))
     return "".join(joined) + lines[-1]
 
@@ -85,8 +94,14 @@ def first_headings(db: Database, page_ids: list[str]) -> dict[str, str]:
 
 
 def context(
-    db: Database, document_id: str, page_number: int, links: Links, *, citation: Citation,
-    mark: Callable[[str], Markup | None] | None = None, pdf_words: list[str] | None = None,
+    db: Database,
+    document_id: str,
+    page_number: int,
+    links: Links,
+    *,
+    citation: Citation,
+    mark: Callable[[str], Markup | None] | None = None,
+    pdf_words: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """Template variables of the page view, or None if the archive has no such page.
 
@@ -102,20 +117,42 @@ def context(
     ).fetchone()
     if page is None:
         return None
-    (page_id, number, label, source, section, text, ocr, ocr_engine, ocr_confidence,
-     title, doc_type, period_start, period_end, sha256, page_count) = page
+    (
+        page_id,
+        number,
+        label,
+        source,
+        section,
+        text,
+        ocr,
+        ocr_engine,
+        ocr_confidence,
+        title,
+        doc_type,
+        period_start,
+        period_end,
+        sha256,
+        page_count,
+    ) = page
     printed = label if label and source != "physical" else None
     here = locator(printed, number) or ""
-    sections = [Section(*row) for row in db.execute(
-        "SELECT title, level, first_page, last_page FROM sections WHERE document_id = ? ORDER BY position", [document_id]
-    )]
+    sections = [
+        Section(*row)
+        for row in db.execute(
+            "SELECT title, level, first_page, last_page FROM sections WHERE document_id = ? ORDER BY position",
+            [document_id],
+        )
+    ]
     topics = db.execute(
         "SELECT t.id, t.name FROM page_topics pt JOIN topics t ON t.id = pt.topic_id WHERE pt.page_id = ? ORDER BY t.name",
         [page_id],
     ).fetchall()
-    labels = {n: locator(page_label if page_label and page_source != "physical" else None, n)
-              for n, page_label, page_source in db.execute(
-                  "SELECT page_number, page_label, page_label_source FROM pages WHERE document_id = ?", [document_id])}
+    labels = {
+        n: locator(page_label if page_label and page_source != "physical" else None, n)
+        for n, page_label, page_source in db.execute(
+            "SELECT page_number, page_label, page_label_source FROM pages WHERE document_id = ?", [document_id]
+        )
+    }
     heading = first_headings(db, [page_id]).get(page_id)
     text = reflow(text)
     marked = mark(text) if mark is not None and text else None
@@ -152,8 +189,13 @@ def context(
         "previous": neighbour(number - 1),
         "next": neighbour(number + 1),
         "contents": [
-            {"title": s.title, "level": s.level, "url": links.page(document_id, s.first_page),
-             "label": labels.get(s.first_page, locator(None, s.first_page)), "current": s.first_page <= number <= s.last_page and s.title == section}
+            {
+                "title": s.title,
+                "level": s.level,
+                "url": links.page(document_id, s.first_page),
+                "label": labels.get(s.first_page, locator(None, s.first_page)),
+                "current": s.first_page <= number <= s.last_page and s.title == section,
+            }
             for s in sections
         ],
         "citation": citation,
@@ -166,4 +208,3 @@ def context(
         "notes": [],
         "suche_url": None,
     }
-

@@ -49,7 +49,8 @@ def locate(base: Path, relative: str) -> Path:
             wanted = unicodedata.normalize("NFC", name)
             try:
                 candidate = next(
-                    (entry for entry in found.iterdir() if unicodedata.normalize("NFC", entry.name) == wanted), candidate
+                    (entry for entry in found.iterdir() if unicodedata.normalize("NFC", entry.name) == wanted),
+                    candidate,
                 )
             except OSError:
                 return path

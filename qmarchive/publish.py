@@ -103,7 +103,9 @@ def document_path(document_id: str) -> str:
     return f"dokument/{document_id}.html"
 
 
-def make(paths: Paths, outdir: Path, *, force: bool = False, on_step: Callable[[str], None] | None = None) -> PublishReport:
+def make(
+    paths: Paths, outdir: Path, *, force: bool = False, on_step: Callable[[str], None] | None = None
+) -> PublishReport:
     """Write the edition of the archive beside OUTDIR, index it for search, then swap it into place."""
     step = on_step or (lambda message: None)
     _check_target(outdir, force)
@@ -111,8 +113,10 @@ def make(paths: Paths, outdir: Path, *, force: bool = False, on_step: Callable[[
         raise PublishError(f"{paths.database}: no database; run 'qmarchive ingest' first")
     warnings: list[str] = []
     if not paths.base_url:
-        warnings.append("no --base-url: pages have no canonical link, citations name the page by its path in the "
-                        "edition and there is no sitemap.xml; give the address the edition will be published at")
+        warnings.append(
+            "no --base-url: pages have no canonical link, citations name the page by its path in the "
+            "edition and there is no sitemap.xml; give the address the edition will be published at"
+        )
     outdir.parent.mkdir(parents=True, exist_ok=True)
     building = outdir.parent / f".{outdir.name}.{uuid.uuid4().hex[:8]}.partial"
     building.mkdir()
@@ -151,8 +155,10 @@ class _Edition:
         self.base_url = paths.base_url.rstrip("/") + "/" if paths.base_url else None
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(PLUGIN_TEMPLATES)]),
-            autoescape=select_autoescape(default=True, default_for_string=True), undefined=StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True,
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         self.accessed = date.today()
 
@@ -198,14 +204,29 @@ class _Edition:
             pages += self._document(document, splitter)
         by_type = [(DOC_TYPE_LABELS[t], [d for d in documents if d["doc_type"] == t]) for t in DOC_TYPES]
         licences = sorted({d["license"] for d in documents if d["license"]})
-        self.render("index.html", "index.html", title="Planungsarchiv Hellersdorfer Promenade",
-                    groups=[(label, docs) for label, docs in by_type if docs], licences=licences,
-                    period=period, document_path=document_path, meta=[], canonical=self.url(""),
-                    areas=sorted({d["area"] for d in documents if d["area"]}))
+        self.render(
+            "index.html",
+            "index.html",
+            title="Planungsarchiv Hellersdorfer Promenade",
+            groups=[(label, docs) for label, docs in by_type if docs],
+            licences=licences,
+            period=period,
+            document_path=document_path,
+            meta=[],
+            canonical=self.url(""),
+            areas=sorted({d["area"] for d in documents if d["area"]}),
+        )
         years = sorted({y for d in documents for y in _years(d)})
-        self.render("suche.html", "suche.html", title="Suche", meta=[], canonical=self.url("suche.html"),
-                    types=[(t, DOC_TYPE_LABELS[t]) for t in DOC_TYPES if any(d["doc_type"] == t for d in documents)],
-                    years=years, topics=topics)
+        self.render(
+            "suche.html",
+            "suche.html",
+            title="Suche",
+            meta=[],
+            canonical=self.url("suche.html"),
+            types=[(t, DOC_TYPE_LABELS[t]) for t in DOC_TYPES if any(d["doc_type"] == t for d in documents)],
+            years=years,
+            topics=topics,
+        )
         self._robots(documents)
         return pages
 
@@ -213,23 +234,41 @@ class _Edition:
         document_id = document["id"]
         path = document_path(document_id)
         found = self.citation(document_id, None, path)
-        rows = list(self.db.query(
-            "SELECT id, page_number, page_label, page_label_source FROM pages "
-            "WHERE document_id = ? ORDER BY page_number", [document_id]))
+        rows = list(
+            self.db.query(
+                "SELECT id, page_number, page_label, page_label_source FROM pages "
+                "WHERE document_id = ? ORDER BY page_number",
+                [document_id],
+            )
+        )
         headings = page_view.first_headings(self.db, [row["id"] for row in rows])
-        page_list = [{
-            "url": f"../{page_path(document_id, row['page_number'])}",
-            "label": locator(row["page_label"] if row["page_label_source"] != "physical" else None, row["page_number"]),
-            "heading": headings.get(row["id"]),
-        } for row in rows]
-        sections = list(self.db.query(
-            "SELECT title, level, first_page FROM sections WHERE document_id = ? ORDER BY position", [document_id]))
+        page_list = [
+            {
+                "url": f"../{page_path(document_id, row['page_number'])}",
+                "label": locator(
+                    row["page_label"] if row["page_label_source"] != "physical" else None, row["page_number"]
+                ),
+                "heading": headings.get(row["id"]),
+            }
+            for row in rows
+        ]
+        sections = list(
+            self.db.query(
+                "SELECT title, level, first_page FROM sections WHERE document_id = ? ORDER BY position", [document_id]
+            )
+        )
         self.render(
-            "dokument.html", path, title=document["title"], document=document, citation=found,
+            "dokument.html",
+            path,
+            title=document["title"],
+            document=document,
+            citation=found,
             type_label=DOC_TYPE_LABELS.get(document["doc_type"], document["doc_type"]),
-            period=period(document["period_start"], document["period_end"]), pages=page_list,
+            period=period(document["period_start"], document["period_end"]),
+            pages=page_list,
             contents=[{**s, "url": f"../{page_path(document_id, s['first_page'])}"} for s in sections],
-            history=versions.history(self.db, document_id), pdf=f"../pdf/{document_id}.pdf",
+            history=versions.history(self.db, document_id),
+            pdf=f"../pdf/{document_id}.pdf",
             **self.head(found, path, "../"),
         )
         links = EditionLinks()
@@ -241,8 +280,14 @@ class _Edition:
             assert context is not None  # the page was just listed
             self._image(document, number)
             self.render(
-                "seite.html", path, **context, terms=_search_terms(str(context["text"]), splitter), terms_weight=TERMS_WEIGHT,
-                years=_years(document), doc_type=document["doc_type"], **self.head(page_citation, path, "../../"),
+                "seite.html",
+                path,
+                **context,
+                terms=_search_terms(str(context["text"]), splitter),
+                terms_weight=TERMS_WEIGHT,
+                years=_years(document),
+                doc_type=document["doc_type"],
+                **self.head(page_citation, path, "../../"),
             )
         return len(rows)
 
@@ -260,8 +305,11 @@ class _Edition:
         lines = ["User-agent: *", "Allow: /"]
         if self.base_url:
             lines.append(f"Sitemap: {self.base_url}sitemap.xml")
-            urls = ["", "suche.html"] + [document_path(d["id"]) for d in documents] + [
-                page_path(d["id"], n) for d in documents for n in range(1, (d["page_count"] or 0) + 1)]
+            urls = (
+                ["", "suche.html"]
+                + [document_path(d["id"]) for d in documents]
+                + [page_path(d["id"], n) for d in documents for n in range(1, (d["page_count"] or 0) + 1)]
+            )
             self.render("sitemap.xml", "sitemap.xml", urls=[self.base_url + u for u in urls])
         (self.target / "robots.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -304,22 +352,28 @@ def _pagefind(site: Path) -> None:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", PAGEFIND_DIR, "--quiet"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     except subprocess.TimeoutExpired as exc:
         raise PublishError(f"{site}: Pagefind took longer than {exc.timeout:.0f} s to index the edition") from exc
     if done.returncode != 0 or not (site / PAGEFIND_DIR / "pagefind.js").exists():
         problem = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no pagefind.js written"]
-        raise PublishError(f"{site}: Pagefind failed to index the edition ({problem[0]}); "
-                           "is it installed? pip install 'pagefind[extended]'")
+        raise PublishError(
+            f"{site}: Pagefind failed to index the edition ({problem[0]}); "
+            "is it installed? pip install 'pagefind[extended]'"
+        )
 
 
 def _check_target(outdir: Path, force: bool) -> None:
     if outdir.exists() and not outdir.is_dir():
         raise PublishError(f"{outdir}: exists and is not a directory")
     if outdir.is_dir() and any(outdir.iterdir()) and not (outdir / MARKER).exists() and not force:
-        raise PublishError(f"{outdir}: not empty and not an earlier edition (no {MARKER}); "
-                           "choose another directory, or replace its contents with --force")
+        raise PublishError(
+            f"{outdir}: not empty and not an earlier edition (no {MARKER}); "
+            "choose another directory, or replace its contents with --force"
+        )
 
 
 def _swap(building: Path, outdir: Path) -> None:

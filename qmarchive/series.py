@@ -72,8 +72,13 @@ class Trend:
         """One flat record per document and term, for JSON, CSV and Excel."""
         return [
             {
-                "term": term, "document_id": doc.id, "title": doc.title, "doc_type": doc.doc_type,
-                "period": doc.period, "words": doc.words, **asdict(count),
+                "term": term,
+                "document_id": doc.id,
+                "title": doc.title,
+                "doc_type": doc.doc_type,
+                "period": doc.period,
+                "words": doc.words,
+                **asdict(count),
             }
             for term in self.terms
             for doc, count in zip(self.documents, self.counts[term])
@@ -89,7 +94,12 @@ def documents(db: Database, doc_types: list[str] | None = None) -> list[Document
     if doc_types:
         where, params = "WHERE doc_type IN (SELECT value FROM json_each(?))", [json.dumps(doc_types)]
     return [
-        Document(id=row["id"], title=row["title"], doc_type=row["doc_type"], period=period(row["period_start"], row["period_end"]))
+        Document(
+            id=row["id"],
+            title=row["title"],
+            doc_type=row["doc_type"],
+            period=period(row["period_start"], row["period_end"]),
+        )
         for row in db.query(_DOCUMENTS_SQL.format(where=where), params)
     ]
 
@@ -152,8 +162,13 @@ class FieldShares:
     def records(self) -> list[dict[str, Any]]:
         return [
             {
-                "document_id": doc.id, "title": doc.title, "period": doc.period, "topic_id": topic_id, "topic": name,
-                "pages": self.pages[doc.id].get(topic_id, 0), "document_pages": doc.pages,
+                "document_id": doc.id,
+                "title": doc.title,
+                "period": doc.period,
+                "topic_id": topic_id,
+                "topic": name,
+                "pages": self.pages[doc.id].get(topic_id, 0),
+                "document_pages": doc.pages,
                 "share": round(self.share(doc.id, topic_id), 4),
             }
             for doc in self.documents

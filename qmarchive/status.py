@@ -19,9 +19,7 @@ def report(paths: Paths) -> dict[str, Any]:
     in the archive that no catalog row names, the withdrawn documents, the documents no longer in the
     catalog, and the search index as it is now."""
     entries = read_catalog(paths.catalog)
-    missing = [
-        {"id": entry.id, "file": entry.file} for entry in entries if not entry.path(paths.archive).is_file()
-    ]
+    missing = [{"id": entry.id, "file": entry.file} for entry in entries if not entry.path(paths.archive).is_file()]
     withdrawn: list[dict[str, Any]] = []
     uncatalogued: list[dict[str, Any]] = []
     if paths.database.exists():
@@ -64,14 +62,22 @@ def _index(paths: Paths) -> dict[str, Any] | None:
     try:
         agreement = compare(db, paths.index)
     except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways; status reports, verify names them
-        return {**info, "indexed_pages": None, "in_step": False,
-                "error": f"{info['path']}: cannot be read ({type(exc).__name__}: {exc}); run 'qmarchive verify', "
-                         "then 'qmarchive index --rebuild'"}
+        return {
+            **info,
+            "indexed_pages": None,
+            "in_step": False,
+            "error": f"{info['path']}: cannot be read ({type(exc).__name__}: {exc}); run 'qmarchive verify', "
+            "then 'qmarchive index --rebuild'",
+        }
     finally:
         db.close()
     differences = {kind: getattr(agreement, kind) for kind in ("missing", "stale", "extra")}
     return {
-        **info, "indexed_pages": agreement.indexed, "database_pages": agreement.database, "in_step": agreement.in_step,
+        **info,
+        "indexed_pages": agreement.indexed,
+        "database_pages": agreement.database,
+        "in_step": agreement.in_step,
         **{kind: len(pages) for kind, pages in differences.items()},
-        **{f"{kind}_pages": pages[:LISTED] for kind, pages in differences.items()}, "error": None,
+        **{f"{kind}_pages": pages[:LISTED] for kind, pages in differences.items()},
+        "error": None,
     }

@@ -42,7 +42,9 @@ def open_database(path: Path) -> Database:
     except (OSError, sqlite3.DatabaseError) as exc:
         problem = _storage_problem(path.parent)
         if problem:
-            raise StoreError(f"{path}: cannot write the database: {problem} ({exc}); nothing stored was changed") from exc
+            raise StoreError(
+                f"{path}: cannot write the database: {problem} ({exc}); nothing stored was changed"
+            ) from exc
         raise StoreError(f"{path}: cannot open the database ({exc})") from exc
     return db
 
@@ -73,8 +75,10 @@ def checkpoint(db: Database) -> str | None:
         return None
     path = db.execute("PRAGMA database_list").fetchone()[2]
     reason = busy if isinstance(busy, str) else "readers were still using it"
-    return (f"{path}: the write-ahead log was not copied into the database file ({reason}); nothing is lost, "
-            "SQLite reads it with the database and the next write command copies it")
+    return (
+        f"{path}: the write-ahead log was not copied into the database file ({reason}); nothing is lost, "
+        "SQLite reads it with the database and the next write command copies it"
+    )
 
 
 def open_existing(path: Path) -> Database:
@@ -168,8 +172,10 @@ def _add_version(db: Database, document_id: str, version: dict[str, Any]) -> Non
 def set_kept_file(db: Database, document_id: str, version: int, kept_file: str) -> None:
     """Record the copy kept of a version recorded before copies were kept."""
     with db.atomic():
-        db.execute("UPDATE document_versions SET kept_file = ? WHERE document_id = ? AND version = ?",
-                   [kept_file, document_id, version])
+        db.execute(
+            "UPDATE document_versions SET kept_file = ? WHERE document_id = ? AND version = ?",
+            [kept_file, document_id, version],
+        )
 
 
 def topics_version(db: Database) -> int | None:
@@ -197,9 +203,7 @@ def replace_all_page_topics(db: Database, page_topics: Iterable[dict[str, Any]])
 def _write_topics(db: Database) -> None:
     """The ``topics`` table as the lexicon has it now (callers hold the transaction)."""
     rows = topics.topic_rows()
-    db.execute(
-        f"DELETE FROM topics WHERE id NOT IN ({', '.join('?' for _ in rows)})", [row["id"] for row in rows]
-    )
+    db.execute(f"DELETE FROM topics WHERE id NOT IN ({', '.join('?' for _ in rows)})", [row["id"] for row in rows])
     db.table("topics").upsert_all(rows, pk="id")
 
 
@@ -263,9 +267,11 @@ def _replace_provenance(db: Database, document_id: str, rows: Iterable[dict[str,
 
 def start_run(db: Database, archive: Path, extractor: str) -> int:
     with db.atomic():
-        run_id = db.table("ingest_runs").insert(
-            {"started_at": now(), "archive": str(archive.resolve()), "extractor": extractor}
-        ).last_pk
+        run_id = (
+            db.table("ingest_runs")
+            .insert({"started_at": now(), "archive": str(archive.resolve()), "extractor": extractor})
+            .last_pk
+        )
     assert isinstance(run_id, int)
     return run_id
 
@@ -282,9 +288,7 @@ def finish_run(db: Database, run_id: int, counts: dict[str, int]) -> None:
 
 def summary(db: Database) -> dict[str, Any]:
     """Counts for ``status``: documents, pages, pages without a text layer, OCRed or still without text, and the last ingest run."""
-    documents, pages = db.execute(
-        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages)"
-    ).fetchone()
+    documents, pages = db.execute("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages)").fetchone()
     without_text, ocr, unsearchable = db.execute(
         "SELECT count(*) FILTER (WHERE has_text_layer = 0), count(*) FILTER (WHERE ocr = 1), "
         "count(*) FILTER (WHERE needs_ocr = 1 AND ocr = 0) FROM pages"

@@ -377,8 +377,11 @@ def _cues(topic_id: str) -> _TopicCues:
         for phrase in cue.phrases:
             phrases.setdefault(phrase[0], []).append((cue, phrase))
     return _TopicCues(
-        strong, weak, exclude,
-        forms={k: tuple(v) for k, v in forms.items()}, phrases={k: tuple(v) for k, v in phrases.items()},
+        strong,
+        weak,
+        exclude,
+        forms={k: tuple(v) for k, v in forms.items()},
+        phrases={k: tuple(v) for k, v in phrases.items()},
     )
 
 

@@ -106,8 +106,13 @@ class Report:
                     "status": check.status,
                     "summary": check.summary,
                     "findings": [
-                        {"subject": f.subject, "severity": f.severity, "code": f.code, "document_id": f.document_id,
-                         "message": f.message}
+                        {
+                            "subject": f.subject,
+                            "severity": f.severity,
+                            "code": f.code,
+                            "document_id": f.document_id,
+                            "message": f.message,
+                        }
                         for f in check.findings
                     ],
                 }
@@ -158,8 +163,10 @@ def _first_line(exc: BaseException, limit: int = 120) -> str:
     return line if len(line) <= limit else line[:limit] + "…"
 
 
-DATABASE_REPAIR = ("restore qmarchive.db from the last package (data/qmarchive.db in the bag), or run "
-                   "'qmarchive ingest' into an empty index directory")
+DATABASE_REPAIR = (
+    "restore qmarchive.db from the last package (data/qmarchive.db in the bag), or run "
+    "'qmarchive ingest' into an empty index directory"
+)
 FIXITY_TITLE = "Fixity of the archived files (SHA-256)"
 SQLITE_TITLE = "SQLite integrity (PRAGMA integrity_check)"
 ORPHANS_TITLE = "Orphan rows (PRAGMA foreign_key_check)"
@@ -204,11 +211,17 @@ def fixity(db: Database, paths: Paths, progress: Wrap | None = None) -> Check:
         try:
             digest, length = file_digest(path)
         except FileNotFoundError:
-            check.fail(path, f"missing (document {document['id']}, SHA-256 {_short(document['sha256'])}); "
-                       "restore it from a backup", "missing", document["id"])
+            check.fail(
+                path,
+                f"missing (document {document['id']}, SHA-256 {_short(document['sha256'])}); restore it from a backup",
+                "missing",
+                document["id"],
+            )
             continue
         except OSError as exc:
-            check.fail(path, f"cannot be read ({exc.strerror or exc}; document {document['id']})", "unreadable", document["id"])
+            check.fail(
+                path, f"cannot be read ({exc.strerror or exc}; document {document['id']})", "unreadable", document["id"]
+            )
             continue
         hashed += 1
         size += length
@@ -218,9 +231,13 @@ def fixity(db: Database, paths: Paths, progress: Wrap | None = None) -> Check:
     stored = {d["id"] for d in documents}
     for document_id, act in sorted(withdrawal.latest_acts(paths.archive).items()):
         if act["outcome"] == withdrawal.WITHDRAWN and (document_id in stored or document_id not in withdrawn):
-            check.fail(provenance_log(paths.archive), f"document {document_id} was withdrawn on {act.get('finished_at')} "
-                       "but the database does not show it withdrawn; run 'qmarchive ingest' to apply the withdrawal",
-                       "withdrawal-not-applied", document_id)
+            check.fail(
+                provenance_log(paths.archive),
+                f"document {document_id} was withdrawn on {act.get('finished_at')} "
+                "but the database does not show it withdrawn; run 'qmarchive ingest' to apply the withdrawal",
+                "withdrawal-not-applied",
+                document_id,
+            )
     if readable:
         for row in withdrawal.uncatalogued(db, catalog):
             check.fail(paths.catalog, withdrawal.uncatalogued_advice(row["id"]), "not-in-catalog", row["id"])
@@ -228,14 +245,26 @@ def fixity(db: Database, paths: Paths, progress: Wrap | None = None) -> Check:
     for item in unlisted:
         add = f"add the line {item.line} to {paths.catalog} (check its title)"
         if item.file in by_file:
-            check.warn(item.path, f"ingested by path as document {by_file[item.file]} but in no catalog row, so a "
-                       f"rebuild from the catalog would lose it; {add}", "uncatalogued-ingested", by_file[item.file])
+            check.warn(
+                item.path,
+                f"ingested by path as document {by_file[item.file]} but in no catalog row, so a "
+                f"rebuild from the catalog would lose it; {add}",
+                "uncatalogued-ingested",
+                by_file[item.file],
+            )
         else:
-            check.warn(item.path, f"in the archive but in no catalog row, so never ingested; {add} or ingest it by "
-                       f"path: qmarchive ingest {shlex.quote(str(item.path))}", "uncatalogued")
+            check.warn(
+                item.path,
+                f"in the archive but in no catalog row, so never ingested; {add} or ingest it by "
+                f"path: qmarchive ingest {shlex.quote(str(item.path))}",
+                "uncatalogued",
+            )
     kept = _kept_versions(check, db, paths.archive)
-    check.summary = f"{hashed} of {len(documents)} files hashed, {size} bytes" + (f"; {kept} kept version(s)" if kept else "") + (
-        f"; {len(withdrawn)} withdrawn document(s) not checked" if withdrawn else "")
+    check.summary = (
+        f"{hashed} of {len(documents)} files hashed, {size} bytes"
+        + (f"; {kept} kept version(s)" if kept else "")
+        + (f"; {len(withdrawn)} withdrawn document(s) not checked" if withdrawn else "")
+    )
     return check
 
 
@@ -250,25 +279,41 @@ def _kept_versions(check: Check, db: Database, archive: Path) -> int:
     for row in rows:
         document_id, number = row["document_id"], row["version"]
         if not row["kept_file"]:
-            check.warn(f"{document_id} version {number}", "no copy of this version is kept; 'qmarchive ingest' keeps "
-                       "one of the current version while its file is unchanged", "not-kept", document_id)
+            check.warn(
+                f"{document_id} version {number}",
+                "no copy of this version is kept; 'qmarchive ingest' keeps "
+                "one of the current version while its file is unchanged",
+                "not-kept",
+                document_id,
+            )
             continue
         path = archive / row["kept_file"]
         try:
             digest, _ = file_digest(path)
         except OSError as exc:
-            check.fail(path, f"kept copy of version {number} of {document_id} is missing or unreadable "
-                       f"({exc.strerror or exc}); restore it from a backup", "kept-missing", document_id)
+            check.fail(
+                path,
+                f"kept copy of version {number} of {document_id} is missing or unreadable "
+                f"({exc.strerror or exc}); restore it from a backup",
+                "kept-missing",
+                document_id,
+            )
             continue
         hashed += 1
         if digest != row["sha256"]:
-            check.fail(path, f"kept copy of version {number} of {document_id}: SHA-256 {_short(digest)} differs from "
-                       f"the {_short(row['sha256'])} it was kept as; restore it from a backup", "kept-changed", document_id)
+            check.fail(
+                path,
+                f"kept copy of version {number} of {document_id}: SHA-256 {_short(digest)} differs from "
+                f"the {_short(row['sha256'])} it was kept as; restore it from a backup",
+                "kept-changed",
+                document_id,
+            )
     return hashed
 
 
-def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, entry: CatalogEntry | None,
-             catalog_path: Path) -> None:
+def _compare(
+    check: Check, path: Path, document: dict[str, Any], digest: str, entry: CatalogEntry | None, catalog_path: Path
+) -> None:
     recorded, document_id = document["sha256"], document["id"]
     catalogued = entry.sha256 if entry else None
     if digest != recorded:
@@ -277,16 +322,33 @@ def _compare(check: Check, path: Path, document: dict[str, Any], digest: str, en
         elif catalogued == recorded:
             advice = "the catalog agrees with the database, so the file has changed; restore it from a backup"
         else:
-            advice = (f"the file has changed since it was ingested; restore it (from {VERSIONS_DIR}/ or a backup), or "
-                      f"accept it as a new version with 'qmarchive ingest --replace {document_id}'")
-        check.fail(path, f"SHA-256 {_short(digest)} differs from the {_short(recorded)} recorded at ingest "
-                   f"(document {document_id}): {advice}", "changed", document_id)
+            advice = (
+                f"the file has changed since it was ingested; restore it (from {VERSIONS_DIR}/ or a backup), or "
+                f"accept it as a new version with 'qmarchive ingest --replace {document_id}'"
+            )
+        check.fail(
+            path,
+            f"SHA-256 {_short(digest)} differs from the {_short(recorded)} recorded at ingest "
+            f"(document {document_id}): {advice}",
+            "changed",
+            document_id,
+        )
     if entry and catalogued and catalogued != recorded and catalogued != digest:
-        check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
-                   f"file's {_short(digest)}; correct the catalog or restore the file", "catalog-mismatch", document_id)
+        check.fail(
+            catalog_path,
+            f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
+            f"file's {_short(digest)}; correct the catalog or restore the file",
+            "catalog-mismatch",
+            document_id,
+        )
     elif entry and catalogued and catalogued != recorded:
-        check.fail(catalog_path, f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
-                   f"{_short(recorded)} recorded at ingest", "catalog-mismatch", document_id)
+        check.fail(
+            catalog_path,
+            f"row {entry.row} ({document_id}): sha256 {_short(catalogued)} differs from the "
+            f"{_short(recorded)} recorded at ingest",
+            "catalog-mismatch",
+            document_id,
+        )
 
 
 def _not_ingested(check: Check, paths: Paths, catalog: dict[str, CatalogEntry], stored: set[str]) -> None:
@@ -307,15 +369,27 @@ def _not_ingested(check: Check, paths: Paths, catalog: dict[str, CatalogEntry], 
                 check.fail(path, f"cannot be read ({exc.strerror or exc}; document {entry.id})", "unreadable", entry.id)
                 continue
             if digest != entry.sha256:
-                check.fail(path, f"SHA-256 {_short(digest)} differs from the catalog's {_short(entry.sha256)} "
-                           f"(row {entry.row}, document {entry.id}); the file has changed or is the wrong one",
-                           "changed", entry.id)
+                check.fail(
+                    path,
+                    f"SHA-256 {_short(digest)} differs from the catalog's {_short(entry.sha256)} "
+                    f"(row {entry.row}, document {entry.id}); the file has changed or is the wrong one",
+                    "changed",
+                    entry.id,
+                )
                 continue
-        check.warn(path, f"catalogued and in the archive but not in the database (document {entry.id}): "
-                   "not ingested yet, or its ingest failed; run 'qmarchive ingest'", "not-ingested", entry.id)
+        check.warn(
+            path,
+            f"catalogued and in the archive but not in the database (document {entry.id}): "
+            "not ingested yet, or its ingest failed; run 'qmarchive ingest'",
+            "not-ingested",
+            entry.id,
+        )
     if absent:
-        check.warn(paths.catalog, f"{len(absent)} catalogued document(s) not in the archive yet: {_listed(absent)}",
-                   "not-in-archive")
+        check.warn(
+            paths.catalog,
+            f"{len(absent)} catalogued document(s) not in the archive yet: {_listed(absent)}",
+            "not-in-archive",
+        )
 
 
 # -- the database ----------------------------------------------------------------------------------------
@@ -345,7 +419,9 @@ def orphans(db: Database) -> Check:
     check = Check("orphans", ORPHANS_TITLE)
     try:
         violations = db.execute("PRAGMA foreign_key_check").fetchall()
-        withdrawn = {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
+        withdrawn = (
+            {row["document_id"] for row in withdrawal.records(db)} if "withdrawals" in db.table_names() else set()
+        )
         grouped: dict[tuple[str, str, str, Any], int] = defaultdict(int)
         columns: dict[str, dict[int, str]] = {}
         for table, rowid, parent, fkid in violations:
@@ -381,18 +457,27 @@ def fts_integrity(path: Path, name: str) -> Check:
         _check_in_rollback(path, statement)
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc):
-            check.fail(name, f"cannot be checked now ({exc}): another process is writing the database; try again "
-                       "when it is done", "locked")
+            check.fail(
+                name,
+                f"cannot be checked now ({exc}): another process is writing the database; try again when it is done",
+                "locked",
+            )
         elif "malformed" in str(exc) and not _quick_check_passes(path):
             # FTS5 reports an index out of step as "malformed" too; only a damaged file fails quick_check
             check.fail(name, f"cannot be checked ({exc}); {DATABASE_REPAIR}", "corrupt")
         elif "no such table" in str(exc):
-            check.fail(name, "missing; rebuild the database with 'qmarchive ingest' into an empty index directory",
-                       "missing-table")
+            check.fail(
+                name,
+                "missing; rebuild the database with 'qmarchive ingest' into an empty index directory",
+                "missing-table",
+            )
         else:
-            check.fail(name, f"out of step with the pages table (SQLite reports: {exc}); it is derived: rebuild it with "
-                       f"INSERT INTO {name}({name}) VALUES('rebuild'), or ingest into an empty index directory",
-                       "fts-mismatch")
+            check.fail(
+                name,
+                f"out of step with the pages table (SQLite reports: {exc}); it is derived: rebuild it with "
+                f"INSERT INTO {name}({name}) VALUES('rebuild'), or ingest into an empty index directory",
+                "fts-mismatch",
+            )
         return check
     check.summary = "matches the pages table"
     return check
@@ -453,11 +538,16 @@ def page_counts(db: Database) -> Check:
                 problems.append(f"page(s) {_listed(missing)} missing")
             if extra:
                 problems.append(f"page(s) {_listed(extra)} beyond it")
-            check.fail("pages", f"document {document_id} has {len(have)} page(s), documents.page_count says "
-                       f"{page_count}: {'; '.join(problems)}", "page-count", document_id)
-    wrong_ids = [row[0] for row in db.execute(
-        "SELECT id FROM pages WHERE id != document_id || '/' || page_number ORDER BY id"
-    )]
+            check.fail(
+                "pages",
+                f"document {document_id} has {len(have)} page(s), documents.page_count says "
+                f"{page_count}: {'; '.join(problems)}",
+                "page-count",
+                document_id,
+            )
+    wrong_ids = [
+        row[0] for row in db.execute("SELECT id FROM pages WHERE id != document_id || '/' || page_number ORDER BY id")
+    ]
     if wrong_ids:
         check.fail("pages", f"id(s) not made of document and page number: {_listed(wrong_ids)}", "page-id")
     expected = sum(count for _, count in documents)
@@ -471,14 +561,20 @@ def page_texts(db: Database) -> Check:
     check = Check("page-texts", PAGE_TEXTS_TITLE)
     changed: dict[str, list[str]] = defaultdict(list)
     pages = 0
-    for page_id, document_id, text, recorded in db.execute("SELECT id, document_id, text, text_sha256 FROM pages ORDER BY rowid"):
+    for page_id, document_id, text, recorded in db.execute(
+        "SELECT id, document_id, text, text_sha256 FROM pages ORDER BY rowid"
+    ):
         pages += 1
         if hashlib.sha256((text or "").encode("utf-8")).hexdigest() != recorded:
             changed[document_id].append(page_id)
     for document_id, page_ids in sorted(changed.items()):
-        check.fail("pages", f"text of {_listed(page_ids)} (document {document_id}) no longer matches its text_sha256: "
-                   "changed after extraction; ingest into an empty index directory to restore it", "text-changed",
-                   document_id)
+        check.fail(
+            "pages",
+            f"text of {_listed(page_ids)} (document {document_id}) no longer matches its text_sha256: "
+            "changed after extraction; ingest into an empty index directory to restore it",
+            "text-changed",
+            document_id,
+        )
     check.summary = f"{pages} page texts hashed"
     return check
 
@@ -501,12 +597,18 @@ def search_index_agrees(db: Database, index_dir: Path) -> Check:
         where = Path(info["path"])
         indexed = search.indexed_pages(index_dir)
     except SearchIndexDamagedError:
-        check.fail(where, f"cannot be compared with the database: it cannot be read (see above); rebuild it with "
-                   f"'{search.REPAIR}'", "unreadable")
+        check.fail(
+            where,
+            f"cannot be compared with the database: it cannot be read (see above); rebuild it with '{search.REPAIR}'",
+            "unreadable",
+        )
         return check
     except Exception as exc:  # noqa: BLE001 - a damaged Whoosh index fails in many ways, none of them ours to name
-        check.fail(where, f"cannot be read ({type(exc).__name__}: {exc}); rebuild it with 'qmarchive index --rebuild'",
-                   "unreadable")
+        check.fail(
+            where,
+            f"cannot be read ({type(exc).__name__}: {exc}); rebuild it with 'qmarchive index --rebuild'",
+            "unreadable",
+        )
         return check
     wanted = search.page_fingerprints(db)
     problems: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -528,8 +630,13 @@ def search_index_agrees(db: Database, index_dir: Path) -> Check:
         for kind, page_ids in problems[document_id].items():
             page_ids.sort(key=_page_order)
             message = texts[kind].format(n=len(page_ids), total=counts.get(document_id, 0), pages=_listed(page_ids))
-            check.fail(where, f"document {document_id}: {message} (the index has {indexed_counts.get(document_id, 0)}, "
-                       f"the database {counts.get(document_id, 0)}); run 'qmarchive index'", f"index-{kind}", document_id)
+            check.fail(
+                where,
+                f"document {document_id}: {message} (the index has {indexed_counts.get(document_id, 0)}, "
+                f"the database {counts.get(document_id, 0)}); run 'qmarchive index'",
+                f"index-{kind}",
+                document_id,
+            )
     check.summary = f"{len(indexed)} pages indexed, {len(wanted)} in the database"
     return check
 
@@ -544,7 +651,9 @@ def search_index_readable(index_dir: Path) -> Check:
         check.summary = "not built"  # a warning of the next check
         return check
     for damage in reading.damage:
-        check.fail(damage.path, f"cannot be read ({damage.detail}); rebuild the index with '{search.REPAIR}'", "index-damaged")
+        check.fail(
+            damage.path, f"cannot be read ({damage.detail}); rebuild the index with '{search.REPAIR}'", "index-damaged"
+        )
     check.summary = f"{reading.segments} segment(s), {reading.documents} pages, {reading.terms} terms read"
     return check
 

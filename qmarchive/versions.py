@@ -61,12 +61,16 @@ def keep(archive: Path, document_id: str, source: Path, sha256: str) -> str:
             dst.flush()
             os.fsync(dst.fileno())
         if hasher.hexdigest() != sha256:
-            raise FixityError(f"{source}: changed while it was being archived (SHA-256 {hasher.hexdigest()[:12]}… "
-                              f"instead of {sha256[:12]}…); run 'qmarchive ingest' again")
+            raise FixityError(
+                f"{source}: changed while it was being archived (SHA-256 {hasher.hexdigest()[:12]}… "
+                f"instead of {sha256[:12]}…); run 'qmarchive ingest' again"
+            )
         os.replace(partial, target)
     except OSError as exc:
-        raise FixityError(f"{target}: cannot keep a copy of the archived version ({exc.strerror or exc}); the "
-                          "archive directory must be writable") from exc
+        raise FixityError(
+            f"{target}: cannot keep a copy of the archived version ({exc.strerror or exc}); the "
+            "archive directory must be writable"
+        ) from exc
     finally:
         partial.unlink(missing_ok=True)
     return relative
@@ -93,10 +97,12 @@ def operator() -> str:
 
 def current(db: Database, document_id: str) -> dict[str, Any] | None:
     """The document's current version row, or None."""
-    rows = list(db.query(
-        "SELECT * FROM document_versions WHERE document_id = ? AND replaced_at IS NULL ORDER BY version DESC LIMIT 1",
-        [document_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT * FROM document_versions WHERE document_id = ? AND replaced_at IS NULL ORDER BY version DESC LIMIT 1",
+            [document_id],
+        )
+    )
     return rows[0] if rows else None
 
 

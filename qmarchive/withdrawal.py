@@ -33,7 +33,19 @@ from qmarchive.versions import file_digest
 WITHDRAWN = "withdrawn"
 REINSTATED = "reinstated"
 # What a withdrawal record keeps of the document, besides when, by whom and why.
-KEPT = ("title", "doc_type", "area", "period_start", "period_end", "published", "publisher", "file", "sha256", "bytes", "page_count")
+KEPT = (
+    "title",
+    "doc_type",
+    "area",
+    "period_start",
+    "period_end",
+    "published",
+    "publisher",
+    "file",
+    "sha256",
+    "bytes",
+    "page_count",
+)
 
 
 def os_user() -> str:
@@ -63,15 +75,19 @@ def uncatalogued(db: Database, catalog_ids: Iterable[str]) -> list[dict[str, Any
 
 
 def uncatalogued_advice(document_id: str) -> str:
-    return (f"document {document_id} is in the database but no longer in the catalog: withdraw it "
-            f"('qmarchive withdraw {document_id} --reason …') or restore its catalog row")
+    return (
+        f"document {document_id} is in the database but no longer in the catalog: withdraw it "
+        f"('qmarchive withdraw {document_id} --reason …') or restore its catalog row"
+    )
 
 
 def skip_message(document_id: str, record: dict[str, Any]) -> str:
     """Why ingest leaves a withdrawn document out, and what to do."""
-    return (f"document {document_id} was withdrawn on {record['withdrawn_at'][:10]} by {record['withdrawn_by']} "
-            f"({record['reason']}); not ingested again. To publish it again: 'qmarchive reinstate {document_id}'; "
-            "to keep it out for good, remove its catalog row")
+    return (
+        f"document {document_id} was withdrawn on {record['withdrawn_at'][:10]} by {record['withdrawn_by']} "
+        f"({record['reason']}); not ingested again. To publish it again: 'qmarchive reinstate {document_id}'; "
+        "to keep it out for good, remove its catalog row"
+    )
 
 
 def withdraw(db: Database, paths: Paths, document_id: str, reason: str, *, user: str | None = None) -> dict[str, Any]:
@@ -87,21 +103,30 @@ def withdraw(db: Database, paths: Paths, document_id: str, reason: str, *, user:
     with locks.writer(paths.index, "withdraw"):
         previous = withdrawn(db, document_id)
         if previous:
-            raise WithdrawalError(f"document {document_id} was already withdrawn on {previous['withdrawn_at'][:10]} "
-                                  f"({previous['reason']})")
+            raise WithdrawalError(
+                f"document {document_id} was already withdrawn on {previous['withdrawn_at'][:10]} "
+                f"({previous['reason']})"
+            )
         rows = list(db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
         if not rows:
-            raise WithdrawalError(f"no document '{document_id}' in the database {paths.database}; "
-                                  "'qmarchive status' lists the documents")
-        record = {"document_id": document_id, **{key: rows[0][key] for key in KEPT},
-                  "withdrawn_at": store.now(), "withdrawn_by": user or os_user(), "reason": reason}
+            raise WithdrawalError(
+                f"no document '{document_id}' in the database {paths.database}; 'qmarchive status' lists the documents"
+            )
+        record = {
+            "document_id": document_id,
+            **{key: rows[0][key] for key in KEPT},
+            "withdrawn_at": store.now(),
+            "withdrawn_by": user or os_user(),
+            "reason": reason,
+        }
         _log(paths.archive, WITHDRAWN, record, f"withdrawn by {record['withdrawn_by']}: {reason}")
         _apply(db, record)
     return {**record, "warning": store.checkpoint(db)}
 
 
-def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None = None,
-              reason: str | None = None) -> tuple[dict[str, Any], Path, str | None]:
+def reinstate(
+    db: Database, paths: Paths, document_id: str, *, user: str | None = None, reason: str | None = None
+) -> tuple[dict[str, Any], Path, str | None]:
     """Lift a withdrawal: record the act in the archive's log and remove the withdrawal record.
 
     Returns the record that was lifted, the file to ingest again (the caller ingests it) and a warning
@@ -112,27 +137,39 @@ def reinstate(db: Database, paths: Paths, document_id: str, *, user: str | None 
     with locks.writer(paths.index, "reinstate"):
         record = withdrawn(db, document_id)
         if record is None:
-            raise WithdrawalError(f"document {document_id} is not withdrawn; 'qmarchive status' lists the withdrawn documents")
+            raise WithdrawalError(
+                f"document {document_id} is not withdrawn; 'qmarchive status' lists the withdrawn documents"
+            )
         entry = next((e for e in read_catalog(paths.catalog) if e.id == document_id), None)
         if entry is None:
-            raise WithdrawalError(f"document {document_id} has no row in {paths.catalog}: restore its catalog row "
-                                  f"(file {record['file']}), then run 'qmarchive reinstate {document_id}' again")
+            raise WithdrawalError(
+                f"document {document_id} has no row in {paths.catalog}: restore its catalog row "
+                f"(file {record['file']}), then run 'qmarchive reinstate {document_id}' again"
+            )
         path = entry.path(paths.archive)
         if not path.is_file():
-            raise WithdrawalError(f"{path}: not in the archive; put the file back (it had SHA-256 {record['sha256']} "
-                                  f"when it was withdrawn), then run 'qmarchive reinstate {document_id}' again")
+            raise WithdrawalError(
+                f"{path}: not in the archive; put the file back (it had SHA-256 {record['sha256']} "
+                f"when it was withdrawn), then run 'qmarchive reinstate {document_id}' again"
+            )
         try:
             sha256, _ = file_digest(path)
         except OSError as exc:
             raise WithdrawalError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was changed") from exc
         changed = None
         if record["sha256"] and sha256 != record["sha256"]:
-            changed = (f"{path} now has SHA-256 {sha256}, not the {record['sha256']} it had when it was withdrawn; "
-                       "the file as it is now is published")
+            changed = (
+                f"{path} now has SHA-256 {sha256}, not the {record['sha256']} it had when it was withdrawn; "
+                "the file as it is now is published"
+            )
         by = user or os_user()
         note = " ".join((reason or "").split())
-        _log(paths.archive, REINSTATED, {**record, "reason": note or None, "reinstated_by": by},
-             f"reinstated by {by}" + (f": {note}" if note else ""))
+        _log(
+            paths.archive,
+            REINSTATED,
+            {**record, "reason": note or None, "reinstated_by": by},
+            f"reinstated by {by}" + (f": {note}" if note else ""),
+        )
         with db.atomic():
             db.execute("DELETE FROM withdrawals WHERE document_id = ?", [document_id])
     return record, path, changed
@@ -154,9 +191,16 @@ def sync(db: Database, archive: Path) -> list[str]:
     for document_id, act in latest_acts(archive).items():
         record = withdrawn(db, document_id)
         if act["outcome"] == WITHDRAWN and record is None:
-            _apply(db, {"document_id": document_id, **{key: act.get(key) for key in KEPT},
-                        "withdrawn_at": act.get("finished_at") or store.now(), "withdrawn_by": act.get("by") or "unknown",
-                        "reason": act.get("reason") or "(no reason recorded)"})
+            _apply(
+                db,
+                {
+                    "document_id": document_id,
+                    **{key: act.get(key) for key in KEPT},
+                    "withdrawn_at": act.get("finished_at") or store.now(),
+                    "withdrawn_by": act.get("by") or "unknown",
+                    "reason": act.get("reason") or "(no reason recorded)",
+                },
+            )
             applied.append(document_id)
         elif act["outcome"] == REINSTATED and record is not None:
             with db.atomic():
@@ -168,17 +212,26 @@ def _log(archive: Path, outcome: str, record: dict[str, Any], message: str) -> N
     """Append the act to the archive's provenance log; nothing changes in the database if this fails."""
     at = store.now()
     line = {
-        "document_id": record["document_id"], "file": record["file"], "sha256": record["sha256"],
-        "bytes": record["bytes"], "started_at": at, "finished_at": at, "outcome": outcome, "message": message,
-        "tool_version": __version__, "by": record.get("reinstated_by") or record["withdrawn_by"],
-        "reason": record["reason"], **{key: record[key] for key in KEPT if key not in ("file", "sha256", "bytes")},
+        "document_id": record["document_id"],
+        "file": record["file"],
+        "sha256": record["sha256"],
+        "bytes": record["bytes"],
+        "started_at": at,
+        "finished_at": at,
+        "outcome": outcome,
+        "message": message,
+        "tool_version": __version__,
+        "by": record.get("reinstated_by") or record["withdrawn_by"],
+        "reason": record["reason"],
+        **{key: record[key] for key in KEPT if key not in ("file", "sha256", "bytes")},
     }
     log = provenance.log_path(archive)
     try:
         provenance.append(log, line)
     except OSError as exc:
-        raise WithdrawalError(f"{log}: cannot record the {outcome} document there ({exc.strerror or exc}); "
-                              "nothing was changed") from exc
+        raise WithdrawalError(
+            f"{log}: cannot record the {outcome} document there ({exc.strerror or exc}); nothing was changed"
+        ) from exc
 
 
 def _apply(db: Database, record: dict[str, Any]) -> None:
@@ -192,7 +245,9 @@ def _apply(db: Database, record: dict[str, Any]) -> None:
     db.execute("PRAGMA secure_delete = ON")
     with db.atomic():
         db.table("withdrawals").insert(record, pk="document_id", replace=True)
-        db.execute("DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)", [document_id])
+        db.execute(
+            "DELETE FROM page_topics WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)", [document_id]
+        )
         db.execute("DELETE FROM pages WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM sections WHERE document_id = ?", [document_id])
         db.execute("DELETE FROM massnahmen WHERE document_id = ?", [document_id])

@@ -80,6 +80,7 @@ def default_jobs() -> int:
 # The process contexts used here (forkserver on POSIX, else spawn).
 Context = multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
 
+
 def _context() -> Context:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
@@ -110,9 +111,13 @@ def _worker_main(connection: Connection, memory_mb: int, timeout: float) -> None
                 task.path, task.ocr.page, task.ocr.engine, password=task.password, timeout=max(1.0, timeout * 0.9)
             )
             return "ok", page_ocr, None
-        document = extract(task.path, extractor=task.extractor, password=task.password, fingerprint_all=task.fingerprint_all)
+        document = extract(
+            task.path, extractor=task.extractor, password=task.password, fingerprint_all=task.fingerprint_all
+        )
         tables, warnings = measures.read_tables(
-            task.path, [page.number for page in document.pages if page.has_text_layer and measures.wants_tables(page.text)], task.password
+            task.path,
+            [page.number for page in document.pages if page.has_text_layer and measures.wants_tables(page.text)],
+            task.password,
         )
         document.warnings.extend(warnings)
         return "ok", document, ([list(topics.tag_page(page.text, page.section)) for page in document.pages], tables)
@@ -127,11 +132,23 @@ def _worker_main(connection: Connection, memory_mb: int, timeout: float) -> None
         except ExtractionError as exc:
             reply = ("error", exc, None)
         except MemoryError:
-            reply = ("error", MemoryLimitError(task.path, f"memory limit of {memory_mb} MB exceeded; raise it with --memory-mb"), None)
+            reply = (
+                "error",
+                MemoryLimitError(task.path, f"memory limit of {memory_mb} MB exceeded; raise it with --memory-mb"),
+                None,
+            )
         except RecursionError:
-            reply = ("error", DamagedPdfError(task.path, "damaged PDF beyond repair (structure nested too deeply)"), None)
+            reply = (
+                "error",
+                DamagedPdfError(task.path, "damaged PDF beyond repair (structure nested too deeply)"),
+                None,
+            )
         except Exception as exc:  # noqa: BLE001 - any other failure costs this file only
-            reply = ("error", ExtractionError(task.path, f"unexpected error while reading ({type(exc).__name__}: {exc})"), None)
+            reply = (
+                "error",
+                ExtractionError(task.path, f"unexpected error while reading ({type(exc).__name__}: {exc})"),
+                None,
+            )
         try:
             connection.send(reply)
         except MemoryError:
@@ -167,7 +184,9 @@ class Pool:
     Workers start on first use, so a run in which every file is unchanged starts none.
     """
 
-    def __init__(self, jobs: int | None = None, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB):
+    def __init__(
+        self, jobs: int | None = None, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB
+    ):
         self.jobs = max(1, jobs or default_jobs())
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -244,7 +263,8 @@ class Pool:
                     yield Outcome(
                         task,
                         error=TimeLimitError(
-                            task.path, f"time limit of {self.timeout:g} s exceeded; raise it with --timeout if the file is just large"
+                            task.path,
+                            f"time limit of {self.timeout:g} s exceeded; raise it with --timeout if the file is just large",
                         ),
                         seconds=self.timeout,
                     )
@@ -273,7 +293,9 @@ class Pool:
                     if task.note:
                         value.warnings.append(task.note)
                     page_topics, page_tables = extra
-                    return Outcome(task, document=value, page_topics=page_topics, page_tables=page_tables, seconds=seconds)
+                    return Outcome(
+                        task, document=value, page_topics=page_topics, page_tables=page_tables, seconds=seconds
+                    )
                 return Outcome(task, error=value, seconds=seconds)
         except (EOFError, OSError, MemoryError):
             pass
@@ -286,10 +308,19 @@ class Pool:
             except ValueError:
                 name = f"signal {number}"
             if number == signal.SIGKILL:
-                return Outcome(task, error=MemoryLimitError(
-                    task.path, f"the worker was killed ({name}), most likely for using too much memory"), seconds=seconds)
+                return Outcome(
+                    task,
+                    error=MemoryLimitError(
+                        task.path, f"the worker was killed ({name}), most likely for using too much memory"
+                    ),
+                    seconds=seconds,
+                )
             if task.extractor == "pdfium" and task.ocr is None:
                 self._last_crash = f"{name}"
                 return None
-            return Outcome(task, error=CrashedError(task.path, f"the PDF reader crashed ({name} {number})"), seconds=seconds)
-        return Outcome(task, error=CrashedError(task.path, f"the worker stopped unexpectedly (exit code {code})"), seconds=seconds)
+            return Outcome(
+                task, error=CrashedError(task.path, f"the PDF reader crashed ({name} {number})"), seconds=seconds
+            )
+        return Outcome(
+            task, error=CrashedError(task.path, f"the worker stopped unexpectedly (exit code {code})"), seconds=seconds
+        )

@@ -182,17 +182,11 @@ def main() -> None:
         ]
         for label, seconds, n in rows:
             print(f"{label:<36} {seconds:8.2f} s  {n / seconds:9.1f} pages/s")
-        print(
-            f"b/a  = {(stored / b_s) / (pages / a_s):.2f}×  (target ≥ 1.0, stretch 1.5)"
-        )
+        print(f"b/a  = {(stored / b_s) / (pages / a_s):.2f}×  (target ≥ 1.0, stretch 1.5)")
         print(f"b/a' = {(stored / b_s) / (pages / a2_s):.2f}×")
         print(f"c/b  = {100 * c_s / b_s:.1f} %  (target ≤ 2 %)")
-        print(
-            f"peak RSS (b): {b_single:.0f} MB largest process, {b_tree:.0f} MB whole tree  (target ≤ 500 MB)"
-        )
-        print(
-            f"peak RSS (d): {d_single:.0f} MB largest process, {d_tree:.0f} MB whole tree"
-        )
+        print(f"peak RSS (b): {b_single:.0f} MB largest process, {b_tree:.0f} MB whole tree  (target ≤ 500 MB)")
+        print(f"peak RSS (d): {d_single:.0f} MB largest process, {d_tree:.0f} MB whole tree")
         print(f"index build: {stored / d_s:.0f} pages/s  (target ≥ 400)")
 
 

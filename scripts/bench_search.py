@@ -88,9 +88,7 @@ def build_database(path: Path, size: int, words: list[str], weights: list[int]) 
                 "text": text, "running_text": "", "chars": len(text),
                 "text_sha256": hashlib.sha256(text.encode()).hexdigest(), "has_text_layer": 1,
             })  # fmt: skip
-            page_topics.extend(
-                {"page_id": page_id, "topic_id": t} for t in rng.sample(topic_ids, 2)
-            )
+            page_topics.extend({"page_id": page_id, "topic_id": t} for t in rng.sample(topic_ids, 2))
         document = {
             "id": document_id, "area": "Hellersdorfer Promenade", "title": f"Dokument {number} {rng.choice(words)}",
             "doc_type": doc_types[number % len(doc_types)], "period_start": start, "period_end": start + 2,
@@ -116,11 +114,7 @@ def _accumulate(values: list[int]):
 
 def queries(words: list[str], weights: list[int]) -> dict[str, list[str]]:
     """Query texts per kind, from the vocabulary: frequent words, rare ones, phrases, prefixes, filters."""
-    ranked = [
-        w
-        for w, _ in sorted(zip(words, weights), key=lambda item: -item[1])
-        if len(w) > 4
-    ]
+    ranked = [w for w, _ in sorted(zip(words, weights), key=lambda item: -item[1]) if len(w) > 4]
     frequent = ranked[5:15]
     rare = ranked[len(ranked) // 2 :: max(1, len(ranked) // 20)][:10]
     return {
@@ -129,8 +123,7 @@ def queries(words: list[str], weights: list[int]) -> dict[str, list[str]]:
         "phrase": [f'"{a} {b}"' for a, b in zip(frequent[:5], frequent[5:10])],
         "two words": [f"{a} {b}" for a, b in zip(frequent[:5], frequent[5:10])],
         "prefix": [w[:5] + "*" for w in ranked[20:30]],
-        "filtered": [f"{w} typ:ihek" for w in frequent[:5]]
-        + [f"{w} jahr:2019" for w in frequent[5:10]],
+        "filtered": [f"{w} typ:ihek" for w in frequent[:5]] + [f"{w} jahr:2019" for w in frequent[5:10]],
     }
 
 
@@ -148,40 +141,28 @@ def bench_engines(
     for engine, pagelen in ((e, pagelens[e]) for e in engines):
         for kind, texts in kinds.items():
             text_for_engine = (
-                [t.replace(" typ:ihek", "").replace(" jahr:2019", "") for t in texts]
-                if engine == "fts"
-                else texts
+                [t.replace(" typ:ihek", "").replace(" jahr:2019", "") for t in texts] if engine == "fts" else texts
             )
-            search.run(
-                db, index_dir, text_for_engine[0], engine=engine, pagelen=pagelen
-            )  # warm up
+            search.run(db, index_dir, text_for_engine[0], engine=engine, pagelen=pagelen)  # warm up
             samples, totals = [], []
             for _ in range(repeat):
                 for text in text_for_engine:
                     started = time.perf_counter()
-                    result = search.run(
-                        db, index_dir, text, engine=engine, pagelen=pagelen
-                    )
+                    result = search.run(db, index_dir, text, engine=engine, pagelen=pagelen)
                     samples.append(time.perf_counter() - started)
                     totals.append(result.total)
             p50, p95 = percentiles(samples)
-            note = (
-                " (FTS5: without the field filter)"
-                if engine == "fts" and kind == "filtered"
-                else ""
-            )
+            note = " (FTS5: without the field filter)" if engine == "fts" and kind == "filtered" else ""
             print(f"  {engine:<6} top {pagelen:<2} {kind:<10} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
                   f"median hits {statistics.median_low(totals)}{note}")  # fmt: skip
 
 
-def bench_http(
-    archive: Path, index_dir: Path, kinds: dict[str, list[str]], requests: int, workers: int
-) -> None:
+def bench_http(archive: Path, index_dir: Path, kinds: dict[str, list[str]], requests: int, workers: int) -> None:
     texts = [t for texts in kinds.values() for t in texts]
     with child_server(archive, index_dir, workers=workers) as base:
         for path in ("/-/suche", "/qmarchive/suche.json"):
             with httpx.Client(base_url=base, timeout=30) as client:
-                for text in texts[:workers * 2]:
+                for text in texts[: workers * 2]:
                     client.get(path, params={"q": text})  # every worker has opened the index
 
                 def one(i: int, path: str = path) -> tuple[float, bool]:
@@ -227,9 +208,7 @@ def main() -> None:
         default=os.cpu_count() or 1,
         help="server processes for the HTTP measurement (default: CPU count)",
     )
-    parser.add_argument(
-        "--no-http", action="store_true", help="skip the HTTP measurement"
-    )
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurement")
     parser.add_argument(
         "--engines",
         default="german,whoosh,fts",
@@ -261,16 +240,18 @@ def main() -> None:
                 started = time.perf_counter()
                 pages = german_terms.rebuild(db)
                 seconds = time.perf_counter() - started
-                size = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'pages_german%' OR name LIKE 'lexicon%' OR name = 'idx_lexicon_stem'").fetchone()[0]
-                print(f"  German terms built in {seconds:.1f} s ({pages / seconds:.0f} pages/s, {size / 1e6:.0f} MB with the lexicon)")
+                size = db.execute(
+                    "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'pages_german%' OR name LIKE 'lexicon%' OR name = 'idx_lexicon_stem'"
+                ).fetchone()[0]
+                print(
+                    f"  German terms built in {seconds:.1f} s ({pages / seconds:.0f} pages/s, {size / 1e6:.0f} MB with the lexicon)"
+                )
             db.conn.close()
             if search.rebuild_reason(index_dir):
                 started = time.perf_counter()
                 report = search.rebuild(store.open_existing(database), index_dir)
                 seconds = time.perf_counter() - started
-                print(
-                    f"  Whoosh index built in {seconds:.1f} s ({report.pages / seconds:.0f} pages/s)"
-                )
+                print(f"  Whoosh index built in {seconds:.1f} s ({report.pages / seconds:.0f} pages/s)")
             bench_engines(database, index_dir, kinds, args.repeat, args.engines.split(","))
             if not args.no_http:
                 bench_http(work / "archive", index_dir, kinds, args.requests, args.workers)

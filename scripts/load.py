@@ -93,7 +93,9 @@ def percentile(ordered: list[float], p: float) -> float:
 
 async def plan(client: httpx.AsyncClient, total: int, seed: int = 2027) -> list[tuple[str, str]]:
     """``total`` requests (kind, path) in the mix above, over the pages and documents the server holds."""
-    response = await client.get("/qmarchive.json", params={"sql": "select document_id, page_number from pages", "_shape": "array"})
+    response = await client.get(
+        "/qmarchive.json", params={"sql": "select document_id, page_number from pages", "_shape": "array"}
+    )
     response.raise_for_status()
     pages = [(row["document_id"], row["page_number"]) for row in response.json()]
     draw = random.Random(seed)
@@ -183,7 +185,17 @@ def main() -> None:
         report = asyncio.run(measure(args.url.rstrip("/"), args.requests, args.clients, args.runaway))
     else:
         with tempfile.TemporaryDirectory() as index:
-            command = [sys.executable, "-m", "qmarchive", "--archive", str(ROOT / "archive"), "--index", index, "demo", "--no-serve"]
+            command = [
+                sys.executable,
+                "-m",
+                "qmarchive",
+                "--archive",
+                str(ROOT / "archive"),
+                "--index",
+                index,
+                "demo",
+                "--no-serve",
+            ]
             subprocess.run(command, check=True, capture_output=True)
             with child_server(ROOT / "archive" / "samples", Path(index) / "samples", workers=args.workers) as base:
                 report = asyncio.run(measure(base, args.requests, args.clients, args.runaway))

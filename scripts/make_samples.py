@@ -75,8 +75,23 @@ SCAN_SIZE = (round(PAGE_W / 72 * SCAN_DPI), round(PAGE_H / 72 * SCAN_DPI))
 SOFT_HYPHEN = "\u00ad"
 LICENSE = "Musterdokument, frei verwendbar (CC0)"
 PUBLISHER = "Bezirksamt Marzahn-Hellersdorf von Berlin / S.T.E.R.N. GmbH (Musterdokument)"
-CATALOG_FIELDS = ["id", "title", "doc_type", "area", "place", "period_start", "period_end", "published", "publisher",
-                  "file", "source_url", "landing_url", "sha256", "license", "notes"]
+CATALOG_FIELDS = [
+    "id",
+    "title",
+    "doc_type",
+    "area",
+    "place",
+    "period_start",
+    "period_end",
+    "published",
+    "publisher",
+    "file",
+    "source_url",
+    "landing_url",
+    "sha256",
+    "license",
+    "notes",
+]
 
 
 @dataclass(frozen=True)
@@ -90,8 +105,12 @@ class Style:
 BODY = Style(SERIF, 10, 14, 6)
 BODY_NARROW = Style(SERIF, 9.5, 13, 5)
 BULLET = Style(SERIF, 10, 14, 6)
-HEADINGS = {0: Style(SANS_BOLD, 17, 22, 14), 1: Style(SANS_BOLD, 12.5, 16, 6),
-            2: Style(SANS_BOLD, 10.5, 14, 3), 3: Style(SANS_BOLD, 9.5, 13, 2)}
+HEADINGS = {
+    0: Style(SANS_BOLD, 17, 22, 14),
+    1: Style(SANS_BOLD, 12.5, 16, 6),
+    2: Style(SANS_BOLD, 10.5, 14, 3),
+    3: Style(SANS_BOLD, 9.5, 13, 2),
+}
 HEADING_SPACE_BEFORE = {1: 12.0, 2: 7.0, 3: 5.0}
 TABLE_TEXT = Style(SANS, 8.5, 10.5)
 TABLE_HEAD = Style(SANS_BOLD, 8.5, 10.5)
@@ -103,8 +122,10 @@ def register_fonts(font_dir: Path) -> None:
     """Register the DejaVu TTFs with reportlab; exit with a clear message if any is missing."""
     missing = [name for name in FONT_FILES.values() if not (font_dir / name).is_file()]
     if missing:
-        sys.exit(f"make_samples: font file(s) {', '.join(missing)} not found in {font_dir}. "
-                 "Install the DejaVu fonts or set QMARCHIVE_FONT_DIR to their directory.")
+        sys.exit(
+            f"make_samples: font file(s) {', '.join(missing)} not found in {font_dir}. "
+            "Install the DejaVu fonts or set QMARCHIVE_FONT_DIR to their directory."
+        )
     for name, filename in FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(font_dir / filename)))
 
@@ -134,9 +155,9 @@ def _splits(word: str) -> list[tuple[str, str]]:
     result = []
     for i, ch in enumerate(word):
         if ch == SOFT_HYPHEN and 0 < i < len(word) - 1:
-            result.append((word[:i].replace(SOFT_HYPHEN, "") + "-", word[i + 1:]))
+            result.append((word[:i].replace(SOFT_HYPHEN, "") + "-", word[i + 1 :]))
         elif ch == "-" and 0 < i < len(word) - 1 and word[i - 1].isalnum() and word[i + 1].isalnum():
-            result.append((word[:i + 1].replace(SOFT_HYPHEN, ""), word[i + 1:]))
+            result.append((word[: i + 1].replace(SOFT_HYPHEN, ""), word[i + 1 :]))
     return result[::-1]
 
 
@@ -223,8 +244,14 @@ class RectOp:
         if self.stroke_gray is not None:
             c.setStrokeGray(self.stroke_gray)
             c.setLineWidth(self.line_width)
-        c.rect(self.x, self.y, self.w, self.h, stroke=int(self.stroke_gray is not None),
-               fill=int(self.fill_gray is not None))
+        c.rect(
+            self.x,
+            self.y,
+            self.w,
+            self.h,
+            stroke=int(self.stroke_gray is not None),
+            fill=int(self.fill_gray is not None),
+        )
 
 
 @dataclass(frozen=True)
@@ -278,7 +305,7 @@ class Page:
     ops: list[Op] = field(default_factory=list)
     bookmarks: list[Bookmark] = field(default_factory=list)
     columns: int = 1
-    decorated: bool = True     # running header and footer
+    decorated: bool = True  # running header and footer
     image_only: bool = False
 
 
@@ -317,8 +344,7 @@ class Composer:
             self._frames = [Frame(LEFT, TEXT_W, top, CONTENT_BOTTOM)]
         else:
             col = (TEXT_W - GUTTER) / 2
-            self._frames = [Frame(LEFT, col, top, CONTENT_BOTTOM),
-                            Frame(LEFT + col + GUTTER, col, top, CONTENT_BOTTOM)]
+            self._frames = [Frame(LEFT, col, top, CONTENT_BOTTOM), Frame(LEFT + col + GUTTER, col, top, CONTENT_BOTTOM)]
         self._frame_index = 0
         self._y = top
 
@@ -371,8 +397,9 @@ class Composer:
             self.toc.append(TocEntry(level, title, len(self.pages) - 1))
 
     # -- content ------------------------------------------------------------
-    def heading(self, level: int, title: str, number: str = "", columns: int = 1,
-                toc: bool = True, outline: bool = True) -> None:
+    def heading(
+        self, level: int, title: str, number: str = "", columns: int = 1, toc: bool = True, outline: bool = True
+    ) -> None:
         """Place a heading; level 0 starts a new page (optionally continuing in two columns)."""
         label = f"{number} {title}".strip()
         style = HEADINGS[level]
@@ -391,8 +418,11 @@ class Composer:
             baseline = self._reserve(style.leading) - style.size
             self._add(TextOp(self.frame.x, baseline, line, style.font, style.size))
         if level == 0:
-            self._add(LineOp(self.frame.x, self._y - 2, self.frame.x + self.frame.width, self._y - 2,
-                             gray=0.3, line_width=1.0))
+            self._add(
+                LineOp(
+                    self.frame.x, self._y - 2, self.frame.x + self.frame.width, self._y - 2, gray=0.3, line_width=1.0
+                )
+            )
         self._y -= style.space_after
         if outline and level <= 1:
             self._bookmark(label, level, top + 4, toc)
@@ -420,8 +450,14 @@ class Composer:
             self._y -= 2
         self._y -= style.space_after
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], fractions: Sequence[float],
-              right_aligned: Sequence[int] = (), caption: str = "") -> None:
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        fractions: Sequence[float],
+        right_aligned: Sequence[int] = (),
+        caption: str = "",
+    ) -> None:
         """Draw a grid table; rows that do not fit move on, the header row is repeated."""
         pad = 3.5
         if caption:
@@ -523,19 +559,19 @@ class Composer:
 class DocSpec:
     id: str
     doc_type: str
-    title: str           # catalog and PDF metadata title
-    cover_kicker: str    # first line on the title page
+    title: str  # catalog and PDF metadata title
+    cover_kicker: str  # first line on the title page
     cover_title: str
-    short: str           # used in the running header
+    short: str  # used in the running header
     period_start: int
     period_end: int | None
     published: date
-    era: str             # key of sample_texts.FIELDS_BY_ERA
-    gender: str          # key of sample_texts.GENDER_STYLES
+    era: str  # key of sample_texts.FIELDS_BY_ERA
+    gender: str  # key of sample_texts.GENDER_STYLES
     programme: str
     ligatures: bool = False
-    two_column: frozenset[str] = frozenset()   # chapter keys set in two columns
-    density: float = 1.0                        # scales the amount of generated prose
+    two_column: frozenset[str] = frozenset()  # chapter keys set in two columns
+    density: float = 1.0  # scales the amount of generated prose
     notes: str = ""
 
     @property
@@ -558,34 +594,122 @@ ZUSAMMENHALT = "Sozialer Zusammenhalt – Zusammenleben im Quartier gemeinsam ge
 IHEK_LONG = "Integriertes Handlungs- und Entwicklungskonzept"
 
 DOCS: list[DocSpec] = [
-    DocSpec("muster-ihek-2010", "ihek", f"{IHEK_LONG} 2010 – Hellersdorfer Promenade (Musterdokument)",
-            IHEK_LONG, "IHEK 2010", "IHEK 2010", 2010, 2010, date(2010, 3, 15), "2010", "paarform",
-            SOZIALE_STADT, density=1.15, notes="enthält eine gescannte Seite ohne Textebene (Maßnahmenliste)"),
-    DocSpec("muster-ihek-2013-2014", "ihek", f"{IHEK_LONG} 2013–2014 – Hellersdorfer Promenade (Musterdokument)",
-            IHEK_LONG, "IHEK 2013–2014", "IHEK 2013–2014", 2013, 2014, date(2013, 3, 12), "standard", "binnen_i",
-            SOZIALE_STADT, two_column=frozenset({"stand"}), density=0.9,
-            notes="Kapitel „Stand der Gebietsentwicklung“ zweispaltig gesetzt"),
-    DocSpec("muster-ihek-2017-2018", "ihek", f"{IHEK_LONG} 2017–2018 – Hellersdorfer Promenade (Musterdokument)",
-            IHEK_LONG, "IHEK 2017–2018", "IHEK 2017–2018", 2017, 2018, date(2017, 2, 20), "standard", "stern",
-            SOZIALE_STADT, ligatures=True, density=0.9, notes="Fließtext mit Ligaturzeichen (ﬁ, ﬂ, ﬀ)"),
-    DocSpec("muster-ihek-2019-2021", "ihek", f"{IHEK_LONG} 2019–2021 – Hellersdorfer Promenade (Musterdokument)",
-            IHEK_LONG, "IHEK 2019–2021", "IHEK 2019–2021", 2019, 2021, date(2019, 3, 28), "standard", "stern",
-            SOZIALE_STADT, density=1.05),
-    DocSpec("muster-ihek-2022-2024", "ihek", f"{IHEK_LONG} 2022–2024 – Hellersdorfer Promenade (Musterdokument)",
-            IHEK_LONG, "IHEK 2022–2024", "IHEK 2022–2024", 2022, 2024, date(2022, 4, 28), "2022", "doppelpunkt",
-            ZUSAMMENHALT, two_column=frozenset({"leitbild"}), density=0.95,
-            notes="Kapitel „Leitbild und Zukunftsvisionen“ zweispaltig gesetzt"),
-    DocSpec("muster-abschlussplan-2024", "abschlussplan",
-            "Abschlussplan Hellersdorfer Promenade 2025–2027 (Musterdokument)",
-            "Quartiersmanagement Hellersdorfer Promenade", "Abschlussplan 2025–2027", "Abschlussplan 2025–2027",
-            2025, 2027, date(2024, 11, 29), "2022", "stern", ZUSAMMENHALT, density=1.0,
-            notes="enthält eine gescannte Seite ohne Textebene (Stellungnahme des Quartiersrats)"),
-    DocSpec("muster-broschuere-sozialer-zusammenhalt", "broschuere",
-            "Sozialer Zusammenhalt in der Hellersdorfer Promenade – Broschüre (Musterdokument)",
-            "Bundesprogramm Sozialer Zusammenhalt", "Zusammenleben im Quartier gemeinsam gestalten",
-            "Broschüre Sozialer Zusammenhalt", 2021, None, date(2021, 9, 1), "2022", "doppelpunkt",
-            ZUSAMMENHALT, ligatures=True, two_column=frozenset({"*"}), density=1.2,
-            notes="undatierte Programmbroschüre, überwiegend zweispaltig; Lageplan als Bild ohne Textebene"),
+    DocSpec(
+        "muster-ihek-2010",
+        "ihek",
+        f"{IHEK_LONG} 2010 – Hellersdorfer Promenade (Musterdokument)",
+        IHEK_LONG,
+        "IHEK 2010",
+        "IHEK 2010",
+        2010,
+        2010,
+        date(2010, 3, 15),
+        "2010",
+        "paarform",
+        SOZIALE_STADT,
+        density=1.15,
+        notes="enthält eine gescannte Seite ohne Textebene (Maßnahmenliste)",
+    ),
+    DocSpec(
+        "muster-ihek-2013-2014",
+        "ihek",
+        f"{IHEK_LONG} 2013–2014 – Hellersdorfer Promenade (Musterdokument)",
+        IHEK_LONG,
+        "IHEK 2013–2014",
+        "IHEK 2013–2014",
+        2013,
+        2014,
+        date(2013, 3, 12),
+        "standard",
+        "binnen_i",
+        SOZIALE_STADT,
+        two_column=frozenset({"stand"}),
+        density=0.9,
+        notes="Kapitel „Stand der Gebietsentwicklung“ zweispaltig gesetzt",
+    ),
+    DocSpec(
+        "muster-ihek-2017-2018",
+        "ihek",
+        f"{IHEK_LONG} 2017–2018 – Hellersdorfer Promenade (Musterdokument)",
+        IHEK_LONG,
+        "IHEK 2017–2018",
+        "IHEK 2017–2018",
+        2017,
+        2018,
+        date(2017, 2, 20),
+        "standard",
+        "stern",
+        SOZIALE_STADT,
+        ligatures=True,
+        density=0.9,
+        notes="Fließtext mit Ligaturzeichen (ﬁ, ﬂ, ﬀ)",
+    ),
+    DocSpec(
+        "muster-ihek-2019-2021",
+        "ihek",
+        f"{IHEK_LONG} 2019–2021 – Hellersdorfer Promenade (Musterdokument)",
+        IHEK_LONG,
+        "IHEK 2019–2021",
+        "IHEK 2019–2021",
+        2019,
+        2021,
+        date(2019, 3, 28),
+        "standard",
+        "stern",
+        SOZIALE_STADT,
+        density=1.05,
+    ),
+    DocSpec(
+        "muster-ihek-2022-2024",
+        "ihek",
+        f"{IHEK_LONG} 2022–2024 – Hellersdorfer Promenade (Musterdokument)",
+        IHEK_LONG,
+        "IHEK 2022–2024",
+        "IHEK 2022–2024",
+        2022,
+        2024,
+        date(2022, 4, 28),
+        "2022",
+        "doppelpunkt",
+        ZUSAMMENHALT,
+        two_column=frozenset({"leitbild"}),
+        density=0.95,
+        notes="Kapitel „Leitbild und Zukunftsvisionen“ zweispaltig gesetzt",
+    ),
+    DocSpec(
+        "muster-abschlussplan-2024",
+        "abschlussplan",
+        "Abschlussplan Hellersdorfer Promenade 2025–2027 (Musterdokument)",
+        "Quartiersmanagement Hellersdorfer Promenade",
+        "Abschlussplan 2025–2027",
+        "Abschlussplan 2025–2027",
+        2025,
+        2027,
+        date(2024, 11, 29),
+        "2022",
+        "stern",
+        ZUSAMMENHALT,
+        density=1.0,
+        notes="enthält eine gescannte Seite ohne Textebene (Stellungnahme des Quartiersrats)",
+    ),
+    DocSpec(
+        "muster-broschuere-sozialer-zusammenhalt",
+        "broschuere",
+        "Sozialer Zusammenhalt in der Hellersdorfer Promenade – Broschüre (Musterdokument)",
+        "Bundesprogramm Sozialer Zusammenhalt",
+        "Zusammenleben im Quartier gemeinsam gestalten",
+        "Broschüre Sozialer Zusammenhalt",
+        2021,
+        None,
+        date(2021, 9, 1),
+        "2022",
+        "doppelpunkt",
+        ZUSAMMENHALT,
+        ligatures=True,
+        two_column=frozenset({"*"}),
+        density=1.2,
+        notes="undatierte Programmbroschüre, überwiegend zweispaltig; Lageplan als Bild ohne Textebene",
+    ),
 ]
 
 
@@ -760,14 +884,16 @@ def paint_stamp(draw: ImageDraw.ImageDraw, x: int, y: int, lines: Sequence[str])
 
 def scan_measures_table(title: str, rows: Sequence[Sequence[str]], signed: str, seed: str) -> bytes:
     """A typewritten-looking list of measures with signature and stamp."""
+
     def paint(draw: ImageDraw.ImageDraw) -> None:
         head, body = pil_font(SANS_BOLD, 13), pil_font(SERIF, 8.5)
         bold = pil_font(SANS_BOLD, 8.5)
         x0, y = px(60), px(70)
         draw.text((x0, y), title, font=head, fill=20)
         y += px(26)
-        draw.text((x0, y), "Quartiersmanagement Hellersdorfer Promenade – Beschluss des Quartiersrats",
-                  font=body, fill=40)
+        draw.text(
+            (x0, y), "Quartiersmanagement Hellersdorfer Promenade – Beschluss des Quartiersrats", font=body, fill=40
+        )
         y += px(24)
         columns = [("Nr.", 28), ("Projekt", 165), ("Handlungsfeld", 130), ("Fonds", 80), ("Betrag in €", 72)]
         row_h = px(30)
@@ -788,16 +914,22 @@ def scan_measures_table(title: str, rows: Sequence[Sequence[str]], signed: str, 
         draw.text((x0, y + px(84)), "Sprecherin des Quartiersrats (Muster)", font=body, fill=40)
         paint_stamp(draw, x0 + px(300), y + px(10), ["Quartiersrat", "Hellersdorfer", "Promenade"])
         paint_sample_mark(draw)
+
     return scan_to_jpeg(paint, seed)
 
 
 def scan_letter(heading: str, place_date: str, paragraphs: Sequence[str], seed: str) -> bytes:
     """A scanned letter (e.g. a statement of the Quartiersrat)."""
+
     def paint(draw: ImageDraw.ImageDraw) -> None:
         body, head = pil_font(SERIF, 10.5), pil_font(SANS_BOLD, 13)
         x0, y, max_w = px(72), px(80), px(450)
-        draw.text((x0, y), "Quartiersrat Hellersdorfer Promenade · Hellersdorfer Promenade 17 · 12627 Berlin",
-                  font=pil_font(SANS, 7.5), fill=70)
+        draw.text(
+            (x0, y),
+            "Quartiersrat Hellersdorfer Promenade · Hellersdorfer Promenade 17 · 12627 Berlin",
+            font=pil_font(SANS, 7.5),
+            fill=70,
+        )
         y += px(60)
         draw.text((x0 + px(300), y), place_date, font=body, fill=30)
         y += px(40)
@@ -813,14 +945,20 @@ def scan_letter(heading: str, place_date: str, paragraphs: Sequence[str], seed: 
         draw.text((x0, y + px(60)), "Für den Quartiersrat (Muster)", font=body, fill=35)
         paint_stamp(draw, x0 + px(280), y - px(10), ["Quartiersrat", "Hellersdorfer", "Promenade"])
         paint_sample_mark(draw)
+
     return scan_to_jpeg(paint, seed)
 
 
 def scan_site_plan(seed: str) -> bytes:
     """A schematic site plan: street grid, slab blocks, green spaces, numbered places and a legend."""
-    places = [("Stadtteilbüro, Hellersdorfer Promenade 17", 0.62, 0.45), ("Stadtteilzentrum", 0.18, 0.58),
-              ("Grundschule an der Promenade", 0.84, 0.22), ("Spielplatz Kastanienallee", 0.84, 0.66),
-              ("U-Bahnhof Hellersdorf", 0.10, 0.16), ("Alice-Salomon-Platz", 0.22, 0.30)]
+    places = [
+        ("Stadtteilbüro, Hellersdorfer Promenade 17", 0.62, 0.45),
+        ("Stadtteilzentrum", 0.18, 0.58),
+        ("Grundschule an der Promenade", 0.84, 0.22),
+        ("Spielplatz Kastanienallee", 0.84, 0.66),
+        ("U-Bahnhof Hellersdorf", 0.10, 0.16),
+        ("Alice-Salomon-Platz", 0.22, 0.30),
+    ]
 
     def paint(draw: ImageDraw.ImageDraw) -> None:
         rng = random.Random(seed + "/plan")
@@ -836,21 +974,25 @@ def scan_site_plan(seed: str) -> bytes:
             draw.ellipse((cx0 + 40, cy0 + 40, cx1 - 40, cy1 - 40), fill=226, outline=175)
             if rng.random() < 0.5:
                 for top in (cy0, cy1 - 30):
-                    draw.rectangle((cx0, top, cx0 + round((cx1 - cx0) * rng.uniform(0.6, 0.95)), top + 30),
-                                   fill=170, outline=110)
+                    draw.rectangle(
+                        (cx0, top, cx0 + round((cx1 - cx0) * rng.uniform(0.6, 0.95)), top + 30), fill=170, outline=110
+                    )
             else:
                 for left in (cx0, cx1 - 30):
-                    draw.rectangle((left, cy0, left + 30, cy0 + round((cy1 - cy0) * rng.uniform(0.6, 0.95))),
-                                   fill=170, outline=110)
+                    draw.rectangle(
+                        (left, cy0, left + 30, cy0 + round((cy1 - cy0) * rng.uniform(0.6, 0.95))), fill=170, outline=110
+                    )
         for x in xs[1:3]:
             draw.rectangle((x - 13, y0, x + 13, y1), fill=255, outline=120)
         draw.rectangle((x0, ys[1] - 22, x1, ys[1] + 22), fill=238, outline=120)
         draw.rectangle((x0, ys[2] - 13, x1, ys[2] + 13), fill=255, outline=120)
         draw.rectangle((x0, y0, x1, y1), outline=60, width=4)
-        for text, cx, y in (("Hellersdorfer Promenade", x0 + round(0.25 * w), ys[1] - 10),
-                            ("Quedlinburger Straße", x0 + round(0.5 * w), ys[2] - 10),
-                            ("Stendaler Straße", xs[1], y0 + round(0.12 * h)),
-                            ("Kastanienallee", xs[2], y0 + round(0.74 * h))):
+        for text, cx, y in (
+            ("Hellersdorfer Promenade", x0 + round(0.25 * w), ys[1] - 10),
+            ("Quedlinburger Straße", x0 + round(0.5 * w), ys[2] - 10),
+            ("Stendaler Straße", xs[1], y0 + round(0.12 * h)),
+            ("Kastanienallee", xs[2], y0 + round(0.74 * h)),
+        ):
             tw = draw.textlength(text, font=label)
             x = cx - tw / 2
             draw.rectangle((x - 6, y - 4, x + tw + 6, y + px(10)), fill=255, outline=150)
@@ -868,6 +1010,7 @@ def scan_site_plan(seed: str) -> bytes:
         draw.text((px(320), y + px(23)), "Gebietsgrenze: ca. 73 ha", font=label, fill=30)
         draw.text((px(320), y + px(38)), "Dunkel: Wohngebäude, hell: Grünflächen", font=label, fill=30)
         paint_sample_mark(draw)
+
     return scan_to_jpeg(paint, seed)
 
 
@@ -924,8 +1067,12 @@ def theme_sources(themes: Sequence[str], kind: str, generic: str, own: float = 0
 
 
 def project_amount(fund: str, rng: random.Random) -> int:
-    ranges = {"Aktionsfonds": (10_000, 10_000, 1_000), "Projektfonds": (8_000, 120_000, 500),
-              "Baufonds": (60_000, 380_000, 5_000), "Netzwerkfonds": (20_000, 150_000, 1_000)}
+    ranges = {
+        "Aktionsfonds": (10_000, 10_000, 1_000),
+        "Projektfonds": (8_000, 120_000, 500),
+        "Baufonds": (60_000, 380_000, 5_000),
+        "Netzwerkfonds": (20_000, 150_000, 1_000),
+    }
     low, high, step = ranges[fund]
     return low + rng.randrange(0, (high - low) // step + 1) * step
 
@@ -951,8 +1098,7 @@ def field_chapter_sections(ctx: Context, name: str, themes: Sequence[str], absch
         ctx.main.heading(3, f"{project_name} ({fund})", outline=False)
         follow = w.sentences("generic:projekt", ctx.rng.randint(2, 4), **topic)
         ctx.main.paragraph(w.finish(w.fill(description) + " " + follow))
-        ctx.projects.append(Project(project_name, name, fund, spec.period_label,
-                                    project_amount(fund, ctx.rng)))
+        ctx.projects.append(Project(project_name, name, fund, spec.period_label, project_amount(fund, ctx.rng)))
     extra = T.DOC_TEXTS[spec.id]["extra"]
     for theme in themes:
         if theme in extra:
@@ -962,8 +1108,10 @@ def field_chapter_sections(ctx: Context, name: str, themes: Sequence[str], absch
 def social_data(spec: DocSpec, rng: random.Random, ew: str) -> tuple[list[str], list[list[str]]]:
     """An invented Sozialdaten table for the three years before publication."""
     years = [spec.published.year - 3 + i for i in range(3)]
+
     def series(base: float, trend: float, spread: float) -> list[float]:
         return [base + trend * (y - 2010) + rng.uniform(-spread, spread) for y in years]
+
     rows = [
         (f"{ew} (31.12.)", [german_int(round(v)) for v in series(10_150, 18, 60)]),
         ("Anteil unter 18 Jahren in %", [german_decimal(v) for v in series(19.0, 0.15, 0.4)]),
@@ -988,12 +1136,16 @@ def ch_einleitung(ctx: Context) -> None:
         ctx.para([("generic:allgemein", 0.6), ("generic:bedarf", 0.4)])
     if ctx.spec.doc_type == "abschlussplan":
         ctx.section("Aufbau des Abschlussplans")
-        ctx.prose("Auf einen Rückblick und das Gebietsprofil folgen die Bilanz der Handlungsfelder, die "
-                  "Verstetigungsstrategie, die Maßnahmen bis 2027 und der Zeitplan bis zum Ende des Verfahrens.")
+        ctx.prose(
+            "Auf einen Rückblick und das Gebietsprofil folgen die Bilanz der Handlungsfelder, die "
+            "Verstetigungsstrategie, die Maßnahmen bis 2027 und der Zeitplan bis zum Ende des Verfahrens."
+        )
     else:
         ctx.section("Aufbau des Konzepts")
-        ctx.prose("Nach der Beschreibung des Gebiets und einer Bilanz der bisherigen Arbeit folgen das Leitbild, "
-                  "die Handlungsfelder mit ihren Zielen sowie die geplanten Maßnahmen und Projekte.")
+        ctx.prose(
+            "Nach der Beschreibung des Gebiets und einer Bilanz der bisherigen Arbeit folgen das Leitbild, "
+            "die Handlungsfelder mit ihren Zielen sowie die geplanten Maßnahmen und Projekte."
+        )
     for _ in range(w.count(1)):
         ctx.para([("generic:allgemein", 0.5), ("generic:beteiligung", 0.5)])
 
@@ -1008,17 +1160,28 @@ def ch_gebietsprofil(ctx: Context) -> None:
     ctx.section("Bevölkerung und Sozialstruktur")
     ctx.para([("generic:ausgangslage", 0.7), ("generic:allgemein", 0.3)], thema=["Sozialstruktur"])
     header, rows = social_data(spec, ctx.rng, w.gender["ew"])
-    ctx.main.table(header, rows, [0.46, 0.18, 0.18, 0.18], right_aligned=(1, 2, 3),
-                   caption="Tabelle 1: Sozialdaten des Gebiets (erfundene Musterwerte)")
+    ctx.main.table(
+        header,
+        rows,
+        [0.46, 0.18, 0.18, 0.18],
+        right_aligned=(1, 2, 3),
+        caption="Tabelle 1: Sozialdaten des Gebiets (erfundene Musterwerte)",
+    )
     ages = [ctx.rng.uniform(low, high) for low, high in ((6, 8), (11, 13), (9, 11), (22, 26), (24, 28), (16, 20))]
-    ctx.main.bar_chart("Abbildung 1: Altersstruktur der Bevölkerung in Prozent (Musterwerte)",
-                       ["unter 6", "6–17", "18–26", "27–44", "45–64", "65 und älter"], ages, "%")
+    ctx.main.bar_chart(
+        "Abbildung 1: Altersstruktur der Bevölkerung in Prozent (Musterwerte)",
+        ["unter 6", "6–17", "18–26", "27–44", "45–64", "65 und älter"],
+        ages,
+        "%",
+    )
     for _ in range(w.count(1.5)):
         ctx.para([("generic:ausgangslage", 0.7), ("generic:allgemein", 0.3)], thema=["Sozialstruktur"])
     ctx.section("Wohnen und Infrastruktur")
     for _ in range(w.count(2)):
-        ctx.para(theme_sources(["raum", "bildung"], "befund", "ausgangslage"),
-                 thema=["Wohnen", "Infrastruktur", "Nahversorgung"])
+        ctx.para(
+            theme_sources(["raum", "bildung"], "befund", "ausgangslage"),
+            thema=["Wohnen", "Infrastruktur", "Nahversorgung"],
+        )
 
 
 def ch_stand(ctx: Context) -> None:
@@ -1026,14 +1189,24 @@ def ch_stand(ctx: Context) -> None:
     ctx.chapter("Stand der Gebietsentwicklung", "stand")
     ctx.section("Bilanz der bisherigen Arbeit")
     for _ in range(ctx.extra(3, 6)):
-        ctx.para([("generic:allgemein", 0.5), ("generic:projekt", 0.25), ("generic:ausgangslage", 0.25)],
-                 thema=["Bilanz", "Zusammenarbeit"])
+        ctx.para(
+            [("generic:allgemein", 0.5), ("generic:projekt", 0.25), ("generic:ausgangslage", 0.25)],
+            thema=["Bilanz", "Zusammenarbeit"],
+        )
     ctx.section("Ergebnisse der Beteiligung")
     for _ in range(ctx.extra(2, 5)):
         ctx.para([("generic:beteiligung", 0.7), ("generic:allgemein", 0.3)], thema=["Beteiligung"])
-    ctx.main.bullets([w.finish(w.fill(t)) for t in (
-        "{Methode} {ort}", "{Methode} {ort}", "Sitzungen des Quartiersrats und der Aktionsfondsjury",
-        "Gespräche mit {akt_dat} aus Kitas, Schulen und Vereinen")])
+    ctx.main.bullets(
+        [
+            w.finish(w.fill(t))
+            for t in (
+                "{Methode} {ort}",
+                "{Methode} {ort}",
+                "Sitzungen des Quartiersrats und der Aktionsfondsjury",
+                "Gespräche mit {akt_dat} aus Kitas, Schulen und Vereinen",
+            )
+        ]
+    )
 
 
 def ch_leitbild(ctx: Context) -> None:
@@ -1048,16 +1221,22 @@ def ch_leitbild(ctx: Context) -> None:
         for name, themes in T.FIELDS_BY_ERA[spec.era]:
             ctx.sub(name)
             for _ in range(ctx.extra(1, 2)):
-                ctx.para(theme_sources(themes, "bedarf", "bedarf"), n=ctx.rng.randint(4, 6),
-                         thema=[t for theme in themes for t in T.THEMEN[theme]])
+                ctx.para(
+                    theme_sources(themes, "bedarf", "bedarf"),
+                    n=ctx.rng.randint(4, 6),
+                    thema=[t for theme in themes for t in T.THEMEN[theme]],
+                )
 
 
 def ch_handlungsfelder(ctx: Context, abschluss: bool = False) -> None:
     spec = ctx.spec
     title = "Handlungsfelder: Bilanz und Verstetigung" if abschluss else "Handlungsfelder, Bedarfe und Ziele"
     ctx.chapter(title, "handlungsfelder")
-    ctx.prose("Die Arbeit im Quartier gliedert sich in die folgenden Handlungsfelder: "
-              + "; ".join(f"„{name}“" for name, _ in T.FIELDS_BY_ERA[spec.era]) + ".")
+    ctx.prose(
+        "Die Arbeit im Quartier gliedert sich in die folgenden Handlungsfelder: "
+        + "; ".join(f"„{name}“" for name, _ in T.FIELDS_BY_ERA[spec.era])
+        + "."
+    )
     for name, themes in T.FIELDS_BY_ERA[spec.era]:
         field_chapter_sections(ctx, name, themes, abschluss)
     if spec.late:
@@ -1073,9 +1252,13 @@ def ch_massnahmen(ctx: Context, title: str = "Maßnahmen und Projekte") -> None:
     ctx.para([("generic:projekt", 0.6), ("generic:allgemein", 0.4)])
     ctx.section("Maßnahmenliste")
     rows = [[p.name, p.field, p.fund, p.runtime, german_int(p.amount)] for p in ctx.projects]
-    ctx.main.table(["Projekt", "Handlungsfeld", "Fonds", "Laufzeit", "Betrag in €"], rows,
-                   [0.30, 0.28, 0.15, 0.13, 0.14], right_aligned=(4,),
-                   caption="Tabelle 2: Geplante Maßnahmen (Musterdaten)")
+    ctx.main.table(
+        ["Projekt", "Handlungsfeld", "Fonds", "Laufzeit", "Betrag in €"],
+        rows,
+        [0.30, 0.28, 0.15, 0.13, 0.14],
+        right_aligned=(4,),
+        caption="Tabelle 2: Geplante Maßnahmen (Musterdaten)",
+    )
     total = sum(p.amount for p in ctx.projects)
     ctx.prose(f"Insgesamt sind Maßnahmen im Umfang von {german_int(total)} Euro vorgesehen.")
 
@@ -1088,8 +1271,10 @@ def ch_beteiligung(ctx: Context) -> None:
         ctx.para([("befund:beteiligung", 0.4), ("generic:beteiligung", 0.6)], thema=["Gremienarbeit"])
     ctx.section("Quartiersratswahl")
     election = max(y for y in (2008, 2010, 2012, 2014, 2016, 2018, 2021, 2023) if y < ctx.spec.published.year)
-    ctx.prose(f"Die letzte Quartiersratswahl fand im Jahr {election} statt. Gewählt werden {{bew}} sowie "
-              "Vertretungen der Einrichtungen für eine Amtszeit von etwa zwei Jahren.")
+    ctx.prose(
+        f"Die letzte Quartiersratswahl fand im Jahr {election} statt. Gewählt werden {{bew}} sowie "
+        "Vertretungen der Einrichtungen für eine Amtszeit von etwa zwei Jahren."
+    )
     for _ in range(w.count(1.5)):
         ctx.para([("bedarf:beteiligung", 0.5), ("generic:beteiligung", 0.5)], thema=["Quartiersratswahl"])
     ctx.section("Öffentlichkeitsarbeit")
@@ -1101,10 +1286,16 @@ def ch_verstetigung(ctx: Context) -> None:
     ctx.chapter("Verstetigung", "verstetigung")
     for _ in range(w.count(2)):
         ctx.para([("generic:bedarf", 0.5), ("generic:allgemein", 0.5)], thema=["Verstetigung"])
-    ctx.main.bullets([w.finish(s) for s in (
-        "Tragfähige Netzwerke ohne dauerhafte Förderung aufbauen",
-        "Räume für Nachbarschaftsarbeit langfristig sichern",
-        "Ehrenamtliche Strukturen qualifizieren und begleiten")])
+    ctx.main.bullets(
+        [
+            w.finish(s)
+            for s in (
+                "Tragfähige Netzwerke ohne dauerhafte Förderung aufbauen",
+                "Räume für Nachbarschaftsarbeit langfristig sichern",
+                "Ehrenamtliche Strukturen qualifizieren und begleiten",
+            )
+        ]
+    )
 
 
 def ch_anlagen(ctx: Context, scan: Callable[[Context], bytes] | None = None, scan_title: str = "") -> None:
@@ -1120,8 +1311,9 @@ def ch_anlagen(ctx: Context, scan: Callable[[Context], bytes] | None = None, sca
 
 def scan_2010_measures(ctx: Context) -> bytes:
     rows = [[str(i), p.name, p.field, p.fund, german_int(p.amount)] for i, p in enumerate(ctx.projects[:14], 1)]
-    return scan_measures_table("Anlage: Maßnahmenliste 2010", rows,
-                               "Beschlossen in der Sitzung des Quartiersrats am 09.02.2010.", ctx.spec.id)
+    return scan_measures_table(
+        "Anlage: Maßnahmenliste 2010", rows, "Beschlossen in der Sitzung des Quartiersrats am 09.02.2010.", ctx.spec.id
+    )
 
 
 def scan_quartiersrat_statement(ctx: Context) -> bytes:
@@ -1132,8 +1324,9 @@ def scan_quartiersrat_statement(ctx: Context) -> bytes:
         "Aktionsfonds in einen bezirklichen Kiezfonds übergeht.",
         "Der Quartiersrat stimmt dem Abschlussplan mit den besprochenen Änderungen zu.",
     ]
-    return scan_letter("Stellungnahme des Quartiersrats zum Abschlussplan", "Berlin, 12. November 2024",
-                       paragraphs, ctx.spec.id)
+    return scan_letter(
+        "Stellungnahme des Quartiersrats zum Abschlussplan", "Berlin, 12. November 2024", paragraphs, ctx.spec.id
+    )
 
 
 def build_ihek(ctx: Context) -> None:
@@ -1155,8 +1348,12 @@ def build_abschlussplan(ctx: Context) -> None:
     w = ctx.writer
     ch_einleitung(ctx)
     ctx.chapter("Rückblick 2005–2024", "rueckblick")
-    ctx.main.table(["Jahr", "Ereignis"], [list(m) for m in T.MILESTONES], [0.15, 0.85],
-                   caption="Tabelle 1: Meilensteine des Quartiersverfahrens")
+    ctx.main.table(
+        ["Jahr", "Ereignis"],
+        [list(m) for m in T.MILESTONES],
+        [0.15, 0.85],
+        caption="Tabelle 1: Meilensteine des Quartiersverfahrens",
+    )
     for phase in ("Aufbau 2005–2012", "Konsolidierung 2013–2018", "Neuausrichtung 2019–2024"):
         ctx.section(phase)
         for _ in range(w.count(1.5)):
@@ -1168,16 +1365,24 @@ def build_abschlussplan(ctx: Context) -> None:
     for _ in range(w.count(2)):
         ctx.para([("bedarf:beteiligung", 0.4), ("generic:bedarf", 0.3), ("generic:allgemein", 0.3)])
     ctx.section("Übergabe von Aufgaben")
-    ctx.main.table(["Aufgabe", "Künftige Verantwortung", "Übergabe bis"], [list(h) for h in T.HANDOVER],
-                   [0.3, 0.5, 0.2], caption="Tabelle 3: Übergabe von Strukturen und Angeboten")
+    ctx.main.table(
+        ["Aufgabe", "Künftige Verantwortung", "Übergabe bis"],
+        [list(h) for h in T.HANDOVER],
+        [0.3, 0.5, 0.2],
+        caption="Tabelle 3: Übergabe von Strukturen und Angeboten",
+    )
     ch_massnahmen(ctx, "Maßnahmen 2025–2027")
     ctx.chapter("Zeitplan bis 31.12.2027", "zeitplan")
-    ctx.main.table(["Zeitraum", "Schritt"], [
-        ["2025", "Übergabe des Bildungsnetzwerks und des Gemeinschaftsgartens"],
-        ["2026", "Überführung des Aktionsfonds in einen bezirklichen Kiezfonds; Stadtteilzeitung ehrenamtlich"],
-        ["1. Halbjahr 2027", "Letzte Quartiersratswahl entfällt; Übergang in die Stadtteilkonferenz"],
-        ["31.12.2027", "Ende des Quartiersverfahrens; Schließung des Stadtteilbüros"],
-    ], [0.22, 0.78])
+    ctx.main.table(
+        ["Zeitraum", "Schritt"],
+        [
+            ["2025", "Übergabe des Bildungsnetzwerks und des Gemeinschaftsgartens"],
+            ["2026", "Überführung des Aktionsfonds in einen bezirklichen Kiezfonds; Stadtteilzeitung ehrenamtlich"],
+            ["1. Halbjahr 2027", "Letzte Quartiersratswahl entfällt; Übergang in die Stadtteilkonferenz"],
+            ["31.12.2027", "Ende des Quartiersverfahrens; Schließung des Stadtteilbüros"],
+        ],
+        [0.22, 0.78],
+    )
     ctx.para([("generic:allgemein", 0.6), ("generic:bedarf", 0.4)])
     ch_anlagen(ctx, scan_quartiersrat_statement, "Stellungnahme des Quartiersrats (Scan)")
 
@@ -1194,9 +1399,13 @@ def build_broschuere(ctx: Context) -> None:
             ctx.prose(text)
         for _ in range(w.count(5)):
             ctx.para([("generic:allgemein", 0.5), ("generic:ausgangslage", 0.5)], thema=["Zusammenhalt"])
-    ctx.main.box("Zahlen und Fakten", w.finish(
-        "73 Hektar · rund 5.500 Wohnungen · etwa 10.300 Einwohner:innen · Quartiersrat seit 2006 · "
-        "Quartiersmanagement bis 31.12.2027"))
+    ctx.main.box(
+        "Zahlen und Fakten",
+        w.finish(
+            "73 Hektar · rund 5.500 Wohnungen · etwa 10.300 Einwohner:innen · Quartiersrat seit 2006 · "
+            "Quartiersmanagement bis 31.12.2027"
+        ),
+    )
     for name, themes in T.FIELDS_BY_ERA[ctx.spec.era] + [T.CROSS_CUTTING_THEME]:
         ctx.chapter(name, "*")
         topic = {"thema": [t for theme in themes for t in T.THEMEN[theme]], "feld": name}
@@ -1222,7 +1431,9 @@ def build_broschuere(ctx: Context) -> None:
 
 
 BUILDERS: dict[str, Callable[[Context], None]] = {
-    "ihek": build_ihek, "abschlussplan": build_abschlussplan, "broschuere": build_broschuere,
+    "ihek": build_ihek,
+    "abschlussplan": build_abschlussplan,
+    "broschuere": build_broschuere,
 }
 
 
@@ -1248,8 +1459,7 @@ def title_page(spec: DocSpec) -> Page:
     ops.extend(skyline_ops(PAGE_H - 560))
     ops.append(RectOp(LEFT, 150, TEXT_W, 62, fill_gray=0.95, stroke_gray=0.2, line_width=1.2))
     ops.append(TextOp(PAGE_W / 2, 188, T.SAMPLE_MARK, SANS_BOLD, 13, "center"))
-    ops.append(TextOp(PAGE_W / 2, 170, "Erfundener Beispieltext zu Test- und Demonstrationszwecken",
-                      SANS, 9, "center"))
+    ops.append(TextOp(PAGE_W / 2, 170, "Erfundener Beispieltext zu Test- und Demonstrationszwecken", SANS, 9, "center"))
     stand = f"Stand: {spec.published.day}.{spec.published.month}.{spec.published.year}"
     ops.append(TextOp(LEFT, 100, stand, SANS, 9, gray=0.3))
     ops.append(TextOp(LEFT, 86, PUBLISHER, SANS, 8, gray=0.3))
@@ -1323,8 +1533,9 @@ def source_date(day: date) -> Iterator[None]:
     from the environment would otherwise change the bytes of the output.
     """
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc)
-                                              .timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(
+        int(datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc).timestamp())
+    )
     try:
         yield
     finally:
@@ -1364,8 +1575,10 @@ def page_labels(n_front: int, n_total: int) -> list[str]:
 
 
 def render(spec: DocSpec, pages: list[Page], n_front: int, path: Path) -> None:
-    keywords = ", ".join(["Quartiersmanagement", T.AREA, spec.doc_type.upper(), spec.period_label,
-                          "Musterdokument"] + [name for name, _ in T.FIELDS_BY_ERA[spec.era]])
+    keywords = ", ".join(
+        ["Quartiersmanagement", T.AREA, spec.doc_type.upper(), spec.period_label, "Musterdokument"]
+        + [name for name, _ in T.FIELDS_BY_ERA[spec.era]]
+    )
     with source_date(spec.published):
         c = Canvas(str(path), pagesize=A4, invariant=1, pageCompression=1, initialFontName=SANS, lang="de-DE")
     c.setTitle(spec.title)
@@ -1417,9 +1630,13 @@ def build_document(spec: DocSpec, pdf_dir: Path) -> Built:
     pages = front + ctx.main.pages
     path = pdf_dir / f"{spec.id}.pdf"
     render(spec, pages, n_front, path)
-    return Built(spec, path, len(pages),
-                 [i + 1 for i, p in enumerate(pages) if p.image_only],
-                 [i + 1 for i, p in enumerate(pages) if p.columns == 2])
+    return Built(
+        spec,
+        path,
+        len(pages),
+        [i + 1 for i, p in enumerate(pages) if p.image_only],
+        [i + 1 for i, p in enumerate(pages) if p.columns == 2],
+    )
 
 
 def sha256(path: Path) -> str:
@@ -1433,14 +1650,25 @@ def write_catalog(out: Path, built: Sequence[Built]) -> None:
         for item in built:
             spec = item.spec
             notes = "Generiertes Musterdokument (scripts/make_samples.py), kein Originaltext; Inhalte frei erfunden"
-            writer.writerow({
-                "id": spec.id, "title": spec.title, "doc_type": spec.doc_type, "area": T.AREA, "place": "Berlin",
-                "period_start": spec.period_start, "period_end": spec.period_end or "",
-                "published": spec.published.isoformat(), "publisher": PUBLISHER,
-                "file": item.path.relative_to(out).as_posix(), "source_url": "", "landing_url": "",
-                "sha256": sha256(item.path), "license": LICENSE,
-                "notes": f"{notes}; {spec.notes}" if spec.notes else notes,
-            })
+            writer.writerow(
+                {
+                    "id": spec.id,
+                    "title": spec.title,
+                    "doc_type": spec.doc_type,
+                    "area": T.AREA,
+                    "place": "Berlin",
+                    "period_start": spec.period_start,
+                    "period_end": spec.period_end or "",
+                    "published": spec.published.isoformat(),
+                    "publisher": PUBLISHER,
+                    "file": item.path.relative_to(out).as_posix(),
+                    "source_url": "",
+                    "landing_url": "",
+                    "sha256": sha256(item.path),
+                    "license": LICENSE,
+                    "notes": f"{notes}; {spec.notes}" if spec.notes else notes,
+                }
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1456,8 +1684,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     built = [build_document(spec, pdf_dir) for spec in DOCS]
     write_catalog(args.out, built)
     for item in built:
-        print(f"{item.path.name:45} {item.pages:4d} pages {item.path.stat().st_size / 1024:7.1f} KiB"
-              f"  image-only: {item.image_pages or '-'}  two-column: {item.two_column_pages or '-'}")
+        print(
+            f"{item.path.name:45} {item.pages:4d} pages {item.path.stat().st_size / 1024:7.1f} KiB"
+            f"  image-only: {item.image_pages or '-'}  two-column: {item.two_column_pages or '-'}"
+        )
     total = sum(item.pages for item in built)
     size = sum(item.path.stat().st_size for item in built)
     print(f"{len(built)} documents, {total} pages, {size / 1024 / 1024:.2f} MiB -> {args.out}")

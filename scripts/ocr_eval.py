@@ -31,7 +31,11 @@ import sample_texts as T  # noqa: E402
 from qmarchive import ocr  # noqa: E402
 from ocr_accuracy import accuracy  # noqa: E402
 
-PARAGRAPHS = [T.LEITBILD, *T.AREA_FACTS, *(f"{name}: {text.format(bew_dat='Bewohnerinnen und Bewohnern')}" for name, text in T.FUND_TEXTS)]
+PARAGRAPHS = [
+    T.LEITBILD,
+    *T.AREA_FACTS,
+    *(f"{name}: {text.format(bew_dat='Bewohnerinnen und Bewohnern')}" for name, text in T.FUND_TEXTS),
+]
 
 
 def paint_page(index: int) -> tuple[Image.Image, str]:

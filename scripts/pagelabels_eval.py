@@ -86,7 +86,9 @@ def score_labels(root: Path, expected: dict[str, dict[int, str]]) -> None:
         )
     precision = totals["right"] / totals["labelled"] if totals["labelled"] else 1.0
     coverage = totals["right"] / totals["numbered"] if totals["numbered"] else 1.0
-    print(f"sample: {totals['pages']} pages, precision {precision:.3f}, coverage {coverage:.3f}, wrong {totals['wrong']}")
+    print(
+        f"sample: {totals['pages']} pages, precision {precision:.3f}, coverage {coverage:.3f}, wrong {totals['wrong']}"
+    )
 
 
 def count_heads(root: Path, files: list[str]) -> None:
@@ -130,7 +132,10 @@ def main() -> int:
     expected = read_expected(args.expected)
     missing = [file for file in [*expected, *args.also] if not (args.root / file).is_file()]
     if missing:
-        print(f"error: not found under {args.root}: {', '.join(missing)} (extract the packages named in {args.expected})", file=sys.stderr)
+        print(
+            f"error: not found under {args.root}: {', '.join(missing)} (extract the packages named in {args.expected})",
+            file=sys.stderr,
+        )
         return 2
     if not args.heads_only:
         score_labels(args.root, expected)

@@ -24,8 +24,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["query", "relevant", "kind", "note"]
 KINDS = {
-    "word", "stem", "plural", "gender", "compound-part", "compound-whole", "translit",
-    "sz", "hyphen", "field", "phrase", "ligature",
+    "word",
+    "stem",
+    "plural",
+    "gender",
+    "compound-part",
+    "compound-whole",
+    "translit",
+    "sz",
+    "hyphen",
+    "field",
+    "phrase",
+    "ligature",
 }
 MIN_PAGES, MAX_PAGES = 1, 10
 

@@ -37,8 +37,12 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="list the queries that missed pages")
     args = parser.parse_args()
     cases = read_cases(args.cases)
-    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "-d", str(args.edition)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "-d", str(args.edition)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     report = Report(engine="pagefind", k=K)
     downloaded: list[int] = []
     try:
@@ -51,12 +55,16 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
             for case in cases:
                 context = browser.new_context()
                 page = context.new_page()
                 sizes: list[int] = []
-                page.on("requestfinished", lambda request, sizes=sizes: sizes.append(request.sizes()["responseBodySize"]))
+                page.on(
+                    "requestfinished", lambda request, sizes=sizes: sizes.append(request.sizes()["responseBodySize"])
+                )
                 page.goto(f"{base}suche.html?q={quote(case.query)}")
                 page.locator("#qm-status").filter(has_text=re.compile("gefunden")).wait_for()
                 page.wait_for_load_state("networkidle")
@@ -81,10 +89,14 @@ def main() -> None:
         print(f"{kind or 'all':<16}{n:>4}{report.recall_at_k(kind):>8.3f}{report.mrr(kind):>8.3f}")
     files = [p for p in args.edition.rglob("*") if p.is_file()]
     search = [p for p in (args.edition / "pagefind").rglob("*") if p.is_file()]
-    print(f"bytes downloaded per query (search page, Pagefind, index chunks, 20 hit fragments; empty cache): "
-          f"median {statistics.median(downloaded):,.0f}, max {max(downloaded):,.0f}")
-    print(f"edition: {len(files)} files, {sum(p.stat().st_size for p in files):,} bytes; "
-          f"search index: {len(search)} files, {sum(p.stat().st_size for p in search):,} bytes")
+    print(
+        f"bytes downloaded per query (search page, Pagefind, index chunks, 20 hit fragments; empty cache): "
+        f"median {statistics.median(downloaded):,.0f}, max {max(downloaded):,.0f}"
+    )
+    print(
+        f"edition: {len(files)} files, {sum(p.stat().st_size for p in files):,} bytes; "
+        f"search index: {len(search)} files, {sum(p.stat().st_size for p in search):,} bytes"
+    )
     if args.verbose:
         for case, found in report.misses:
             print(f"[pagefind] {case.kind:<14} {case.query!r}: missing {sorted(case.relevant - set(found))}")

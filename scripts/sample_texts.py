@@ -96,25 +96,40 @@ HYPHENATION: dict[str, str] = _build_hyphenation(HYPHENATION_SOURCE)
 # --------------------------------------------------------------------------
 GENDER_STYLES: dict[str, dict[str, str]] = {
     "paarform": {
-        "bew": "Bewohnerinnen und Bewohner", "bew_dat": "Bewohnerinnen und Bewohnern",
-        "akt": "Akteurinnen und Akteure", "akt_dat": "Akteurinnen und Akteuren",
-        "nb": "Nachbarinnen und Nachbarn", "nb_dat": "Nachbarinnen und Nachbarn",
+        "bew": "Bewohnerinnen und Bewohner",
+        "bew_dat": "Bewohnerinnen und Bewohnern",
+        "akt": "Akteurinnen und Akteure",
+        "akt_dat": "Akteurinnen und Akteuren",
+        "nb": "Nachbarinnen und Nachbarn",
+        "nb_dat": "Nachbarinnen und Nachbarn",
         "ew": "Einwohnerinnen und Einwohner",
     },
     "binnen_i": {
-        "bew": "BewohnerInnen", "bew_dat": "BewohnerInnen",
-        "akt": "AkteurInnen", "akt_dat": "AkteurInnen",
-        "nb": "NachbarInnen", "nb_dat": "NachbarInnen", "ew": "EinwohnerInnen",
+        "bew": "BewohnerInnen",
+        "bew_dat": "BewohnerInnen",
+        "akt": "AkteurInnen",
+        "akt_dat": "AkteurInnen",
+        "nb": "NachbarInnen",
+        "nb_dat": "NachbarInnen",
+        "ew": "EinwohnerInnen",
     },
     "stern": {
-        "bew": "Bewohner*innen", "bew_dat": "Bewohner*innen",
-        "akt": "Akteur*innen", "akt_dat": "Akteur*innen",
-        "nb": "Nachbar*innen", "nb_dat": "Nachbar*innen", "ew": "Einwohner*innen",
+        "bew": "Bewohner*innen",
+        "bew_dat": "Bewohner*innen",
+        "akt": "Akteur*innen",
+        "akt_dat": "Akteur*innen",
+        "nb": "Nachbar*innen",
+        "nb_dat": "Nachbar*innen",
+        "ew": "Einwohner*innen",
     },
     "doppelpunkt": {
-        "bew": "Bewohner:innen", "bew_dat": "Bewohner:innen",
-        "akt": "Akteur:innen", "akt_dat": "Akteur:innen",
-        "nb": "Nachbar:innen", "nb_dat": "Nachbar:innen", "ew": "Einwohner:innen",
+        "bew": "Bewohner:innen",
+        "bew_dat": "Bewohner:innen",
+        "akt": "Akteur:innen",
+        "akt_dat": "Akteur:innen",
+        "nb": "Nachbar:innen",
+        "nb_dat": "Nachbar:innen",
+        "ew": "Einwohner:innen",
     },
 }
 
@@ -146,8 +161,15 @@ CROSS_CUTTING_THEME = ("Klimaanpassung", ("klima",))
 
 # Short labels used for the {thema} slot, per theme.
 THEMEN: dict[str, list[str]] = {
-    "bildung": ["Sprachförderung", "Übergang Schule–Beruf", "Elternarbeit", "Jugendarbeit", "Lernförderung",
-                "Ferienangebote", "Medienkompetenz"],
+    "bildung": [
+        "Sprachförderung",
+        "Übergang Schule–Beruf",
+        "Elternarbeit",
+        "Jugendarbeit",
+        "Lernförderung",
+        "Ferienangebote",
+        "Medienkompetenz",
+    ],
     "arbeit": ["Beschäftigung", "lokale Ökonomie", "Leerstand", "Qualifizierung", "Wiedereinstieg"],
     "nachbarschaft": ["Zusammenleben", "Begegnung", "Ehrenamt", "Willkommenskultur", "Generationen"],
     "raum": ["Spielplätze", "Sauberkeit", "Beleuchtung", "Grünflächen", "Barrierefreiheit", "Promenade"],
@@ -199,18 +221,36 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Kooperation zwischen Schulen und Betrieben verbessern",
         ],
         "projekt": [
-            ("Leseclub an der Promenade", "Projektfonds",
-             "Wöchentliche Lese- und Schreibwerkstatt für Kinder der Klassen 2 bis 4 mit ehrenamtlicher Unterstützung."),
-            ("Elterncafé im Familienzentrum", "Projektfonds",
-             "Offener Treffpunkt mit Beratung zu Schule, Kita und Erziehungsfragen."),
-            ("Berufsorientierung im Kiez", "Projektfonds",
-             "Betriebsbesuche, Bewerbungstraining und eine kleine Praktikumsbörse für Jugendliche ab Klasse 8."),
-            ("Ferienwerkstatt", "Aktionsfonds",
-             "Kreative Ferienangebote im Stadtteilzentrum, organisiert von Eltern und Ehrenamtlichen."),
-            ("Umgestaltung des Schulhofs", "Baufonds",
-             "Neugestaltung des Schulhofs als öffentlich nutzbare Spiel- und Bewegungsfläche."),
-            ("Bildungsnetzwerk Helle Mitte", "Netzwerkfonds",
-             "Koordinierung der Bildungseinrichtungen, gemeinsame Fortbildungen und ein jährlicher Fachtag."),
+            (
+                "Leseclub an der Promenade",
+                "Projektfonds",
+                "Wöchentliche Lese- und Schreibwerkstatt für Kinder der Klassen 2 bis 4 mit ehrenamtlicher Unterstützung.",
+            ),
+            (
+                "Elterncafé im Familienzentrum",
+                "Projektfonds",
+                "Offener Treffpunkt mit Beratung zu Schule, Kita und Erziehungsfragen.",
+            ),
+            (
+                "Berufsorientierung im Kiez",
+                "Projektfonds",
+                "Betriebsbesuche, Bewerbungstraining und eine kleine Praktikumsbörse für Jugendliche ab Klasse 8.",
+            ),
+            (
+                "Ferienwerkstatt",
+                "Aktionsfonds",
+                "Kreative Ferienangebote im Stadtteilzentrum, organisiert von Eltern und Ehrenamtlichen.",
+            ),
+            (
+                "Umgestaltung des Schulhofs",
+                "Baufonds",
+                "Neugestaltung des Schulhofs als öffentlich nutzbare Spiel- und Bewegungsfläche.",
+            ),
+            (
+                "Bildungsnetzwerk Helle Mitte",
+                "Netzwerkfonds",
+                "Koordinierung der Bildungseinrichtungen, gemeinsame Fortbildungen und ein jährlicher Fachtag.",
+            ),
         ],
     },
     "arbeit": {
@@ -244,16 +284,31 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Wochenmarkt und Promenade als Handelsort beleben",
         ],
         "projekt": [
-            ("Kiezlotsen für Arbeit und Ausbildung", "Projektfonds",
-             "Aufsuchende Beratung in Treffpunkten, auf dem Wochenmarkt und im Stadtteilbüro."),
-            ("Zwischennutzung leerer Läden", "Projektfonds",
-             "Vermittlung leerstehender Geschäfte an Initiativen und Vereine für befristete Nutzungen."),
-            ("Gewerbestammtisch Promenade", "Netzwerkfonds",
-             "Regelmäßiger Austausch der Gewerbetreibenden und gemeinsame Aktionen im Advent."),
-            ("Wiedereinstieg mit Kind", "Projektfonds",
-             "Coaching und Kinderbetreuung für Alleinerziehende auf dem Weg in Arbeit."),
-            ("Schuldnerberatung vor Ort", "Projektfonds",
-             "Wöchentliche Sprechstunde im Stadtteilbüro in Kooperation mit einem freien Träger."),
+            (
+                "Kiezlotsen für Arbeit und Ausbildung",
+                "Projektfonds",
+                "Aufsuchende Beratung in Treffpunkten, auf dem Wochenmarkt und im Stadtteilbüro.",
+            ),
+            (
+                "Zwischennutzung leerer Läden",
+                "Projektfonds",
+                "Vermittlung leerstehender Geschäfte an Initiativen und Vereine für befristete Nutzungen.",
+            ),
+            (
+                "Gewerbestammtisch Promenade",
+                "Netzwerkfonds",
+                "Regelmäßiger Austausch der Gewerbetreibenden und gemeinsame Aktionen im Advent.",
+            ),
+            (
+                "Wiedereinstieg mit Kind",
+                "Projektfonds",
+                "Coaching und Kinderbetreuung für Alleinerziehende auf dem Weg in Arbeit.",
+            ),
+            (
+                "Schuldnerberatung vor Ort",
+                "Projektfonds",
+                "Wöchentliche Sprechstunde im Stadtteilbüro in Kooperation mit einem freien Träger.",
+            ),
         ],
     },
     "nachbarschaft": {
@@ -289,18 +344,36 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Vielfalt im Quartier sichtbar machen",
         ],
         "projekt": [
-            ("Nachbarschaftsfest auf der Promenade", "Aktionsfonds",
-             "Jährliches Fest mit Bühne, Ständen der Einrichtungen und einem Programm von {nb_dat} für {nb}."),
-            ("Sprachcafé im Stadtteilzentrum", "Projektfonds",
-             "Wöchentlicher Treffpunkt zum Deutschüben in entspannter Atmosphäre."),
-            ("Hofgespräche", "Projektfonds",
-             "Moderierte Gespräche zur Nutzung der Innenhöfe mit Hausverwaltungen und Mieterbeiräten."),
-            ("Willkommenspaket für neue Nachbarschaften", "Projektfonds",
-             "Informationsmappe und persönlicher Begrüßungsbesuch für zugezogene Haushalte."),
-            ("Generationenbrücke", "Projektfonds",
-             "Regelmäßige Begegnungen zwischen Kita-Kindern und älteren Menschen aus einer Seniorenwohnanlage."),
-            ("Interkulturelle Kochabende", "Aktionsfonds",
-             "Gemeinsames Kochen und Essen im Nachbarschaftstreff, organisiert von {bew_dat} selbst."),
+            (
+                "Nachbarschaftsfest auf der Promenade",
+                "Aktionsfonds",
+                "Jährliches Fest mit Bühne, Ständen der Einrichtungen und einem Programm von {nb_dat} für {nb}.",
+            ),
+            (
+                "Sprachcafé im Stadtteilzentrum",
+                "Projektfonds",
+                "Wöchentlicher Treffpunkt zum Deutschüben in entspannter Atmosphäre.",
+            ),
+            (
+                "Hofgespräche",
+                "Projektfonds",
+                "Moderierte Gespräche zur Nutzung der Innenhöfe mit Hausverwaltungen und Mieterbeiräten.",
+            ),
+            (
+                "Willkommenspaket für neue Nachbarschaften",
+                "Projektfonds",
+                "Informationsmappe und persönlicher Begrüßungsbesuch für zugezogene Haushalte.",
+            ),
+            (
+                "Generationenbrücke",
+                "Projektfonds",
+                "Regelmäßige Begegnungen zwischen Kita-Kindern und älteren Menschen aus einer Seniorenwohnanlage.",
+            ),
+            (
+                "Interkulturelle Kochabende",
+                "Aktionsfonds",
+                "Gemeinsames Kochen und Essen im Nachbarschaftstreff, organisiert von {bew_dat} selbst.",
+            ),
         ],
     },
     "raum": {
@@ -336,18 +409,36 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Grünflächen für gemeinschaftliche Nutzungen öffnen",
         ],
         "projekt": [
-            ("Spielplatzsanierung Kastanienallee", "Baufonds",
-             "Erneuerung der Spielgeräte, neue Sitzgelegenheiten und Fallschutz nach Beteiligung der Kinder."),
-            ("Neugestaltung des Promenadenplatzes", "Baufonds",
-             "Neuordnung der Platzfläche mit Sitzstufen, Beleuchtung und Flächen für Märkte."),
-            ("Gemeinschaftsgarten am Magdeburger Anger", "Projektfonds",
-             "Hochbeete und Gartentreff, betreut von einer Gruppe engagierter {nb}."),
-            ("Kiezputz-Aktionstage", "Aktionsfonds",
-             "Gemeinsame Aufräumaktionen im Frühjahr und Herbst mit Schulen, Kitas und Hausgemeinschaften."),
-            ("Lichtkonzept für die Nebenwege", "Baufonds",
-             "Ergänzung der Beleuchtung an dunklen Wegeabschnitten nach einer gemeinsamen Begehung."),
-            ("Bänke für die Promenade", "Aktionsfonds",
-             "Aufstellung zusätzlicher Bänke an Orten, die {bew} selbst vorgeschlagen haben."),
+            (
+                "Spielplatzsanierung Kastanienallee",
+                "Baufonds",
+                "Erneuerung der Spielgeräte, neue Sitzgelegenheiten und Fallschutz nach Beteiligung der Kinder.",
+            ),
+            (
+                "Neugestaltung des Promenadenplatzes",
+                "Baufonds",
+                "Neuordnung der Platzfläche mit Sitzstufen, Beleuchtung und Flächen für Märkte.",
+            ),
+            (
+                "Gemeinschaftsgarten am Magdeburger Anger",
+                "Projektfonds",
+                "Hochbeete und Gartentreff, betreut von einer Gruppe engagierter {nb}.",
+            ),
+            (
+                "Kiezputz-Aktionstage",
+                "Aktionsfonds",
+                "Gemeinsame Aufräumaktionen im Frühjahr und Herbst mit Schulen, Kitas und Hausgemeinschaften.",
+            ),
+            (
+                "Lichtkonzept für die Nebenwege",
+                "Baufonds",
+                "Ergänzung der Beleuchtung an dunklen Wegeabschnitten nach einer gemeinsamen Begehung.",
+            ),
+            (
+                "Bänke für die Promenade",
+                "Aktionsfonds",
+                "Aufstellung zusätzlicher Bänke an Orten, die {bew} selbst vorgeschlagen haben.",
+            ),
         ],
     },
     "beteiligung": {
@@ -379,16 +470,31 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Kooperation mit der Wohnungswirtschaft vertiefen",
         ],
         "projekt": [
-            ("Stadtteilzeitung „Helle Seiten“", "Projektfonds",
-             "Redaktion mit ehrenamtlichen Schreibenden, vier Ausgaben im Jahr."),
-            ("Quartiersratswahl: Werbung und Wahltag", "Aktionsfonds",
-             "Plakate, Infostände und ein Wahlfest auf dem Quartiersplatz."),
-            ("Stadtteilkonferenz", "Netzwerkfonds",
-             "Zwei Konferenzen im Jahr mit Arbeitsgruppen zu den Handlungsfeldern."),
-            ("Kiezspaziergänge mit der Verwaltung", "Projektfonds",
-             "Gemeinsame Rundgänge von {bew_dat} und Fachämtern zu Mängeln und Ideen."),
-            ("Fortbildung für Gremienmitglieder", "Projektfonds",
-             "Workshops zu Moderation, Projektbewertung und Öffentlichkeitsarbeit."),
+            (
+                "Stadtteilzeitung „Helle Seiten“",
+                "Projektfonds",
+                "Redaktion mit ehrenamtlichen Schreibenden, vier Ausgaben im Jahr.",
+            ),
+            (
+                "Quartiersratswahl: Werbung und Wahltag",
+                "Aktionsfonds",
+                "Plakate, Infostände und ein Wahlfest auf dem Quartiersplatz.",
+            ),
+            (
+                "Stadtteilkonferenz",
+                "Netzwerkfonds",
+                "Zwei Konferenzen im Jahr mit Arbeitsgruppen zu den Handlungsfeldern.",
+            ),
+            (
+                "Kiezspaziergänge mit der Verwaltung",
+                "Projektfonds",
+                "Gemeinsame Rundgänge von {bew_dat} und Fachämtern zu Mängeln und Ideen.",
+            ),
+            (
+                "Fortbildung für Gremienmitglieder",
+                "Projektfonds",
+                "Workshops zu Moderation, Projektbewertung und Öffentlichkeitsarbeit.",
+            ),
         ],
     },
     "gesundheit": {
@@ -417,16 +523,27 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Gesunde Ernährung in Kitas und Schulen unterstützen",
         ],
         "projekt": [
-            ("Bewegungsparcours an der Promenade", "Baufonds",
-             "Outdoor-Fitnessgeräte für alle Altersgruppen entlang der Promenade."),
-            ("Spaziergruppe „Helle Schritte“", "Aktionsfonds",
-             "Wöchentliche Spaziergänge für ältere {nb} mit Pausen an den Bänken des Quartiers."),
-            ("Gesundheitsberatung im Stadtteilzentrum", "Projektfonds",
-             "Offene Sprechstunde zu Vorsorge, Ernährung und Bewegung."),
-            ("Kochen mit Kindern", "Projektfonds",
-             "Kochkurse in Grundschulen und Kitas mit Produkten aus dem Gemeinschaftsgarten."),
-            ("Sport im Park", "Projektfonds",
-             "Kostenlose Sportangebote auf den Grünflächen in den Sommermonaten."),
+            (
+                "Bewegungsparcours an der Promenade",
+                "Baufonds",
+                "Outdoor-Fitnessgeräte für alle Altersgruppen entlang der Promenade.",
+            ),
+            (
+                "Spaziergruppe „Helle Schritte“",
+                "Aktionsfonds",
+                "Wöchentliche Spaziergänge für ältere {nb} mit Pausen an den Bänken des Quartiers.",
+            ),
+            (
+                "Gesundheitsberatung im Stadtteilzentrum",
+                "Projektfonds",
+                "Offene Sprechstunde zu Vorsorge, Ernährung und Bewegung.",
+            ),
+            (
+                "Kochen mit Kindern",
+                "Projektfonds",
+                "Kochkurse in Grundschulen und Kitas mit Produkten aus dem Gemeinschaftsgarten.",
+            ),
+            ("Sport im Park", "Projektfonds", "Kostenlose Sportangebote auf den Grünflächen in den Sommermonaten."),
         ],
     },
     "klima": {
@@ -454,16 +571,31 @@ THEME_TEXTS: dict[str, dict[str, list]] = {
             "Klimaanpassung als Querschnittsthema in allen Projekten verankern",
         ],
         "projekt": [
-            ("Trinkbrunnen an der Promenade", "Baufonds",
-             "Zwei öffentliche Trinkbrunnen an stark frequentierten Orten des Quartiers."),
-            ("Hitzeschutzpatenschaften", "Projektfonds",
-             "{Nb} besuchen an heißen Tagen ältere Menschen im eigenen Haus und achten auf ausreichendes Trinken."),
-            ("Entsiegelung des Schulhofs", "Baufonds",
-             "Rückbau von Asphaltflächen, neue Bäume und Mulden zur Versickerung von Regenwasser."),
-            ("Gießgemeinschaft Straßenbäume", "Aktionsfonds",
-             "Gießkannen, Wassersäcke und ein Gießplan für die Sommermonate."),
-            ("Kühle Orte im Stadtteilzentrum", "Projektfonds",
-             "Klimatisierte Aufenthaltsräume mit Programm an Hitzetagen."),
+            (
+                "Trinkbrunnen an der Promenade",
+                "Baufonds",
+                "Zwei öffentliche Trinkbrunnen an stark frequentierten Orten des Quartiers.",
+            ),
+            (
+                "Hitzeschutzpatenschaften",
+                "Projektfonds",
+                "{Nb} besuchen an heißen Tagen ältere Menschen im eigenen Haus und achten auf ausreichendes Trinken.",
+            ),
+            (
+                "Entsiegelung des Schulhofs",
+                "Baufonds",
+                "Rückbau von Asphaltflächen, neue Bäume und Mulden zur Versickerung von Regenwasser.",
+            ),
+            (
+                "Gießgemeinschaft Straßenbäume",
+                "Aktionsfonds",
+                "Gießkannen, Wassersäcke und ein Gießplan für die Sommermonate.",
+            ),
+            (
+                "Kühle Orte im Stadtteilzentrum",
+                "Projektfonds",
+                "Klimatisierte Aufenthaltsräume mit Programm an Hitzetagen.",
+            ),
         ],
     },
 }
@@ -596,34 +728,64 @@ GENERIC_LATE: dict[str, list[str]] = {
 
 SLOT_POOLS: dict[str, list[str]] = {
     "ort": [
-        "auf der Hellersdorfer Promenade", "rund um die Helle Mitte", "im Wohngebiet an der Kastanienallee",
-        "am Magdeburger Anger", "in den Innenhöfen", "im Umfeld der Grundschulen", "am Alice-Salomon-Platz",
-        "im Stadtteilzentrum", "vor dem Stadtteilbüro", "an der Stendaler Straße",
-        "in der Nähe des U-Bahnhofs Hellersdorf", "auf dem Quartiersplatz",
+        "auf der Hellersdorfer Promenade",
+        "rund um die Helle Mitte",
+        "im Wohngebiet an der Kastanienallee",
+        "am Magdeburger Anger",
+        "in den Innenhöfen",
+        "im Umfeld der Grundschulen",
+        "am Alice-Salomon-Platz",
+        "im Stadtteilzentrum",
+        "vor dem Stadtteilbüro",
+        "an der Stendaler Straße",
+        "in der Nähe des U-Bahnhofs Hellersdorf",
+        "auf dem Quartiersplatz",
     ],
     "partner": [
-        "das Stadtteilzentrum", "die Grundschule an der Promenade", "das Familienzentrum „Helle Oase“",
-        "der Nachbarschaftsverein", "die Jugendfreizeiteinrichtung „Lichtblick“", "die Stadtteilbibliothek",
-        "die kommunale Wohnungsbaugesellschaft", "der Mieterbeirat der Kastanienallee",
-        "die Begegnungsstätte für Seniorinnen und Senioren", "die Kita „Sonnenblume“",
+        "das Stadtteilzentrum",
+        "die Grundschule an der Promenade",
+        "das Familienzentrum „Helle Oase“",
+        "der Nachbarschaftsverein",
+        "die Jugendfreizeiteinrichtung „Lichtblick“",
+        "die Stadtteilbibliothek",
+        "die kommunale Wohnungsbaugesellschaft",
+        "der Mieterbeirat der Kastanienallee",
+        "die Begegnungsstätte für Seniorinnen und Senioren",
+        "die Kita „Sonnenblume“",
     ],
     "zeit": [
-        "im Berichtszeitraum", "in den vergangenen Jahren", "seit dem Jahr {jahr}", "im Frühjahr {jahr}",
-        "zuletzt", "im Verlauf des Jahres {jahr}",
+        "im Berichtszeitraum",
+        "in den vergangenen Jahren",
+        "seit dem Jahr {jahr}",
+        "im Frühjahr {jahr}",
+        "zuletzt",
+        "im Verlauf des Jahres {jahr}",
     ],
     "zeit_kurz": ["im Jahr {jahr}", "im Herbst {jahr}", "im Frühjahr {jahr}", "zuletzt im {monat} {jahr}"],
     "gremium": [
-        "im Quartiersrat", "in der Aktionsfondsjury", "auf der Stadtteilkonferenz",
-        "in der Steuerungsrunde mit dem Bezirksamt", "im Bildungsnetzwerk", "bei einem Runden Tisch",
+        "im Quartiersrat",
+        "in der Aktionsfondsjury",
+        "auf der Stadtteilkonferenz",
+        "in der Steuerungsrunde mit dem Bezirksamt",
+        "im Bildungsnetzwerk",
+        "bei einem Runden Tisch",
     ],
     "monat": ["Januar", "Februar", "März", "April", "Mai", "Juni", "September", "Oktober", "November"],
     "anteil": ["knapp ein Drittel", "rund die Hälfte", "etwa ein Viertel", "mehr als die Hälfte", "gut ein Fünftel"],
-    "vergleich": ["deutlich ungünstiger", "leicht über dem Durchschnitt", "auf ähnlichem Niveau",
-                  "spürbar unter dem Durchschnitt"],
+    "vergleich": [
+        "deutlich ungünstiger",
+        "leicht über dem Durchschnitt",
+        "auf ähnlichem Niveau",
+        "spürbar unter dem Durchschnitt",
+    ],
     "veraenderung": ["deutlich gestiegen", "stetig gewachsen", "spürbar größer geworden"],
     "methode": [
-        "eine aktivierende Befragung", "ein Kiezspaziergang", "eine Zukunftswerkstatt", "ein offenes Stadtteilforum",
-        "eine Ideenwerkstatt für Kinder", "ein Beteiligungsstand auf dem Wochenmarkt",
+        "eine aktivierende Befragung",
+        "ein Kiezspaziergang",
+        "eine Zukunftswerkstatt",
+        "ein offenes Stadtteilforum",
+        "eine Ideenwerkstatt für Kinder",
+        "ein Beteiligungsstand auf dem Wochenmarkt",
     ],
     "zahl": ["mehr als 200", "rund 350", "über 400", "knapp 150", "etwa 250"],
     "thema": ["Zusammenleben", "Nachbarschaft", "Wohnumfeld", "Mitwirkung", "Angebote für Familien"],
@@ -659,8 +821,11 @@ ABBREVIATIONS = [
 ]
 
 FUND_TEXTS = [
-    ("Aktionsfonds", "rund 10.000 Euro im Jahr für kleine, schnell umsetzbare Vorhaben von {bew_dat}; "
-                     "über die Vergabe entscheidet die Aktionsfondsjury."),
+    (
+        "Aktionsfonds",
+        "rund 10.000 Euro im Jahr für kleine, schnell umsetzbare Vorhaben von {bew_dat}; "
+        "über die Vergabe entscheidet die Aktionsfondsjury.",
+    ),
     ("Projektfonds", "Projekte ab 5.000 Euro, die vom Quartiersrat ausgewählt und von Trägern umgesetzt werden."),
     ("Baufonds", "bauliche Vorhaben ab 50.000 Euro, etwa die Sanierung von Spielplätzen oder Plätzen."),
     ("Netzwerkfonds", "gebietsübergreifende Vorhaben zur Vernetzung von Einrichtungen und Partnern."),
@@ -686,12 +851,12 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "nachbarschaft": "In der Kastanienallee hat sich seit dem letzten Herbst eine monatliche "
-                             "Mieterbeiratssprechstunde etabliert, in "
-                             "der Anliegen zu Hausordnung, Reparaturen und Hofgestaltung gesammelt und gebündelt an "
-                             "die Wohnungsbaugesellschaft weitergegeben werden. Ein Hofflohmarkt im Mai brachte "
-                             "erstmals mehrere Hausgemeinschaften zusammen.",
+            "Mieterbeiratssprechstunde etabliert, in "
+            "der Anliegen zu Hausordnung, Reparaturen und Hofgestaltung gesammelt und gebündelt an "
+            "die Wohnungsbaugesellschaft weitergegeben werden. Ein Hofflohmarkt im Mai brachte "
+            "erstmals mehrere Hausgemeinschaften zusammen.",
             "raum": "Für den Bolzplatz am Magdeburger Anger haben Jugendliche gemeinsam mit dem Grünflächenamt eine "
-                    "Bolzplatzordnung erarbeitet, die Ruhezeiten und die Nutzung am Wochenende regelt.",
+            "Bolzplatzordnung erarbeitet, die Ruhezeiten und die Nutzung am Wochenende regelt.",
         },
     },
     "muster-ihek-2013-2014": {
@@ -707,10 +872,10 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "arbeit": "Um leerstehende Läden gezielt vermitteln zu können, wird derzeit ein "
-                      "Ladenleerstandskataster aufgebaut, das "
-                      "Größe, Zustand und Mietkonditionen der freien Gewerbeflächen an der Promenade erfasst.",
+            "Ladenleerstandskataster aufgebaut, das "
+            "Größe, Zustand und Mietkonditionen der freien Gewerbeflächen an der Promenade erfasst.",
             "bildung": "Ein neues Angebot sind Hausaufgabenpatenschaften, bei denen Studierende der nahen Hochschule "
-                       "einzelne Kinder über ein Schuljahr begleiten.",
+            "einzelne Kinder über ein Schuljahr begleiten.",
         },
     },
     "muster-ihek-2017-2018": {
@@ -727,11 +892,11 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "nachbarschaft": "Eine kleine, von Ehrenamtlichen betriebene und sehr gut besuchte "
-                             "Fahrradselbsthilfewerkstatt im Keller eines Wohnhauses hat sich zu einem "
-                             "beliebten Treffpunkt entwickelt. Beim Kiezflohmarkt im Herbst kamen über hundert "
-                             "Stände zusammen; der Einfluss der Nachbarschaft auf die Planung war groß.",
+            "Fahrradselbsthilfewerkstatt im Keller eines Wohnhauses hat sich zu einem "
+            "beliebten Treffpunkt entwickelt. Beim Kiezflohmarkt im Herbst kamen über hundert "
+            "Stände zusammen; der Einfluss der Nachbarschaft auf die Planung war groß.",
             "raum": "Die Spielplatzsanierung an der Kastanienallee ist vollständig finanziert und beginnt im "
-                    "Frühjahr; die öffentliche Vorstellung der Pläne fand im Stadtteilzentrum statt.",
+            "Frühjahr; die öffentliche Vorstellung der Pläne fand im Stadtteilzentrum statt.",
         },
     },
     "muster-ihek-2019-2021": {
@@ -746,10 +911,10 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "nachbarschaft": "Als im Frühjahr 2020 viele Treffpunkte schließen mussten, richteten Ehrenamtliche ein "
-                             "Nachbarschaftshilfetelefon ein, über das Einkäufe und Botengänge vermittelt wurden. "
-                             "Balkonkonzerte in den Innenhöfen sorgten für Abwechslung.",
+            "Nachbarschaftshilfetelefon ein, über das Einkäufe und Botengänge vermittelt wurden. "
+            "Balkonkonzerte in den Innenhöfen sorgten für Abwechslung.",
             "beteiligung": "Die Quartiersratswahl wurde wegen der Kontaktbeschränkungen verschoben und schließlich "
-                           "mit Briefwahl und einem Wahlstand im Freien durchgeführt.",
+            "mit Briefwahl und einem Wahlstand im Freien durchgeführt.",
         },
     },
     "muster-ihek-2022-2024": {
@@ -766,10 +931,10 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "klima": "Mit den Hitzeschutzpatenschaften erproben Nachbar:innen eine einfache Form gegenseitiger "
-                     "Unterstützung an heißen Tagen. Seit dem Sommer erleichtert ein Lastenradverleih im "
-                     "Stadtteilzentrum den Transport von Gießwasser und Pflanzen.",
+            "Unterstützung an heißen Tagen. Seit dem Sommer erleichtert ein Lastenradverleih im "
+            "Stadtteilzentrum den Transport von Gießwasser und Pflanzen.",
             "gesundheit": "Der Bewegungsparcours soll so gestaltet werden, dass auch Menschen mit Rollator die "
-                          "Geräte nutzen können.",
+            "Geräte nutzen können.",
         },
     },
     "muster-abschlussplan-2024": {
@@ -786,10 +951,10 @@ DOC_TEXTS: dict[str, dict] = {
         ],
         "extra": {
             "klima": "Für die Höfe an der Kastanienallee wurde ein gemeinsames Konzept zur "
-                     "Regenwasserbewirtschaftung "
-                     "erarbeitet, das die Wohnungsbaugesellschaft nach Ende der Förderung weiterführt.",
+            "Regenwasserbewirtschaftung "
+            "erarbeitet, das die Wohnungsbaugesellschaft nach Ende der Förderung weiterführt.",
             "beteiligung": "Für jede Einrichtung wird eine schriftliche Verantwortungsübergabe vereinbart, die "
-                           "Ansprechpersonen, Räume und Finanzierung festhält.",
+            "Ansprechpersonen, Räume und Finanzierung festhält.",
         },
     },
     "muster-broschuere-sozialer-zusammenhalt": {
@@ -829,43 +994,61 @@ HANDOVER = [
 ]
 
 BROCHURE_SECTIONS: list[tuple[str, list[str]]] = [
-    ("Was ist Sozialer Zusammenhalt?", [
-        "Das Programm Sozialer Zusammenhalt ist Teil der Städtebauförderung. Es unterstützt Stadtteile, in denen "
-        "sich soziale Probleme bündeln, und verbindet bauliche Investitionen mit Angeboten für die Nachbarschaft.",
-        "In Berlin wird das Programm vor allem über das Quartiersmanagement umgesetzt. Vor Ort arbeitet ein Team, "
-        "das Nachbar:innen, Einrichtungen und Verwaltung zusammenbringt.",
-        "Wichtig ist die Beteiligung: Bewohner:innen entscheiden im Quartiersrat und in der Aktionsfondsjury mit, "
-        "welche Projekte gefördert werden.",
-    ]),
-    ("Das Quartier Hellersdorfer Promenade", [
-        "Rund um die Promenade leben etwa 10.300 Einwohner:innen in rund 5.500 Wohnungen. Das Gebiet ist 73 "
-        "Hektar groß und reicht von der Helle Mitte bis zum Magdeburger Anger.",
-        "Die Häuser wurden in den 1980er-Jahren gebaut. Viele Menschen wohnen seit Jahrzehnten hier, viele sind "
-        "erst in den letzten Jahren zugezogen.",
-    ]),
-    ("Fünf Handlungsfelder und ein Querschnittsthema", [
-        "Die Arbeit des Quartiersmanagements ist in fünf Handlungsfelder gegliedert: Integration und "
-        "Nachbarschaft, Bildung, Öffentlicher Raum, Gesundheit und Bewegung sowie Beteiligung, Vernetzung und "
-        "Kooperation von Partnern.",
-        "Hinzu kommt das Querschnittsthema Klimaanpassung: Schatten, Wasser und Grün werden bei allen Vorhaben "
-        "mitgedacht.",
-    ]),
-    ("Mitmachen: Quartiersrat und Aktionsfonds", [
-        "Im Quartiersrat beraten Nachbar:innen und Vertreter:innen der Einrichtungen über die Projekte im Gebiet. "
-        "Die Sitzungen sind öffentlich.",
-        "Mit dem Aktionsfonds können Nachbar:innen eigene kleine Ideen umsetzen – vom Hoffest bis zur "
-        "Bastelaktion. Ein kurzer Antrag genügt.",
-    ]),
-    ("Beispiele aus der Praxis", [
-        "Beim Gemeinschaftsgarten am Magdeburger Anger gärtnern Familien, ältere Menschen und Kita-Gruppen "
-        "gemeinsam. Die Hochbeete wurden aus dem Projektfonds finanziert.",
-        "Der Leseclub an der Promenade öffnet zweimal in der Woche. Ehrenamtliche lesen vor, Kinder schreiben "
-        "eigene Geschichten.",
-        "Quartiersgießkannen stehen an heißen Tagen am Stadtteilbüro bereit; wer mag, gießt die Straßenbäume "
-        "vor der eigenen Haustür.",
-    ]),
-    ("Kontakt", [
-        "Quartiersmanagement Hellersdorfer Promenade, Stadtteilbüro, Hellersdorfer Promenade 17, 12627 Berlin. "
-        "Telefon und E-Mail-Adresse sind in diesem Muster bewusst nicht angegeben.",
-    ]),
+    (
+        "Was ist Sozialer Zusammenhalt?",
+        [
+            "Das Programm Sozialer Zusammenhalt ist Teil der Städtebauförderung. Es unterstützt Stadtteile, in denen "
+            "sich soziale Probleme bündeln, und verbindet bauliche Investitionen mit Angeboten für die Nachbarschaft.",
+            "In Berlin wird das Programm vor allem über das Quartiersmanagement umgesetzt. Vor Ort arbeitet ein Team, "
+            "das Nachbar:innen, Einrichtungen und Verwaltung zusammenbringt.",
+            "Wichtig ist die Beteiligung: Bewohner:innen entscheiden im Quartiersrat und in der Aktionsfondsjury mit, "
+            "welche Projekte gefördert werden.",
+        ],
+    ),
+    (
+        "Das Quartier Hellersdorfer Promenade",
+        [
+            "Rund um die Promenade leben etwa 10.300 Einwohner:innen in rund 5.500 Wohnungen. Das Gebiet ist 73 "
+            "Hektar groß und reicht von der Helle Mitte bis zum Magdeburger Anger.",
+            "Die Häuser wurden in den 1980er-Jahren gebaut. Viele Menschen wohnen seit Jahrzehnten hier, viele sind "
+            "erst in den letzten Jahren zugezogen.",
+        ],
+    ),
+    (
+        "Fünf Handlungsfelder und ein Querschnittsthema",
+        [
+            "Die Arbeit des Quartiersmanagements ist in fünf Handlungsfelder gegliedert: Integration und "
+            "Nachbarschaft, Bildung, Öffentlicher Raum, Gesundheit und Bewegung sowie Beteiligung, Vernetzung und "
+            "Kooperation von Partnern.",
+            "Hinzu kommt das Querschnittsthema Klimaanpassung: Schatten, Wasser und Grün werden bei allen Vorhaben "
+            "mitgedacht.",
+        ],
+    ),
+    (
+        "Mitmachen: Quartiersrat und Aktionsfonds",
+        [
+            "Im Quartiersrat beraten Nachbar:innen und Vertreter:innen der Einrichtungen über die Projekte im Gebiet. "
+            "Die Sitzungen sind öffentlich.",
+            "Mit dem Aktionsfonds können Nachbar:innen eigene kleine Ideen umsetzen – vom Hoffest bis zur "
+            "Bastelaktion. Ein kurzer Antrag genügt.",
+        ],
+    ),
+    (
+        "Beispiele aus der Praxis",
+        [
+            "Beim Gemeinschaftsgarten am Magdeburger Anger gärtnern Familien, ältere Menschen und Kita-Gruppen "
+            "gemeinsam. Die Hochbeete wurden aus dem Projektfonds finanziert.",
+            "Der Leseclub an der Promenade öffnet zweimal in der Woche. Ehrenamtliche lesen vor, Kinder schreiben "
+            "eigene Geschichten.",
+            "Quartiersgießkannen stehen an heißen Tagen am Stadtteilbüro bereit; wer mag, gießt die Straßenbäume "
+            "vor der eigenen Haustür.",
+        ],
+    ),
+    (
+        "Kontakt",
+        [
+            "Quartiersmanagement Hellersdorfer Promenade, Stadtteilbüro, Hellersdorfer Promenade 17, 12627 Berlin. "
+            "Telefon und E-Mail-Adresse sind in diesem Muster bewusst nicht angegeben.",
+        ],
+    ),
 ]

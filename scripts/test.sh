@@ -40,5 +40,6 @@ python3 -m venv .venv
 # compat: the package is found on sys.path, so a folder named qmarchive in the working directory cannot shadow it
 .venv/bin/pip install --quiet --config-settings editable_mode=compat -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -57,7 +57,7 @@ def predictions(db: sqlite3.Connection, page_ids: list[str], from_text: bool) ->
     if from_text:
         rows = {pid: (text, section) for pid, text, section in db.execute("SELECT id, text, section FROM pages")}
         return {pid: set(topics.tag_page(*rows[pid])) for pid in page_ids if pid in rows}
-    stored: dict[str, set[str]] = {pid: set() for pid, in db.execute("SELECT id FROM pages")}
+    stored: dict[str, set[str]] = {pid: set() for (pid,) in db.execute("SELECT id FROM pages")}
     for pid, topic_id in db.execute("SELECT page_id, topic_id FROM page_topics"):
         stored.setdefault(pid, set()).add(topic_id)
     return stored
@@ -71,7 +71,9 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list every page where tags and labels differ")
     args = parser.parse_args()
     if not args.database.is_file():
-        sys.exit(f"{args.database}: no database; run 'qmarchive --archive archive/samples --index index/samples ingest'")
+        sys.exit(
+            f"{args.database}: no database; run 'qmarchive --archive archive/samples --index index/samples ingest'"
+        )
 
     labels = read_labels(args.labels)
     db = sqlite3.connect(f"file:{args.database}?mode=ro", uri=True)
@@ -111,12 +113,16 @@ def main() -> None:
         s = scores[topic_id]
         total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
         print(f"{topic_id:<28} {s.tp + s.fn:>8} {s.tp + s.fp:>7} {s.precision:>10.3f} {s.recall:>7.3f} {s.f1:>6.3f}")
-    print(f"{'micro-average':<28} {total.tp + total.fn:>8} {total.tp + total.fp:>7} "
-          f"{total.precision:>10.3f} {total.recall:>7.3f} {total.f1:>6.3f}")
+    print(
+        f"{'micro-average':<28} {total.tp + total.fn:>8} {total.tp + total.fp:>7} "
+        f"{total.precision:>10.3f} {total.recall:>7.3f} {total.f1:>6.3f}"
+    )
     if args.errors:
         print()
         for pid, kind, topic_id in errors:
-            print(f"{pid:<45} {kind:<22} {topic_id:<26} cues (strong, weak): {topics.cue_evidence(topic_id, texts[pid])}")
+            print(
+                f"{pid:<45} {kind:<22} {topic_id:<26} cues (strong, weak): {topics.cue_evidence(topic_id, texts[pid])}"
+            )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ def main() -> None:
     parser.add_argument("root", type=Path, help="directory the packages were unpacked into (dpkg-deb -x PKG.deb ROOT)")
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--errors", action="store_true", help="list every labelled page where tags and labels differ")
-    parser.add_argument("--scan", action="store_true", help="tag every page of the labelled files and list the tagged ones")
+    parser.add_argument(
+        "--scan", action="store_true", help="tag every page of the labelled files and list the tagged ones"
+    )
     args = parser.parse_args()
 
     labels = read_labels(args.labels)
@@ -96,20 +98,28 @@ def main() -> None:
                 fn[topic_id] += 1
                 errors.append((row, "labelled, not tagged", topic_id))
 
-    print(f"Lexicon v{topics.LEXICON_VERSION}; {len(labels)} hand-labelled real pages from {len(files)} files "
-          f"({args.labels.name}); {negative_pages} treat no field")
+    print(
+        f"Lexicon v{topics.LEXICON_VERSION}; {len(labels)} hand-labelled real pages from {len(files)} files "
+        f"({args.labels.name}); {negative_pages} treat no field"
+    )
     print(f"{'topic':<28} {'labelled':>8} {'tagged':>7} {'precision':>10} {'untagged when not about it':>28}")
     for topic_id in ids:
         tags = tp[topic_id] + fp[topic_id]
         precision = f"{tp[topic_id] / tags:.3f}" if tags else "–"
-        print(f"{topic_id:<28} {tp[topic_id] + fn[topic_id]:>8} {tags:>7} {precision:>10} "
-              f"{clean[topic_id] / negatives[topic_id]:>28.3f}")
+        print(
+            f"{topic_id:<28} {tp[topic_id] + fn[topic_id]:>8} {tags:>7} {precision:>10} "
+            f"{clean[topic_id] / negatives[topic_id]:>28.3f}"
+        )
     tags = sum(tp.values()) + sum(fp.values())
     precision = f"{sum(tp.values()) / tags:.3f}" if tags else "–"
-    print(f"{'all topics':<28} {sum(tp.values()) + sum(fn.values()):>8} {tags:>7} {precision:>10} "
-          f"{sum(clean.values()) / sum(negatives.values()):>28.3f}")
-    print(f"Pages about no field that get no tag at all: {untouched_pages}/{negative_pages} = "
-          f"{untouched_pages / negative_pages:.3f}")
+    print(
+        f"{'all topics':<28} {sum(tp.values()) + sum(fn.values()):>8} {tags:>7} {precision:>10} "
+        f"{sum(clean.values()) / sum(negatives.values()):>28.3f}"
+    )
+    print(
+        f"Pages about no field that get no tag at all: {untouched_pages}/{negative_pages} = "
+        f"{untouched_pages / negative_pages:.3f}"
+    )
     if args.errors:
         for row, kind, topic_id in errors:
             text, _ = texts[row["file"]][int(row["page"]) - 1]

@@ -16,13 +16,32 @@ from harness import child_server
 
 # The columns of every search hit export (qmarchive.hits.COLUMNS): CLI, export --search and /-/suche.*.
 HIT_COLUMNS = [
-    "rank", "page_id", "document_id", "title", "doc_type", "period", "page_number", "page_label", "page", "section",
-    "topics", "ocr", "snippet", "score", "zitat", "url", "pdf_url",
+    "rank",
+    "page_id",
+    "document_id",
+    "title",
+    "doc_type",
+    "period",
+    "page_number",
+    "page_label",
+    "page",
+    "section",
+    "topics",
+    "ocr",
+    "snippet",
+    "score",
+    "zitat",
+    "url",
+    "pdf_url",
 ]
 
 BODIES = [
     ["Einleitung", "Die Bewoh-", "nerschaft der Hellersdorfer Promenade hat viele Ideen."],
-    ["Öffentlicher Raum", "Die Spielplatzsanierung an der Straße wird ﬁnanziert.", "Bewohner:innen und Bewohner*innen beteiligen sich."],
+    [
+        "Öffentlicher Raum",
+        "Die Spielplatzsanierung an der Straße wird ﬁnanziert.",
+        "Bewohner:innen und Bewohner*innen beteiligen sich.",
+    ],
     ["Bildung, Ausbildung, Jugend", "Kinder- und Jugendarbeit im Stadtteilzentrum.", "Die Kita-", "Ausbau-Pläne"],
     ["Beteiligung", "Der Quartiersrat tagt im Stadtteilbüro.", "<script>alert('x')</script> steht im Text."],
 ]
@@ -67,10 +86,24 @@ def make_archive(paths: Paths) -> Paths:
     write_catalog(
         paths.archive,
         [
-            {"id": "ihek-2019-2021", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019", "period_end": "2021",
-             "area": "Hellersdorfer Promenade", "place": "Berlin", "publisher": "Bezirksamt Marzahn-Hellersdorf",
-             "file": "pdf/ihek-2019-2021.pdf"},
-            {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "period_start": "2012", "file": "pdf/ihek-2012.pdf"},
+            {
+                "id": "ihek-2019-2021",
+                "title": "IHEK 2019–2021",
+                "doc_type": "ihek",
+                "period_start": "2019",
+                "period_end": "2021",
+                "area": "Hellersdorfer Promenade",
+                "place": "Berlin",
+                "publisher": "Bezirksamt Marzahn-Hellersdorf",
+                "file": "pdf/ihek-2019-2021.pdf",
+            },
+            {
+                "id": "ihek-2012",
+                "title": "IHEK 2012",
+                "doc_type": "ihek",
+                "period_start": "2012",
+                "file": "pdf/ihek-2012.pdf",
+            },
             {"id": "ihek-2010", "title": "IHEK 2010", "doc_type": "ihek", "period_start": "2010"},
         ],
     )

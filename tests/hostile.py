@@ -38,13 +38,15 @@ _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 def text_page_pdf(content: bytes, compress: bool = False) -> bytes:
     """One page with the given content stream and Helvetica as /F1."""
-    return raw_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        _stream(content, compress),
-        _FONT,
-    ])
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            _stream(content, compress),
+            _FONT,
+        ]
+    )
 
 
 def good(path: Path, text: str = "Quartiersrat tagt im Stadtteilbüro") -> Path:
@@ -53,10 +55,12 @@ def good(path: Path, text: str = "Quartiersrat tagt im Stadtteilbüro") -> Path:
 
 def cyclic_page_tree() -> bytes:
     """The page tree's only kid is the tree itself."""
-    return raw_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>",
-    ])
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>",
+        ]
+    )
 
 
 def deep_page_tree(depth: int = 3000) -> bytes:
@@ -77,12 +81,14 @@ def decompression_bomb(megabytes: int = 300) -> bytes:
     chunk = zlib.compressobj(9)
     block = b" " * (1 << 20)
     data = b"".join(chunk.compress(block) for _ in range(megabytes)) + chunk.flush()
-    return raw_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
-    ])
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+        ]
+    )
 
 
 def slow_drawing(operations: int = 3_000_000) -> bytes:
@@ -112,7 +118,9 @@ def slow_page(fan_out: int = 44, levels: int = 5) -> bytes:
     ]
     for level in range(levels):
         resources = b" /Resources << " + xobjects(7 + level) + b" >>" if level < levels - 1 else b""
-        objects.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 1 1]" + resources + b" /Length 5 >>\nstream\n0 0 m\nendstream")
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 1 1]" + resources + b" /Length 5 >>\nstream\n0 0 m\nendstream"
+        )
     return raw_pdf(objects)
 
 

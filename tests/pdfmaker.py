@@ -42,7 +42,9 @@ class Spec:
 
 def make_pdf(path: Path, spec: Spec) -> Path:
     _register_font()
-    encrypt = StandardEncryption(spec.user_password, ownerPassword="owner", strength=128) if spec.user_password else None
+    encrypt = (
+        StandardEncryption(spec.user_password, ownerPassword="owner", strength=128) if spec.user_password else None
+    )
     c = canvas.Canvas(str(path), invariant=1, encrypt=encrypt)
     c.setTitle(spec.title)
     c.setAuthor(spec.author)
@@ -130,19 +132,30 @@ def add_hidden_layer(path: Path, page_index: int, text: str, name: str = "Entwur
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
     writer = pypdf.PdfWriter(clone_from=path)
-    group = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/OCG"), NameObject("/Name"): TextStringObject(name)}))
-    writer._root_object[NameObject("/OCProperties")] = DictionaryObject({
-        NameObject("/OCGs"): ArrayObject([group]),
-        NameObject("/D"): DictionaryObject({NameObject("/OFF"): ArrayObject([group]), NameObject("/Order"): ArrayObject([group])}),
-    })
+    group = writer._add_object(
+        DictionaryObject({NameObject("/Type"): NameObject("/OCG"), NameObject("/Name"): TextStringObject(name)})
+    )
+    writer._root_object[NameObject("/OCProperties")] = DictionaryObject(
+        {
+            NameObject("/OCGs"): ArrayObject([group]),
+            NameObject("/D"): DictionaryObject(
+                {NameObject("/OFF"): ArrayObject([group]), NameObject("/Order"): ArrayObject([group])}
+            ),
+        }
+    )
     page = writer.pages[page_index]
     resources = page["/Resources"]
     resources[NameObject("/Properties")] = DictionaryObject({NameObject("/oc1"): group})
     fonts = DictionaryObject(resources["/Font"])
-    fonts[NameObject("/FHidden")] = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-    }))
+    fonts[NameObject("/FHidden")] = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
     resources[NameObject("/Font")] = fonts
     stream = DecodedStreamObject()
     stream.set_data(f"/OC /oc1 BDC BT /FHidden 11 Tf 72 500 Td ({text}) Tj ET EMC".encode("latin-1"))
@@ -174,7 +187,9 @@ def make_type3_accent_pdf(path: Path, words: list[tuple[str, int, int]]) -> Path
         ops.append(b"BT /T3 %d Tf 72 %d Td (%s) Tj ET" % (size, y, text[:split].encode("latin-1")))
         ops.append(b"BT /T3 %d Tf %.2f %d Td (\\250) Tj ET" % (size, 72 + base * advance, y))
         if text[split:]:
-            ops.append(b"BT /T3 %d Tf %.2f %d Td (%s) Tj ET" % (size, 72 + split * advance, y, text[split:].encode("latin-1")))
+            ops.append(
+                b"BT /T3 %d Tf %.2f %d Td (%s) Tj ET" % (size, 72 + split * advance, y, text[split:].encode("latin-1"))
+            )
         y -= 15
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -186,7 +201,11 @@ def make_type3_accent_pdf(path: Path, words: list[tuple[str, int, int]]) -> Path
     proc_refs = " ".join(f"/{name} {first_proc + i} 0 R" for i, name in enumerate(procs)).encode()
     objects.append(
         b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 500 700] /FontMatrix [0.001 0 0 0.001 0 0] "
-        b"/CharProcs << " + proc_refs + b" >> /Encoding << /Type /Encoding /Differences [" + differences.encode() + b"] >> "
+        b"/CharProcs << "
+        + proc_refs
+        + b" >> /Encoding << /Type /Encoding /Differences ["
+        + differences.encode()
+        + b"] >> "
         b"/FirstChar 0 /LastChar 255 /Widths [" + b" ".join([b"500"] * 256) + b"] /Resources << >> >>"
     )
     objects.extend(_stream(proc) for proc in procs.values())

@@ -32,7 +32,10 @@ PLUGIN_PAGES = [
 ]
 DATASETTE_PAGES = ["/", "/qmarchive/suche?q=Kita"]
 PHONE_PAGES = [
-    "/-/suche?q=Spielplatz", "/-/zitat/muster-abschlussplan-2024/10", ROW, "/-/seite/muster-abschlussplan-2024/10?q=Bewohner",
+    "/-/suche?q=Spielplatz",
+    "/-/zitat/muster-abschlussplan-2024/10",
+    ROW,
+    "/-/seite/muster-abschlussplan-2024/10?q=Bewohner",
 ]  # also 400 px wide
 BLOCKING = {"serious", "critical"}
 

@@ -102,7 +102,9 @@ def loaded_image(locator) -> tuple[int, str]:
     """The image's natural width once loaded, and its type as the server sent it."""
     locator.scroll_into_view_if_needed()
     expect(locator).to_have_js_property("complete", True)
-    return locator.evaluate("img => img.naturalWidth"), locator.page.request.get(locator.get_attribute("src")).headers["content-type"]
+    return locator.evaluate("img => img.naturalWidth"), locator.page.request.get(locator.get_attribute("src")).headers[
+        "content-type"
+    ]
 
 
 @pytest.mark.parametrize("width", [1280, 400])
@@ -111,7 +113,9 @@ def test_a_hit_opens_the_page_view_to_read_it(page, width: int) -> None:
     search(page, "Spielplätze")
     first = page.locator("ol.qm-treffer > li").first
     thumbnail = first.locator(".qm-treffer-bild img")
-    assert thumbnail.get_attribute("loading") == "lazy" and re.match(r"(S\. \S+( \(PDF-Seite \d+\))?|PDF-Seite \d+) als Bild", thumbnail.get_attribute("alt"))
+    assert thumbnail.get_attribute("loading") == "lazy" and re.match(
+        r"(S\. \S+( \(PDF-Seite \d+\))?|PDF-Seite \d+) als Bild", thumbnail.get_attribute("alt")
+    )
     natural, kind = loaded_image(thumbnail)
     assert natural in (200, 201) and kind == "image/webp"  # PDFium rounds the width up
     title = first.get_by_role("heading").inner_text()
@@ -134,10 +138,13 @@ def test_a_hit_opens_the_page_view_to_read_it(page, width: int) -> None:
         assert picture["width"] <= 400 and text["width"] <= 400  # nothing wider than the screen
     seventy = page.locator(".qm-lesetext").evaluate(
         "el => { const s = document.createElement('span'); s.textContent = '0'.repeat(70); el.append(s);"
-        " const w = s.getBoundingClientRect().width; s.remove(); return w; }")
+        " const w = s.getBoundingClientRect().width; s.remove(); return w; }"
+    )
     assert text["width"] <= seventy * 1.03  # reading width: about 70 characters a line (ch is the width of "0")
 
-    pdf_href = page.locator(".qm-blaettern").first.get_by_role("link", name=re.compile("^Original-PDF")).get_attribute("href")
+    pdf_href = (
+        page.locator(".qm-blaettern").first.get_by_role("link", name=re.compile("^Original-PDF")).get_attribute("href")
+    )
     assert re.fullmatch(rf"/-/pdf/muster-[a-z0-9-]+#page={number}&search=Spielpl%C3%A4tze", pdf_href)
     assert page.request.get(pdf_href.split("#")[0]).body().startswith(b"%PDF-")
 
@@ -155,8 +162,11 @@ def test_a_hit_opens_the_page_view_to_read_it(page, width: int) -> None:
 
 @pytest.mark.parametrize(
     ("label", "filename"),
-    [("CSV", "qmarchive-suche-strasse.csv"), ("CSV für Excel", "qmarchive-suche-strasse.excel.csv"),
-     ("Excel (xlsx)", "qmarchive-suche-strasse.xlsx")],
+    [
+        ("CSV", "qmarchive-suche-strasse.csv"),
+        ("CSV für Excel", "qmarchive-suche-strasse.excel.csv"),
+        ("Excel (xlsx)", "qmarchive-suche-strasse.xlsx"),
+    ],
 )
 def test_exports_download(page, label: str, filename: str) -> None:
     search(page, "Straße")

@@ -8,11 +8,29 @@ from qmarchive.errors import CatalogError, CatalogErrors
 
 
 def test_reads_typed_entries(tmp_path: Path) -> None:
-    write_catalog(tmp_path, [{"id": "ihek-2019-2021", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019",
-                              "period_end": "2021", "published": "2019-03", "file": "pdf/x.pdf", "sha256": "A" * 64}])
+    write_catalog(
+        tmp_path,
+        [
+            {
+                "id": "ihek-2019-2021",
+                "title": "IHEK 2019–2021",
+                "doc_type": "ihek",
+                "period_start": "2019",
+                "period_end": "2021",
+                "published": "2019-03",
+                "file": "pdf/x.pdf",
+                "sha256": "A" * 64,
+            }
+        ],
+    )
     [entry] = read_catalog(tmp_path / "catalog.csv")
     assert (entry.id, entry.period_start, entry.period_end, entry.published, entry.file) == (
-        "ihek-2019-2021", 2019, 2021, "2019-03", "pdf/x.pdf")
+        "ihek-2019-2021",
+        2019,
+        2021,
+        "2019-03",
+        "pdf/x.pdf",
+    )
     assert entry.sha256 == "a" * 64
     assert entry.row == 2
 
@@ -63,11 +81,14 @@ def test_invalid_cells_name_row_and_column(tmp_path: Path, cells: dict, column: 
 
 
 def test_reports_all_errors_and_duplicates_at_once(tmp_path: Path) -> None:
-    write_catalog(tmp_path, [
-        {"id": "ihek-2012", "title": "A", "doc_type": "ihek", "file": "pdf/a.pdf"},
-        {"id": "ihek-2012", "title": "B", "doc_type": "ihek", "file": "pdf/A.pdf"},
-        {"id": "x", "title": "C", "doc_type": "nope"},
-    ])
+    write_catalog(
+        tmp_path,
+        [
+            {"id": "ihek-2012", "title": "A", "doc_type": "ihek", "file": "pdf/a.pdf"},
+            {"id": "ihek-2012", "title": "B", "doc_type": "ihek", "file": "pdf/A.pdf"},
+            {"id": "x", "title": "C", "doc_type": "nope"},
+        ],
+    )
     with pytest.raises(CatalogErrors) as info:
         read_catalog(tmp_path / "catalog.csv")
     messages = [str(e).split(": ", 1)[1] for e in info.value.errors]
@@ -106,9 +127,20 @@ def test_slugify(name: str, slug: str) -> None:
 def test_the_real_catalog_lists_the_documents_of_the_archive() -> None:
     entries = read_catalog(Path(__file__).resolve().parents[1] / "archive" / "catalog.csv")
     ids = {entry.id for entry in entries}
-    assert {"abschlussplan-2024", "abschlussplan-2024-barrierefrei", "ihek-2022-2024", "ihek-2019-2021", "ihek-2017-2018",
-            "ihek-2015-2016", "ihek-2013-2014", "ihek-2012", "ihek-2011", "ihek-2010", "ihk-2006",
-            "broschuere-sozialer-zusammenhalt"} <= ids
+    assert {
+        "abschlussplan-2024",
+        "abschlussplan-2024-barrierefrei",
+        "ihek-2022-2024",
+        "ihek-2019-2021",
+        "ihek-2017-2018",
+        "ihek-2015-2016",
+        "ihek-2013-2014",
+        "ihek-2012",
+        "ihek-2011",
+        "ihek-2010",
+        "ihk-2006",
+        "broschuere-sozialer-zusammenhalt",
+    } <= ids
     assert all(entry.file.startswith("pdf/") for entry in entries)
 
 
@@ -137,7 +169,9 @@ def test_all_header_problems_at_once(tmp_path: Path) -> None:
     with pytest.raises(CatalogErrors) as info:
         read_catalog(tmp_path / "catalog.csv")
     assert [(e.column, e.reason.split(";")[0]) for e in info.value.errors] == [
-        ("Title", "unknown column"), ("SHA256", "unknown column"), (None, "missing column(s): title, doc_type"),
+        ("Title", "unknown column"),
+        ("SHA256", "unknown column"),
+        (None, "missing column(s): title, doc_type"),
     ]
 
 
@@ -147,9 +181,16 @@ def test_a_file_linked_from_outside_the_archive_is_refused(tmp_path: Path) -> No
     (tmp_path / "elsewhere.pdf").write_bytes(b"%PDF-1.4")
     (archive / "pdf" / "ihek-2012.pdf").symlink_to(tmp_path / "elsewhere.pdf")
     (archive / "pdf" / "inside.pdf").symlink_to(archive / "pdf" / "ihek-2012.pdf")
-    write_catalog(archive, [{"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek"},
-                            {"id": "inside", "title": "Link", "doc_type": "ihek", "file": "pdf/inside.pdf"}])
+    write_catalog(
+        archive,
+        [
+            {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek"},
+            {"id": "inside", "title": "Link", "doc_type": "ihek", "file": "pdf/inside.pdf"},
+        ],
+    )
     with pytest.raises(CatalogErrors) as info:
         read_catalog(archive / "catalog.csv")
     assert [(e.row, e.column) for e in info.value.errors] == [(2, "file"), (3, "file")]
-    assert f"'pdf/ihek-2012.pdf' is a link to {tmp_path / 'elsewhere.pdf'}, outside the archive directory" in str(info.value)
+    assert f"'pdf/ihek-2012.pdf' is a link to {tmp_path / 'elsewhere.pdf'}, outside the archive directory" in str(
+        info.value
+    )

@@ -112,7 +112,9 @@ async def test_a_urn_in_the_catalog_is_shown_and_cited_first(copy: Paths) -> Non
     assert found.csl_json()["note"].startswith(f"{URN}; ")
     ds = build_datasette(copy.database, base_url=BASE)
     meta = head((await ds.client.get("/-/zitat/ihek-2019-2021/2")).text).meta
-    assert ("DC.identifier", URN) in meta and meta.index(("DC.identifier", URN)) < meta.index(("DC.identifier", f"{BASE}/-/zitat/ihek-2019-2021/2"))
+    assert ("DC.identifier", URN) in meta and meta.index(("DC.identifier", URN)) < meta.index(
+        ("DC.identifier", f"{BASE}/-/zitat/ihek-2019-2021/2")
+    )
 
 
 def test_a_doi_is_cited_as_doi(copy: Paths) -> None:

@@ -48,16 +48,31 @@ def varied(tmp_path_factory) -> Paths:
     paths = Paths(archive=root / "archive", index=root / "index")
     pdf_dir = paths.archive / "pdf"
     pdf_dir.mkdir(parents=True)
-    make_pdf(pdf_dir / "sonderzeichen.pdf", ihek_spec(
-        pages=running_pages([["Vorwort"], ["Inhalt"], ["Einleitung"]]),
-        labels=[(0, "ROMAN_LOWER", 1), (2, "ARABIC", 1)],
-    ))
+    make_pdf(
+        pdf_dir / "sonderzeichen.pdf",
+        ihek_spec(
+            pages=running_pages([["Vorwort"], ["Inhalt"], ["Einleitung"]]),
+            labels=[(0, "ROMAN_LOWER", 1), (2, "ARABIC", 1)],
+        ),
+    )
     make_pdf(pdf_dir / "ohne-angaben.pdf", ihek_spec(pages=running_pages([["Nur eine Seite"]])))
-    write_catalog(paths.archive, [
-        {"id": "sonderzeichen", "title": SPECIAL_TITLE, "doc_type": "ihek", "period_start": "2022",
-         "period_end": "2024", "published": "2022-04-28", "publisher": SPECIAL_PUBLISHER, "place": "Koblenz", "file": "pdf/sonderzeichen.pdf"},
-        {"id": "ohne-angaben", "title": "Ohne Angaben", "doc_type": "sonstiges", "file": "pdf/ohne-angaben.pdf"},
-    ])
+    write_catalog(
+        paths.archive,
+        [
+            {
+                "id": "sonderzeichen",
+                "title": SPECIAL_TITLE,
+                "doc_type": "ihek",
+                "period_start": "2022",
+                "period_end": "2024",
+                "published": "2022-04-28",
+                "publisher": SPECIAL_PUBLISHER,
+                "place": "Koblenz",
+                "file": "pdf/sonderzeichen.pdf",
+            },
+            {"id": "ohne-angaben", "title": "Ohne Angaben", "doc_type": "sonstiges", "file": "pdf/ohne-angaben.pdf"},
+        ],
+    )
     result = CliRunner().invoke(cli, cli_args(paths, "ingest", "--no-index"))
     assert result.exit_code == 0, result.output
     return paths
@@ -108,7 +123,10 @@ def test_permalink_relative_and_with_a_base_url() -> None:
     assert cite.permalink("ihek-2019-2021", 12) == "/-/zitat/ihek-2019-2021/12"
     assert cite.permalink("ihek-2019-2021") == "/-/zitat/ihek-2019-2021"
     assert cite.permalink("ihek-2019-2021", 12, BASE + "/") == BASE + "/-/zitat/ihek-2019-2021/12"
-    assert cite.permalink("ihek-2019-2021", None, "https://example.org/qm/") == "https://example.org/qm/-/zitat/ihek-2019-2021"
+    assert (
+        cite.permalink("ihek-2019-2021", None, "https://example.org/qm/")
+        == "https://example.org/qm/-/zitat/ihek-2019-2021"
+    )
 
 
 def test_public_names() -> None:
@@ -122,20 +140,32 @@ def test_public_names() -> None:
 def test_page_citation_fields(built: Paths) -> None:
     c = cite_page(built, "ihek-2019-2021/2")
     assert (c.document_id, c.page_number, c.page_label, c.title, c.publisher) == (
-        "ihek-2019-2021", 2, "2", "IHEK 2019–2021", "Bezirksamt Marzahn-Hellersdorf")
+        "ihek-2019-2021",
+        2,
+        "2",
+        "IHEK 2019–2021",
+        "Bezirksamt Marzahn-Hellersdorf",
+    )
     assert (c.year, c.period, c.doc_type, c.area) == ("2019–2021", "2019–2021", "ihek", "Hellersdorfer Promenade")
     assert c.sha256 == file_sha256(built, "ihek-2019-2021.pdf")
     assert (c.url, c.pdf_url, c.accessed) == ("/-/zitat/ihek-2019-2021/2", "/-/pdf/ihek-2019-2021#page=2", ACCESSED)
     with_base = cite_page(built, "ihek-2019-2021/2", base_url=BASE + "/")
-    assert (with_base.url, with_base.pdf_url) == (BASE + "/-/zitat/ihek-2019-2021/2", BASE + "/-/pdf/ihek-2019-2021#page=2")
+    assert (with_base.url, with_base.pdf_url) == (
+        BASE + "/-/zitat/ihek-2019-2021/2",
+        BASE + "/-/pdf/ihek-2019-2021#page=2",
+    )
 
 
 def test_page_citation_text(built: Paths) -> None:
     c = cite_page(built, "ihek-2019-2021/2", base_url=BASE)
-    assert c.text() == c.render("text") == (
-        "Bezirksamt Marzahn-Hellersdorf (2019–2021): IHEK 2019–2021. Berlin, S. 2. "
-        f"Online: {BASE}/-/zitat/ihek-2019-2021/2 (abgerufen am 25.11.2026). "
-        f"SHA-256 der Datei: {file_sha256(built, 'ihek-2019-2021.pdf')[:12]}."
+    assert (
+        c.text()
+        == c.render("text")
+        == (
+            "Bezirksamt Marzahn-Hellersdorf (2019–2021): IHEK 2019–2021. Berlin, S. 2. "
+            f"Online: {BASE}/-/zitat/ihek-2019-2021/2 (abgerufen am 25.11.2026). "
+            f"SHA-256 der Datei: {file_sha256(built, 'ihek-2019-2021.pdf')[:12]}."
+        )
     )
 
 
@@ -188,21 +218,25 @@ def test_page_ris(built: Paths) -> None:
 def test_page_csl_json(built: Paths) -> None:
     c = cite_page(built, "ihek-2019-2021/2")
     item = parse_csl(c.render("csl-json"))
-    assert item == c.csl_json() == {
-        "id": "ihek-2019-2021-s2",
-        "type": "report",
-        "title": "IHEK 2019–2021",
-        "author": [{"literal": "Bezirksamt Marzahn-Hellersdorf"}],
-        "publisher": "Bezirksamt Marzahn-Hellersdorf",
-        "publisher-place": "Berlin",
-        "genre": "IHEK",
-        "issued": {"date-parts": [[2019], [2021]]},
-        "page": "2",
-        "URL": "/-/zitat/ihek-2019-2021/2",
-        "accessed": {"date-parts": [[2026, 11, 25]]},
-        "language": "de-DE",
-        "note": f"SHA-256 der Datei: {c.sha256[:12]}",
-    }
+    assert (
+        item
+        == c.csl_json()
+        == {
+            "id": "ihek-2019-2021-s2",
+            "type": "report",
+            "title": "IHEK 2019–2021",
+            "author": [{"literal": "Bezirksamt Marzahn-Hellersdorf"}],
+            "publisher": "Bezirksamt Marzahn-Hellersdorf",
+            "publisher-place": "Berlin",
+            "genre": "IHEK",
+            "issued": {"date-parts": [[2019], [2021]]},
+            "page": "2",
+            "URL": "/-/zitat/ihek-2019-2021/2",
+            "accessed": {"date-parts": [[2026, 11, 25]]},
+            "language": "de-DE",
+            "note": f"SHA-256 der Datei: {c.sha256[:12]}",
+        }
+    )
 
 
 def test_the_schema_is_a_valid_draft_7_schema() -> None:
@@ -249,18 +283,35 @@ def test_special_characters_round_trip(varied: Paths) -> None:
     assert c.text().startswith(f"{SPECIAL_PUBLISHER} (2022): {SPECIAL_TITLE}. Koblenz, S. ii (PDF-Seite 2). ")
 
     bib = c.bibtex()
-    assert r": \{Klammern\} 100 \% " in bib and r"\& Grün" in bib and r"a\_b \#1 \$2 \textasciitilde{} \textbackslash{} Ende" in bib
+    assert (
+        r": \{Klammern\} 100 \% " in bib
+        and r"\& Grün" in bib
+        and r"a\_b \#1 \$2 \textasciitilde{} \textbackslash{} Ende" in bib
+    )
     # Followed by a second entry: an unbalanced brace would swallow it.
     fields, _ = parse_bibtex(bib)
     two = bibtexparser.parse_string(bib + "\n\n" + cite_page(varied, "ohne-angaben").bibtex())
     assert [entry.key for entry in two.entries] == ["sonderzeichen-s2", "ohne-angaben"] and not two.failed_blocks
-    assert (fields["title"], fields["author"], fields["institution"]) == (SPECIAL_TITLE, SPECIAL_PUBLISHER, SPECIAL_PUBLISHER)
+    assert (fields["title"], fields["author"], fields["institution"]) == (
+        SPECIAL_TITLE,
+        SPECIAL_PUBLISHER,
+        SPECIAL_PUBLISHER,
+    )
     assert (fields["year"], fields["pages"], fields["address"]) == ("2022", "ii", "Koblenz")
     assert "date" not in fields
 
     record = parse_ris(c.ris())
-    assert (record["title"], record["authors"], record["publisher"]) == (SPECIAL_TITLE, [SPECIAL_PUBLISHER], SPECIAL_PUBLISHER)
-    assert (record["year"], record["date"], record["start_page"], record["place_published"]) == ("2022", "2022/04/28/", "ii", "Koblenz")
+    assert (record["title"], record["authors"], record["publisher"]) == (
+        SPECIAL_TITLE,
+        [SPECIAL_PUBLISHER],
+        SPECIAL_PUBLISHER,
+    )
+    assert (record["year"], record["date"], record["start_page"], record["place_published"]) == (
+        "2022",
+        "2022/04/28/",
+        "ii",
+        "Koblenz",
+    )
 
     item = parse_csl(c.render("csl-json"))
     assert (item["title"], item["author"], item["page"]) == (SPECIAL_TITLE, [{"literal": SPECIAL_PUBLISHER}], "ii")
@@ -296,18 +347,42 @@ def test_missing_metadata_leaves_no_stray_punctuation(varied: Paths) -> None:
 
 def test_publisher_without_year() -> None:
     c = cite.Citation(
-        document_id="x", page_number=None, page_label=None, title="Bericht?", publisher="Bezirksamt", year="",
-        period="", doc_type="sonstiges", area=None, place="Berlin", sha256="ab" * 32, url="/-/zitat/x", pdf_url="/-/pdf/x",
-        accessed=ACCESSED, published=None,
+        document_id="x",
+        page_number=None,
+        page_label=None,
+        title="Bericht?",
+        publisher="Bezirksamt",
+        year="",
+        period="",
+        doc_type="sonstiges",
+        area=None,
+        place="Berlin",
+        sha256="ab" * 32,
+        url="/-/zitat/x",
+        pdf_url="/-/pdf/x",
+        accessed=ACCESSED,
+        published=None,
     )
     assert c.text().startswith("Bezirksamt: Bericht? Berlin. Online: /-/zitat/x ")
 
 
 def test_month_precision_date() -> None:
     c = cite.Citation(
-        document_id="x", page_number=None, page_label=None, title="T", publisher=None, year="2024",
-        period="2025–2027", doc_type="abschlussplan", area=None, place=None, sha256="ab" * 32, url="/-/zitat/x",
-        pdf_url="/-/pdf/x", accessed=ACCESSED, published="2024-11",
+        document_id="x",
+        page_number=None,
+        page_label=None,
+        title="T",
+        publisher=None,
+        year="2024",
+        period="2025–2027",
+        doc_type="abschlussplan",
+        area=None,
+        place=None,
+        sha256="ab" * 32,
+        url="/-/zitat/x",
+        pdf_url="/-/pdf/x",
+        accessed=ACCESSED,
+        published="2024-11",
     )
     assert parse_ris(c.ris())["date"] == "2024/11//"
     assert parse_csl(c.render("csl-json"))["issued"] == {"date-parts": [[2024, 11]]}
@@ -317,22 +392,34 @@ def test_month_precision_date() -> None:
 # Errors
 
 
-@pytest.mark.parametrize("target, message", [
-    ("ihek-2019-2021/999", "no page 'ihek-2019-2021/999' in the archive ('ihek-2019-2021' has pages 1–4)"),
-    ("ihek-2010", "no document 'ihek-2010' in the archive"),
-    ("ihek-2010/3", "no document 'ihek-2010' in the archive"),
-    ("IHEK-2019/1", "'IHEK-2019/1' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"),
-    ("ihek-2019-2021/0", "'ihek-2019-2021/0' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"),
-    ("ihek-2019-2021/2/3", "'ihek-2019-2021/2/3' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"),
-    ("x' OR '1'='1", "'x' OR '1'='1' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("ihek-2019-2021/999", "no page 'ihek-2019-2021/999' in the archive ('ihek-2019-2021' has pages 1–4)"),
+        ("ihek-2010", "no document 'ihek-2010' in the archive"),
+        ("ihek-2010/3", "no document 'ihek-2010' in the archive"),
+        ("IHEK-2019/1", "'IHEK-2019/1' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"),
+        (
+            "ihek-2019-2021/0",
+            "'ihek-2019-2021/0' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)",
+        ),
+        (
+            "ihek-2019-2021/2/3",
+            "'ihek-2019-2021/2/3' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)",
+        ),
+        ("x' OR '1'='1", "'x' OR '1'='1' is not a page id or document id (e.g. ihek-2019-2021/12 or ihek-2019-2021)"),
+    ],
+)
 def test_unknown_or_malformed_ids(built: Paths, target: str, message: str) -> None:
     with pytest.raises(CitationError) as info:
         cite_page(built, target)
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize("base_url", ["archiv.example.org", "ftp://archiv.example.org", "https://", "https://a.example/?x=1", "https://a.example/{x}"])
+@pytest.mark.parametrize(
+    "base_url",
+    ["archiv.example.org", "ftp://archiv.example.org", "https://", "https://a.example/?x=1", "https://a.example/{x}"],
+)
 def test_unusable_base_url(built: Paths, base_url: str) -> None:
     with pytest.raises(ConfigError, match="set --base-url or QMARCHIVE_BASE_URL"):
         cite_page(built, "ihek-2019-2021/1", base_url=base_url)

@@ -52,10 +52,12 @@ def kill_after(paths: Paths, seconds: float, *args: str) -> None:
 def assert_consistent(paths: Paths) -> None:
     db = Database(paths.database)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    incomplete = list(db.query(
-        "SELECT d.id, d.page_count, count(p.id) AS pages FROM documents d LEFT JOIN pages p ON p.document_id = d.id "
-        "GROUP BY d.id HAVING d.page_count != count(p.id)"
-    ))
+    incomplete = list(
+        db.query(
+            "SELECT d.id, d.page_count, count(p.id) AS pages FROM documents d LEFT JOIN pages p ON p.document_id = d.id "
+            "GROUP BY d.id HAVING d.page_count != count(p.id)"
+        )
+    )
     assert incomplete == []
 
 

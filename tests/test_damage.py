@@ -73,7 +73,9 @@ def test_a_damaged_segment_is_named_by_verify_and_search_says_how_to_repair(copy
     assert "search-index-readable" in result.stdout.splitlines()[-1]
     assert "Traceback" not in result.output
 
-    assert CliRunner().invoke(cli, cli_args(copy, "search", "Straße")).exit_code == 0  # the german engine needs no Whoosh
+    assert (
+        CliRunner().invoke(cli, cli_args(copy, "search", "Straße")).exit_code == 0
+    )  # the german engine needs no Whoosh
     searched = CliRunner().invoke(cli, cli_args(copy, "search", "Straße", "--engine", "whoosh"))
     assert searched.exit_code == 1
     assert searched.stderr.startswith(f"Error: {path.parent}: the search index is damaged and cannot be read (")
@@ -89,12 +91,16 @@ def test_an_update_of_a_cut_off_index_says_how_to_repair_it(copy: Paths) -> None
     truncate(path)
     updated = CliRunner().invoke(cli, cli_args(copy, "index"))
     assert updated.exit_code == 1
-    assert updated.stderr == (f"Error: {path.parent}: the search index is damaged and cannot be read (EOFError: Ran out "
-                              f"of input); {REBUILD}\n")
+    assert updated.stderr == (
+        f"Error: {path.parent}: the search index is damaged and cannot be read (EOFError: Ran out "
+        f"of input); {REBUILD}\n"
+    )
 
 
 @pytest.mark.parametrize("kind", DAMAGE)
-def test_a_live_server_keeps_searching_on_a_damaged_whoosh_index_and_serves_everything_else(copy: Paths, kind: str) -> None:
+def test_a_live_server_keeps_searching_on_a_damaged_whoosh_index_and_serves_everything_else(
+    copy: Paths, kind: str
+) -> None:
     # /-/suche uses the german engine (SQLite), which does not read the Whoosh index; `search --engine
     # whoosh` names the damage (above).
     with child_server(copy.archive, copy.index, workers=2) as base, httpx.Client(base_url=base, timeout=30) as client:
@@ -125,9 +131,11 @@ def test_a_corrupted_database_page_is_named_by_verify_without_a_traceback(copy: 
     result = verify(copy)
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert (f"           {copy.database}: cannot be checked (database disk image is malformed); restore qmarchive.db "
-            "from the last package (data/qmarchive.db in the bag), or run 'qmarchive ingest' into an empty index "
-            "directory") in result.stdout
+    assert (
+        f"           {copy.database}: cannot be checked (database disk image is malformed); restore qmarchive.db "
+        "from the last package (data/qmarchive.db in the bag), or run 'qmarchive ingest' into an empty index "
+        "directory"
+    ) in result.stdout
     assert "sqlite-integrity" in result.stdout.splitlines()[-1]
 
 
@@ -141,13 +149,18 @@ def in_namespace(script: str) -> subprocess.CompletedProcess:
     root (who ignores file modes) gets a real one too."""
     unshare = shutil.which("unshare")
     assert unshare, "the util-linux 'unshare' command is needed for the disk-full and read-only tests"
-    return subprocess.run([unshare, "--user", "--map-root-user", "--mount", "sh", "-e", "-c", script],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [unshare, "--user", "--map-root-user", "--mount", "sh", "-e", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def qmarchive_command(paths: Paths, *args: str) -> str:
-    return " ".join([sys.executable, "-m", "qmarchive", "--archive", str(paths.archive), "--index", str(paths.index),
-                     *args])
+    return " ".join(
+        [sys.executable, "-m", "qmarchive", "--archive", str(paths.archive), "--index", str(paths.index), *args]
+    )
 
 
 def test_a_full_disk_stops_an_index_rebuild_with_one_line_and_keeps_the_index(copy: Paths) -> None:
@@ -187,8 +200,14 @@ def test_a_read_only_index_folder_stops_ingest_and_index_with_one_line(copy: Pat
         error = (copy.index.parent / name).read_text()
         assert error.count("\n") == 1 and error.startswith("Error: "), error
         # Whoosh's lock file, or SQLite: at opening (no shared-memory file yet) or at the first write.
-        assert any(reason in error for reason in ("Read-only file system", "its folder is read-only or not writable",
-                                                  "attempt to write a readonly database")), error
+        assert any(
+            reason in error
+            for reason in (
+                "Read-only file system",
+                "its folder is read-only or not writable",
+                "attempt to write a readonly database",
+            )
+        ), error
         assert str(copy.index) in error and "Traceback" not in error
 
 

@@ -52,7 +52,9 @@ async def test_running_headers_are_not_searched(ds) -> None:
     assert await search_ids(ds, "Hellersdorfer") == ["ihek-2012/1", "ihek-2012/2", "ihek-2019-2021/1"]
 
 
-@pytest.mark.parametrize("query", ["Bewohner:innen", '"', 'AND', '"Straße', "a OR", "*", "", "x" * 5000, "NEAR(a b)", "col:wert"])
+@pytest.mark.parametrize(
+    "query", ["Bewohner:innen", '"', "AND", '"Straße', "a OR", "*", "", "x" * 5000, "NEAR(a b)", "col:wert"]
+)
 async def test_canned_query_never_errors(ds, query: str) -> None:
     await suche(ds, query)
 

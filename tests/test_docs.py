@@ -18,9 +18,13 @@ def readme_commands() -> list[str]:
 def test_cli_reference_matches_help() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "cogapp", "--check", "--diff", str(ROOT / "docs" / "cli.md")],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
-    assert result.returncode == 0, "docs/cli.md is out of date; run: cog -r docs/cli.md\n" + result.stdout + result.stderr
+    assert result.returncode == 0, (
+        "docs/cli.md is out of date; run: cog -r docs/cli.md\n" + result.stdout + result.stderr
+    )
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -52,16 +56,34 @@ def test_test_script_names_the_packages_it_cannot_install(tmp_path) -> None:
         (bin_dir / tool).symlink_to(shutil.which(tool))
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "test.sh")],
-        capture_output=True, text=True, env={"PATH": str(bin_dir)}, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": str(bin_dir)},
+        cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "missing and apt-get is not available: fonts-dejavu-core tesseract-ocr tesseract-ocr-deu chromium" in result.stderr
+    assert (
+        "missing and apt-get is not available: fonts-dejavu-core tesseract-ocr tesseract-ocr-deu chromium"
+        in result.stderr
+    )
 
 
 def test_the_wheel_holds_every_module_and_data_file(tmp_path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     [wheel] = tmp_path.glob("qmarchive-*.whl")
     with zipfile.ZipFile(wheel) as archive:

@@ -29,7 +29,7 @@ from qmarchive.serve import SETTINGS, build_datasette
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TODAY = f"{date.today():%d.%m.%Y}"
 # Values a spreadsheet would turn into formulas, numbers or error values if they were not text cells.
-TRICKY = ["=SUMME(A1:A2)", "+49 30 123", "-5", "@x", "\t=1+1", "#N/A", "=HYPERLINK(\"http://x\")", "0049", "1.10"]
+TRICKY = ["=SUMME(A1:A2)", "+49 30 123", "-5", "@x", "\t=1+1", "#N/A", '=HYPERLINK("http://x")', "0049", "1.10"]
 GERMAN = "Öffentlicher Raum: Straße, Bürger:innen, Spielplätze – „Zitat“ €"
 SUCHE_COLUMNS = HIT_COLUMNS
 
@@ -181,7 +181,12 @@ def test_export_pages_table_as_xlsx_with_citations(built: Paths, tmp_path) -> No
     assert rows[0][:3] == ("id", "document_id", "page_number") and rows[0][-1] == "zitat"
     pages = records(rows)
     assert [p["id"] for p in pages] == [
-        "ihek-2012/1", "ihek-2012/2", "ihek-2019-2021/1", "ihek-2019-2021/2", "ihek-2019-2021/3", "ihek-2019-2021/4",
+        "ihek-2012/1",
+        "ihek-2012/2",
+        "ihek-2019-2021/1",
+        "ihek-2019-2021/2",
+        "ihek-2019-2021/3",
+        "ihek-2019-2021/4",
     ]
     page = pages[3]
     assert "Die Spielplatzsanierung an der Straße wird finanziert." in page["text"]
@@ -209,7 +214,11 @@ def test_export_sql_keeps_formula_text(built: Paths, tmp_path) -> None:
     header, first, _ = book.worksheets[0].iter_rows()
     assert [c.value for c in header] == ["formel", "telefon", "minus", "title", "page_count"]
     assert [(c.value, c.data_type) for c in first] == [
-        ("=SUMME(A1:A2)", "s"), ("+49 30 123", "s"), ("-5", "s"), ("IHEK 2012", "s"), (2, "n"),
+        ("=SUMME(A1:A2)", "s"),
+        ("+49 30 123", "s"),
+        ("-5", "s"),
+        ("IHEK 2012", "s"),
+        (2, "n"),
     ]
     assert dict(book["Info"].values)["Quelle"] == sql
 
@@ -220,14 +229,26 @@ def test_export_sql_with_parameters_as_json(built: Paths, tmp_path) -> None:
     result = run(built, "export", "--sql", sql, "--param", "dokument", "ihek-2012", "-o", str(output))
     assert result.exit_code == 0, result.output
     assert json.loads(output.read_text(encoding="utf-8")) == [
-        {"id": "ihek-2012/1", "page_label": "1"}, {"id": "ihek-2012/2", "page_label": "2"},
+        {"id": "ihek-2012/1", "page_label": "1"},
+        {"id": "ihek-2012/2", "page_label": "2"},
     ]
 
 
 def test_export_search_with_citations(built: Paths, tmp_path) -> None:
     output = tmp_path / "treffer.xlsx"
     result = CliRunner().invoke(
-        cli, ["--index", str(built.index), "--base-url", "https://archiv.example.org", "export", "--search", "Straße", "-o", str(output)]
+        cli,
+        [
+            "--index",
+            str(built.index),
+            "--base-url",
+            "https://archiv.example.org",
+            "export",
+            "--search",
+            "Straße",
+            "-o",
+            str(output),
+        ],
     )
     assert result.exit_code == 0, result.output
     rows, info = read_xlsx(output)
@@ -260,7 +281,10 @@ def test_export_search_with_fts_and_filter(built: Paths) -> None:
         (["--sql", "select 1; delete from pages"], "Error: SQL error: You can only execute one statement at a time."),
         (["--sql", "with x as (select 1) delete from pages"], "Error: SQL error: attempt to write a readonly database"),
         (["--sql", "select nope from pages"], "Error: SQL error: no such column: nope"),
-        (["--sql", "select * from pages where id = :id"], "Error: SQL error: You did not supply a value for binding parameter :id."),
+        (
+            ["--sql", "select * from pages where id = :id"],
+            "Error: SQL error: You did not supply a value for binding parameter :id.",
+        ),
         ([], "Error: give exactly one of --table, --sql, --search"),
         (["--table", "pages", "--sql", "select 1"], "Error: give exactly one of --table, --sql, --search"),
         (["--table", "pages", "--engine", "fts"], "Error: --engine and --filter only go with --search"),
@@ -328,9 +352,14 @@ async def test_renderer_table(ds) -> None:
     assert info["Tabelle"] == "pages" and info["Vollständig"] == "ja" and info["Zeilen"] == 6
     rows, info, _ = await get_xlsx(ds, "/qmarchive/pages.xlsx", _size="2")
     assert len(rows) == 3
-    assert info["Vollständig"] == "nein: eine Seite von 6 Zeilen; alle Zeilen mit ?_stream=on (oder qmarchive export --table)"
+    assert (
+        info["Vollständig"]
+        == "nein: eine Seite von 6 Zeilen; alle Zeilen mit ?_stream=on (oder qmarchive export --table)"
+    )
     rows, info, _ = await get_xlsx(ds, "/qmarchive/pages.xlsx", _size="2", _stream="on")
-    assert sorted(row[0] for row in rows[1:]) == sorted(r[0] for r in (await get_xlsx(ds, "/qmarchive/pages.xlsx"))[0][1:])
+    assert sorted(row[0] for row in rows[1:]) == sorted(
+        r[0] for r in (await get_xlsx(ds, "/qmarchive/pages.xlsx"))[0][1:]
+    )
     assert info["Vollständig"] == "ja"  # pages is in id order: nothing to reorder
     html = (await ds.client.get("/qmarchive/pages")).text
     assert 'href="/qmarchive/pages.xlsx?_labels=on"' in html
@@ -358,7 +387,11 @@ async def test_renderer_arbitrary_query_keeps_formula_text(ds) -> None:
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="qmarchive.xlsx"'
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    assert [(c.value, c.data_type) for c in sheet[2]] == [("=SUMME(A1:A2)", "s"), ("@SUMME(1)", "s"), ("IHEK 2012", "s")]
+    assert [(c.value, c.data_type) for c in sheet[2]] == [
+        ("=SUMME(A1:A2)", "s"),
+        ("@SUMME(1)", "s"),
+        ("IHEK 2012", "s"),
+    ]
     assert sheet["C3"].value == "IHEK 2019–2021"
 
 
@@ -469,8 +502,10 @@ def test_export_sql_has_the_served_time_limit_by_default(built: Paths, tmp_path)
     result = run(built, "export", "--sql", ENDLESS_COUNT, "-o", str(tmp_path / "n.csv"))
     seconds = time.monotonic() - started
     assert result.exit_code == 1
-    assert result.stderr == ("Error: the query ran longer than the time limit of 3 s (time spent in SQLite); "
-                             "narrow it, or raise the limit with --time-limit SECONDS (0: none)\n")
+    assert result.stderr == (
+        "Error: the query ran longer than the time limit of 3 s (time spent in SQLite); "
+        "narrow it, or raise the limit with --time-limit SECONDS (0: none)\n"
+    )
     assert 3 <= seconds < 30 and list(tmp_path.iterdir()) == []
     result = run(built, "export", "--table", "pages", "--time-limit", "1", "-o", str(tmp_path / "p.csv"))
     assert result.exit_code == 2 and "--param and --time-limit only go with --sql" in result.output
@@ -479,8 +514,12 @@ def test_export_sql_has_the_served_time_limit_by_default(built: Paths, tmp_path)
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_export_removes_its_partial_file_and_says_so(built: Paths, tmp_path, stop: int) -> None:
     output = tmp_path / "endlos.csv"
-    command = [sys.executable, "-m", "qmarchive", *cli_args(built, "export", "--sql", ENDLESS_ROWS, "--time-limit", "0",
-                                                            "-o", str(output))]
+    command = [
+        sys.executable,
+        "-m",
+        "qmarchive",
+        *cli_args(built, "export", "--sql", ENDLESS_ROWS, "--time-limit", "0", "-o", str(output)),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

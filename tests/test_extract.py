@@ -37,7 +37,14 @@ def test_structure_from_pypdf(ihek: Path) -> None:
         Section("Bildung", 1, 4, 5),
         Section("Beteiligung", 1, 6, 6),
     ]
-    assert [p.section for p in doc.pages] == [None, "Einleitung", "Handlungsfelder", "Bildung", "Bildung", "Beteiligung"]
+    assert [p.section for p in doc.pages] == [
+        None,
+        "Einleitung",
+        "Handlungsfelder",
+        "Bildung",
+        "Bildung",
+        "Beteiligung",
+    ]
     assert doc.metadata["title"] == "IHEK 2019–2021"
     assert doc.metadata["author"] == "qmarchive tests"
     assert doc.metadata["created"].startswith("2000-01-01")
@@ -69,7 +76,9 @@ def test_encrypted_pdf_needs_its_password(tmp_path: Path) -> None:
         (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog", DamagedPdfError, "damaged PDF"),
     ],
 )
-def test_unreadable_files_raise_errors_naming_the_file(tmp_path: Path, content: bytes, error: type, reason: str) -> None:
+def test_unreadable_files_raise_errors_naming_the_file(
+    tmp_path: Path, content: bytes, error: type, reason: str
+) -> None:
     path = tmp_path / "kaputt.pdf"
     path.write_bytes(content)
     with pytest.raises(error, match=reason) as info:

@@ -178,17 +178,45 @@ def test_download_installs_the_file_and_logs_its_provenance(paths: Paths, server
         f"ihek-2012: downloaded 10.3 kB from {url} (sha256 {sha(CONTENT)[:12]}…)",
         result.stdout.splitlines()[1],
     ]
-    assert result.stdout.splitlines()[1].startswith("1 downloaded, 0 unchanged, 0 present, 0 without source_url, 0 failed, 0 refused — ")
+    assert result.stdout.splitlines()[1].startswith(
+        "1 downloaded, 0 unchanged, 0 present, 0 without source_url, 0 failed, 0 refused — "
+    )
     assert result.stderr == (
         f"The catalog gives no sha256 for 1 archived file(s); add it to {paths.catalog} (or fetch again with "
         f"--update-catalog):\n  ihek-2012: {sha(CONTENT)}\n"
     )
     [line] = provenance_lines(paths)
-    assert {k: line[k] for k in ("document_id", "file", "requested_url", "final_url", "status", "etag", "last_modified",
-                                 "content_type", "bytes", "sha256", "outcome", "attempt", "tool_version")} == {
-        "document_id": "ihek-2012", "file": "pdf/ihek-2012.pdf", "requested_url": url, "final_url": url, "status": 200,
-        "etag": '"v1"', "last_modified": "Tue, 25 Feb 2025 10:00:00 GMT", "content_type": "application/pdf",
-        "bytes": len(CONTENT), "sha256": sha(CONTENT), "outcome": "downloaded", "attempt": 1, "tool_version": __version__,
+    assert {
+        k: line[k]
+        for k in (
+            "document_id",
+            "file",
+            "requested_url",
+            "final_url",
+            "status",
+            "etag",
+            "last_modified",
+            "content_type",
+            "bytes",
+            "sha256",
+            "outcome",
+            "attempt",
+            "tool_version",
+        )
+    } == {
+        "document_id": "ihek-2012",
+        "file": "pdf/ihek-2012.pdf",
+        "requested_url": url,
+        "final_url": url,
+        "status": 200,
+        "etag": '"v1"',
+        "last_modified": "Tue, 25 Feb 2025 10:00:00 GMT",
+        "content_type": "application/pdf",
+        "bytes": len(CONTENT),
+        "sha256": sha(CONTENT),
+        "outcome": "downloaded",
+        "attempt": 1,
+        "tool_version": __version__,
     }
     assert line["started_at"] <= line["finished_at"]
     assert line["started_at"].endswith("+00:00")
@@ -232,7 +260,12 @@ def test_404_fails_with_no_file_and_no_retry(paths: Paths, server: Server) -> No
     assert len(server.seen("/weg.pdf")) == 1
     [line] = provenance_lines(paths)
     assert (line["status"], line["outcome"], line["message"], line["sha256"], line["attempt"]) == (
-        404, "failed", "HTTP 404 Not Found", None, 1)
+        404,
+        "failed",
+        "HTTP 404 Not Found",
+        None,
+        1,
+    )
 
 
 def test_server_error_is_retried(paths: Paths, server: Server) -> None:
@@ -244,7 +277,10 @@ def test_server_error_is_retried(paths: Paths, server: Server) -> None:
     assert len(server.seen("/ihek-2012.pdf")) == 3
     lines = provenance_lines(paths)
     assert [(l["attempt"], l["status"], l["outcome"]) for l in lines] == [
-        (1, 500, "failed"), (2, 503, "failed"), (3, 200, "downloaded")]
+        (1, 500, "failed"),
+        (2, 503, "failed"),
+        (3, 200, "downloaded"),
+    ]
     assert lines[0]["message"].startswith("HTTP 500 Internal Server Error; retrying in 0.0")
     assert result.stderr == ""  # the catalog's sha256 matched: nothing to add
 
@@ -300,7 +336,9 @@ def test_timeout(paths: Paths, server: Server) -> None:
 
 
 def test_cut_body_is_resumed_with_a_range_request(paths: Paths, server: Server) -> None:
-    url = server.route("/ihek-2012.pdf", Reply(etag='"v1"', ranges=True, cut_after=4000), Reply(etag='"v1"', ranges=True))
+    url = server.route(
+        "/ihek-2012.pdf", Reply(etag='"v1"', ranges=True, cut_after=4000), Reply(etag='"v1"', ranges=True)
+    )
     catalog(paths, {"id": "ihek-2012", "source_url": url})
     result = run(paths, "fetch", *FAST)
     assert result.exit_code == 0, result.output
@@ -311,7 +349,9 @@ def test_cut_body_is_resumed_with_a_range_request(paths: Paths, server: Server) 
     assert (second.headers["range"], second.headers["if-range"]) == ("bytes=4000-", '"v1"')
     lines = provenance_lines(paths)
     assert [(l["status"], l["outcome"], l["bytes"]) for l in lines] == [
-        (200, "failed", 4000), (206, "resumed", len(CONTENT))]
+        (200, "failed", 4000),
+        (206, "resumed", len(CONTENT)),
+    ]
     assert "connection" in lines[0]["message"]
     assert lines[1]["range_start"] == 4000 and lines[1]["received"] == len(CONTENT) - 4000
     assert lines[1]["sha256"] == sha(CONTENT)
@@ -330,7 +370,9 @@ def test_cut_body_is_restarted_when_the_server_cannot_resume(paths: Paths, serve
 
 def test_partial_download_of_a_changed_source_starts_again(paths: Paths, server: Server) -> None:
     url = server.route(
-        "/ihek-2012.pdf", Reply(etag='"v1"', ranges=True, cut_after=4000), Reply(body=NEW_CONTENT, etag='"v2"', ranges=True)
+        "/ihek-2012.pdf",
+        Reply(etag='"v1"', ranges=True, cut_after=4000),
+        Reply(body=NEW_CONTENT, etag='"v2"', ranges=True),
     )
     catalog(paths, {"id": "ihek-2012", "source_url": url})
     result = run(paths, "fetch", *FAST)
@@ -341,7 +383,9 @@ def test_partial_download_of_a_changed_source_starts_again(paths: Paths, server:
 
 
 def test_partial_download_is_resumed_by_the_next_run(paths: Paths, server: Server) -> None:
-    url = server.route("/ihek-2012.pdf", Reply(etag='"v1"', ranges=True, cut_after=3000), Reply(etag='"v1"', ranges=True))
+    url = server.route(
+        "/ihek-2012.pdf", Reply(etag='"v1"', ranges=True, cut_after=3000), Reply(etag='"v1"', ranges=True)
+    )
     catalog(paths, {"id": "ihek-2012", "source_url": url})
     first = run(paths, "fetch", "--retries", "0")
     assert first.exit_code == 1
@@ -397,11 +441,18 @@ def test_file_without_catalog_checksum_is_kept_and_its_hash_recorded_once(paths:
     for _ in range(2):
         result = run(paths, "fetch")
         assert result.exit_code == 0, result.output
-        assert result.stdout.startswith(f"ihek-2012: present (sha256 {sha(CONTENT)[:12]}…)\n0 downloaded, 0 unchanged, 1 present")
+        assert result.stdout.startswith(
+            f"ihek-2012: present (sha256 {sha(CONTENT)[:12]}…)\n0 downloaded, 0 unchanged, 1 present"
+        )
         assert f"  ihek-2012: {sha(CONTENT)}\n" in result.stderr
     assert server.requests == []
     [line] = provenance_lines(paths)
-    assert (line["outcome"], line["sha256"], line["status"], line["requested_url"]) == ("present", sha(CONTENT), None, url)
+    assert (line["outcome"], line["sha256"], line["status"], line["requested_url"]) == (
+        "present",
+        sha(CONTENT),
+        None,
+        url,
+    )
 
 
 def test_changed_file_is_refused_without_force_and_kept_beside_with_it(paths: Paths, server: Server) -> None:
@@ -495,7 +546,9 @@ def test_the_real_catalog_has_no_source_urls_yet(tmp_path: Path) -> None:
     result = run(paths, "fetch")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:-1] == [f"{entry.id}: no source_url" for entry in entries]
-    assert result.stdout.splitlines()[-1].startswith(f"0 downloaded, 0 unchanged, 0 present, {len(entries)} without source_url, 0 failed, 0 refused")
+    assert result.stdout.splitlines()[-1].startswith(
+        f"0 downloaded, 0 unchanged, 0 present, {len(entries)} without source_url, 0 failed, 0 refused"
+    )
     assert result.stderr == ""
     assert sorted(p.name for p in paths.archive.iterdir()) == ["catalog.csv"]  # the writer lock is in the index
     assert (paths.index / locks.WRITER_LOCK).read_text() == ""  # no holder named once the fetch is done
@@ -509,20 +562,48 @@ def test_provenance_goes_into_the_database_on_ingest(paths: Paths, server: Serve
     ingested = run(paths, "ingest", "--no-index")
     assert ingested.exit_code == 0, ingested.output
     db = Database(paths.database)
-    rows = list(db.query("select document_id, requested_url, final_url, status, etag, bytes, sha256, outcome, attempt, "
-                         "tool_version from provenance order by id"))
+    rows = list(
+        db.query(
+            "select document_id, requested_url, final_url, status, etag, bytes, sha256, outcome, attempt, "
+            "tool_version from provenance order by id"
+        )
+    )
     assert rows == [
-        {"document_id": "ihek-2019-2021", "requested_url": url, "final_url": url, "status": 503, "etag": None,
-         "bytes": None, "sha256": None, "outcome": "failed", "attempt": 1, "tool_version": __version__},
-        {"document_id": "ihek-2019-2021", "requested_url": url, "final_url": url, "status": 200, "etag": '"abc"',
-         "bytes": len(pdf), "sha256": sha(pdf), "outcome": "downloaded", "attempt": 2, "tool_version": __version__},
+        {
+            "document_id": "ihek-2019-2021",
+            "requested_url": url,
+            "final_url": url,
+            "status": 503,
+            "etag": None,
+            "bytes": None,
+            "sha256": None,
+            "outcome": "failed",
+            "attempt": 1,
+            "tool_version": __version__,
+        },
+        {
+            "document_id": "ihek-2019-2021",
+            "requested_url": url,
+            "final_url": url,
+            "status": 200,
+            "etag": '"abc"',
+            "bytes": len(pdf),
+            "sha256": sha(pdf),
+            "outcome": "downloaded",
+            "attempt": 2,
+            "tool_version": __version__,
+        },
     ]
     assert db["documents"].get("ihek-2019-2021")["sha256"] == sha(pdf)
     # A later fetch of the same file: ingest skips the unchanged document but brings its provenance up to date.
     assert run(paths, "fetch", "--force", *FAST).exit_code == 0
     again = run(paths, "ingest", "--no-index")
     assert "0 ingested (0 pages), 1 unchanged" in again.stdout
-    assert [r["outcome"] for r in db.query("select outcome from provenance order by id")] == ["failed", "downloaded", "unchanged"]
+    assert [r["outcome"] for r in db.query("select outcome from provenance order by id")] == [
+        "failed",
+        "downloaded",
+        "unchanged",
+    ]
 
 
 def test_update_catalog_fills_only_empty_sha256_cells(paths: Paths, server: Server) -> None:
@@ -545,11 +626,17 @@ def test_update_catalog_fills_only_empty_sha256_cells(paths: Paths, server: Serv
 
 def test_record_checksums_pads_short_rows_and_never_overwrites(tmp_path: Path) -> None:
     path = tmp_path / "catalog.csv"
-    path.write_text("id;title;doc_type;sha256;notes\nihek-2010;IHEK 2010;ihek\nihek-2011;IHEK 2011;ihek;" + "a" * 64 + ";\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id;title;doc_type;sha256;notes\nihek-2010;IHEK 2010;ihek\nihek-2011;IHEK 2011;ihek;" + "a" * 64 + ";\n",
+        encoding="utf-8",
+    )
     assert record_checksums(path, {"ihek-2010": "b" * 64, "ihek-2011": "c" * 64}) == ["ihek-2010"]
     assert path.read_text(encoding="utf-8") == (
-        "id;title;doc_type;sha256;notes\nihek-2010;IHEK 2010;ihek;" + "b" * 64 + "\nihek-2011;IHEK 2011;ihek;" + "a" * 64 + ";\n"
+        "id;title;doc_type;sha256;notes\nihek-2010;IHEK 2010;ihek;"
+        + "b" * 64
+        + "\nihek-2011;IHEK 2011;ihek;"
+        + "a" * 64
+        + ";\n"
     )
     no_column = tmp_path / "ohne.csv"
     no_column.write_text("id,title,doc_type\nihek-2010,IHEK 2010,ihek\n", encoding="utf-8")
@@ -565,11 +652,19 @@ async def test_datasette_shows_the_provenance_table(paths: Paths, server: Server
     catalog(paths, {"id": "ihek-2019-2021", "source_url": url})
     assert run(paths, "fetch", *FAST).exit_code == 0
     assert run(paths, "ingest", "--no-index").exit_code == 0
-    assert "m003_provenance" in [r["name"] for r in Database(paths.database).query("select name from _sqlite_migrations")]
+    assert "m003_provenance" in [
+        r["name"] for r in Database(paths.database).query("select name from _sqlite_migrations")
+    ]
     ds = build_datasette(paths.database)
     table = (await ds.client.get("/qmarchive/provenance.json", params={"_shape": "objects"})).json()
-    assert sorted((row["attempt"], row["status"], row["outcome"]) for row in table["rows"]) == [(1, 500, "failed"), (2, 200, "downloaded")]
-    assert {v["value"]: v["count"] for v in table["facet_results"]["outcome"]["results"]} == {"downloaded": 1, "failed": 1}
+    assert sorted((row["attempt"], row["status"], row["outcome"]) for row in table["rows"]) == [
+        (1, 500, "failed"),
+        (2, 200, "downloaded"),
+    ]
+    assert {v["value"]: v["count"] for v in table["facet_results"]["outcome"]["results"]} == {
+        "downloaded": 1,
+        "failed": 1,
+    }
     assert "document_id" in table["facet_results"]
 
 
@@ -605,4 +700,3 @@ def test_fetch_stops_at_once_while_another_writer_holds_the_archive_and_a_killed
     result = run(paths, "fetch")  # the system released the killed process's lock
     assert result.exit_code == 0, result.output
     assert archived(paths).read_bytes() == CONTENT
-

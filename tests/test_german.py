@@ -8,7 +8,16 @@ from qmarchive.german import CompoundSplitter, analyse, fold, gender_neutral
 
 @pytest.mark.parametrize(
     "word",
-    ["Bewohner*innen", "Bewohner:innen", "Bewohner_innen", "Bewohner/innen", "BewohnerInnen", "Bewohnerinnen", "Bewohnerin", "Bewohner"],
+    [
+        "Bewohner*innen",
+        "Bewohner:innen",
+        "Bewohner_innen",
+        "Bewohner/innen",
+        "BewohnerInnen",
+        "Bewohnerinnen",
+        "Bewohnerin",
+        "Bewohner",
+    ],
 )
 def test_gendered_forms_meet_in_the_base_noun(word: str) -> None:
     assert gender_neutral(word).lower() == "bewohner"
@@ -38,7 +47,14 @@ def test_inflections_and_transliterations_share_a_stem(a: str, b: str) -> None:
 
 def test_words_keep_gender_suffixes_and_split_hyphens() -> None:
     assert [w for w, _, _ in german.words("Die Bewohner:innen, Kita-Ausbau und U3-Betreuung")] == [
-        "Die", "Bewohner:innen", "Kita", "Ausbau", "und", "U3", "Betreuung"]
+        "Die",
+        "Bewohner:innen",
+        "Kita",
+        "Ausbau",
+        "und",
+        "U3",
+        "Betreuung",
+    ]
 
 
 def test_stopwords_have_no_term() -> None:
@@ -46,8 +62,23 @@ def test_stopwords_have_no_term() -> None:
     assert fold("STRASSE") == fold("Straße") == "strasse"
 
 
-ZIPF = {"spiel": 5.5, "platz": 5.5, "spielplatz": 3.9, "sanierung": 4.1, "sani": 2.8, "rung": 2.8, "klima": 4.4,
-        "anpassung": 4.1, "bau": 4.9, "fonds": 4.2, "ers": 3.0, "dorf": 4.5, "hellers": 2.6, "schaft": 3.5, "nachbar": 4.1}
+ZIPF = {
+    "spiel": 5.5,
+    "platz": 5.5,
+    "spielplatz": 3.9,
+    "sanierung": 4.1,
+    "sani": 2.8,
+    "rung": 2.8,
+    "klima": 4.4,
+    "anpassung": 4.1,
+    "bau": 4.9,
+    "fonds": 4.2,
+    "ers": 3.0,
+    "dorf": 4.5,
+    "hellers": 2.6,
+    "schaft": 3.5,
+    "nachbar": 4.1,
+}
 
 
 @pytest.fixture

@@ -88,7 +88,9 @@ def test_german_engine_understands_german(db: Database, query: str, expected: li
 
 def test_filters_facets_and_snippets(db: Database) -> None:
     result = search.run(db, Path("unused"), "Spielplatz", engine="german", filters={"typ": ["IHEK"]})
-    assert [hit.page_id for hit in result.hits] == ["ihek-2019/1", "ihek-2019/4"] or [hit.page_id for hit in result.hits] == ["ihek-2019/4", "ihek-2019/1"]
+    assert [hit.page_id for hit in result.hits] == ["ihek-2019/1", "ihek-2019/4"] or [
+        hit.page_id for hit in result.hits
+    ] == ["ihek-2019/4", "ihek-2019/1"]
     assert result.total == 2 and result.engine == "german"
     assert result.facets["typ"] == [("ihek", 2)]
     assert result.facets["jahr"] == [("2019", 2)]
@@ -122,8 +124,13 @@ def test_pages_of_hits(db: Database) -> None:
 
 
 def test_lexicon_lets_plain_sql_analyse_a_query(db: Database) -> None:
-    assert db.execute("SELECT stem, split FROM lexicon WHERE word = 'spielplätze'").fetchone() == ("spielplatz", "spiel platz")
-    assert db.execute("SELECT stem FROM lexicon WHERE word = 'bewohner*innen'").fetchone() is None  # keys are gender-neutral
+    assert db.execute("SELECT stem, split FROM lexicon WHERE word = 'spielplätze'").fetchone() == (
+        "spielplatz",
+        "spiel platz",
+    )
+    assert (
+        db.execute("SELECT stem FROM lexicon WHERE word = 'bewohner*innen'").fetchone() is None
+    )  # keys are gender-neutral
     assert db.execute("SELECT stem FROM lexicon WHERE word = 'bewohner'").fetchone() == ("bewohn",)
     rows = db.execute(
         "SELECT p.id FROM pages_german JOIN pages p ON p.rowid = pages_german.rowid "
@@ -164,8 +171,7 @@ def test_query_becomes_a_match_expression() -> None:
 
     query = german_fts.parse('Bewohner "im Alter" Spiel* NICHT Schule jahr:2019', lookup)
     assert query.match == (
-        '({text parts}: "bewohn" AND {text}: "im alt" AND {text parts}: "spiel"*) '
-        'NOT ({text parts}: "schul")'
+        '({text parts}: "bewohn" AND {text}: "im alt" AND {text parts}: "spiel"*) NOT ({text parts}: "schul")'
     )
     assert query.filters == {"jahr": ["2019"]}
     assert german_fts.parse("und oder", lookup).match == german_fts.NOTHING

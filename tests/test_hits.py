@@ -37,7 +37,7 @@ def read_as_excel(data: bytes) -> list[list[str]]:
     """What German Excel does with a CSV file: UTF-8 only if it starts with a BOM (else the ANSI code page),
     fields split at ';' (the list separator of a German locale)."""
     if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8):].decode("utf-8")
+        text = data[len(codecs.BOM_UTF8) :].decode("utf-8")
     else:
         text = data.decode("cp1252", errors="replace")
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
@@ -60,7 +60,9 @@ async def test_every_output_has_the_same_columns(built: Paths, ds, tmp_path: Pat
     web_json = (await ds.client.get("/-/suche.json", params={"q": "Straße"})).json()["hits"]
     web_csv = list(csv.DictReader(io.StringIO((await ds.client.get("/-/suche.csv", params={"q": "Straße"})).text)))
     web_excel = read_as_excel((await ds.client.get("/-/suche.excel.csv", params={"q": "Straße"})).content)
-    sheet = load_workbook(io.BytesIO((await ds.client.get("/-/suche.xlsx", params={"q": "Straße"})).content)).worksheets[0]
+    sheet = load_workbook(
+        io.BytesIO((await ds.client.get("/-/suche.xlsx", params={"q": "Straße"})).content)
+    ).worksheets[0]
     for records in (cli_json, cli_csv, exported, web_json, web_csv):
         assert [list(record) for record in records] == [HIT_COLUMNS, HIT_COLUMNS]
     assert web_excel[0] == HIT_COLUMNS and len(web_excel) == 3
@@ -96,7 +98,9 @@ def test_csv_excel_opens_in_german_excel(tmp_path: Path) -> None:
     data = out.getvalue().encode("utf-8")
     assert data.startswith(codecs.BOM_UTF8)
     assert read_as_excel(data) == [
-        ["Feld", "Zeitraum", "n"], ["Begründung", "2021–2023", "3"], ["'=SUMME(A1:A2)", "'-5", "-5"],
+        ["Feld", "Zeitraum", "n"],
+        ["Begründung", "2021–2023", "3"],
+        ["'=SUMME(A1:A2)", "'-5", "-5"],
         ["a;b", 'mit "Anführung"', ""],
     ]
     # Plain CSV stays RFC 4180 for programs: commas, no BOM, every value as it is.
@@ -140,8 +144,9 @@ async def test_web_download_cut_says_so(ds, monkeypatch) -> None:
     monkeypatch.setattr(suche, "MAX_EXPORT_HITS", 1)
     rows = list(csv.reader(io.StringIO((await ds.client.get("/-/suche.csv", params={"q": "Straße"})).text)))
     assert len(rows) == 3 and rows[1][0] == "1"
-    assert rows[2][0] == ("[gekürzt: die ersten 1 von 2 Treffern (alle mit qmarchive export --search "
-                          "'Straße' --output treffer.xlsx)]") and set(rows[2][1:]) == {""}
+    assert rows[2][0] == (
+        "[gekürzt: die ersten 1 von 2 Treffern (alle mit qmarchive export --search 'Straße' --output treffer.xlsx)]"
+    ) and set(rows[2][1:]) == {""}
     sheet = load_workbook(io.BytesIO((await ds.client.get("/-/suche.xlsx", params={"q": "Straße"})).content))
     assert sheet.worksheets[0].max_row == 2
     info = {row[0].value: row[1].value for row in sheet["Info"].iter_rows()}
@@ -175,14 +180,24 @@ def test_one_meaning_per_short_flag() -> None:
 
 @pytest.mark.parametrize(
     "facet",
-    [{"jahr": ["2012"]}, {"jahr": ["2020"]}, {"jahr": ["2012", "2020"]}, {"typ": ["ihek"]}, {"typ": ["broschuere"]},
-     {"dokument": ["ihek-2012"]}, {"jahr": ["2019"], "dokument": ["ihek-2012"]}, {"typ": ["IHEK"]},
-     {"dokument": ["IHEK-2012"]}],
+    [
+        {"jahr": ["2012"]},
+        {"jahr": ["2020"]},
+        {"jahr": ["2012", "2020"]},
+        {"typ": ["ihek"]},
+        {"typ": ["broschuere"]},
+        {"dokument": ["ihek-2012"]},
+        {"jahr": ["2019"], "dokument": ["ihek-2012"]},
+        {"typ": ["IHEK"]},
+        {"dokument": ["IHEK-2012"]},
+    ],
 )
 def test_fts_honours_filters_as_whoosh_does(built: Paths, facet: dict[str, list[str]]) -> None:
     db = store.open_read_only(built.database)
     found = {
-        engine: sorted(h.page_id for h in search.run(db, built.index, "Straße", engine=engine, filters=facet, pagelen=50).hits)
+        engine: sorted(
+            h.page_id for h in search.run(db, built.index, "Straße", engine=engine, filters=facet, pagelen=50).hits
+        )
         for engine in search.ENGINES
     }
     assert found["fts"] == found["whoosh"]
@@ -197,14 +212,18 @@ def test_a_filter_value_naming_nothing_is_refused_by_either_engine(built: Paths,
 
 def test_fts_honours_feld_filter_and_cli_filter(built: Paths) -> None:
     db = store.open_read_only(built.database)
-    tagged = db.execute("SELECT t.topic_id, t.page_id, p.text FROM page_topics t JOIN pages p ON p.id = t.page_id").fetchall()
+    tagged = db.execute(
+        "SELECT t.topic_id, t.page_id, p.text FROM page_topics t JOIN pages p ON p.id = t.page_id"
+    ).fetchall()
     assert tagged
     for topic_id, page_id, text in tagged:
         word = max(text.split(), key=len).strip(".,:;()„“")
         with_topic = {p for (p,) in db.execute("SELECT page_id FROM page_topics WHERE topic_id = ?", [topic_id])}
         found = {
-            engine: sorted(h.page_id for h in search.run(db, built.index, word, engine=engine, filters={"feld": [topic_id]},
-                                                         pagelen=50).hits)
+            engine: sorted(
+                h.page_id
+                for h in search.run(db, built.index, word, engine=engine, filters={"feld": [topic_id]}, pagelen=50).hits
+            )
             for engine in search.ENGINES
         }
         assert page_id in found["fts"] and set(found["fts"]) <= with_topic
@@ -227,9 +246,14 @@ def test_read_only_commands_never_write_the_database(copy: Paths, tmp_path: Path
         migrated = conn.execute("SELECT * FROM _sqlite_migrations ORDER BY name").fetchall()
     conn.close()
     commands = [
-        ["search", "Straße"], ["search", "Straße", "--engine", "fts", "--json"], ["cite", "ihek-2012/2"],
-        ["status"], ["versions", "ihek-2012"], ["verify", "-q"],
-        ["export", "--search", "Straße", "-o", str(tmp_path / "t.csv")], ["export", "--table", "pages", "-f", "csv-excel", "-o", "-"],
+        ["search", "Straße"],
+        ["search", "Straße", "--engine", "fts", "--json"],
+        ["cite", "ihek-2012/2"],
+        ["status"],
+        ["versions", "ihek-2012"],
+        ["verify", "-q"],
+        ["export", "--search", "Straße", "-o", str(tmp_path / "t.csv")],
+        ["export", "--table", "pages", "-f", "csv-excel", "-o", "-"],
     ]
     for command in commands:
         result = run(copy, *command)
@@ -260,11 +284,15 @@ def test_a_reader_opens_a_file_it_cannot_write(copy: Paths) -> None:
 
 def test_a_reader_refuses_an_old_database_instead_of_migrating_it(copy: Paths) -> None:
     with sqlite3.connect(copy.database) as conn:
-        (last,) = conn.execute("SELECT name FROM _sqlite_migrations ORDER BY applied_at DESC, rowid DESC LIMIT 1").fetchone()
+        (last,) = conn.execute(
+            "SELECT name FROM _sqlite_migrations ORDER BY applied_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [last])
     conn.close()
     before = _fingerprint(copy.database)
-    with pytest.raises(StoreError, match=f"made by an older version of qmarchive \\(missing {last}\\); run 'qmarchive ingest'"):
+    with pytest.raises(
+        StoreError, match=f"made by an older version of qmarchive \\(missing {last}\\); run 'qmarchive ingest'"
+    ):
         store.open_read_only(copy.database)
     result = run(copy, "search", "Straße")
     assert result.exit_code == 1 and "made by an older version" in result.stderr
@@ -281,7 +309,10 @@ def test_ingest_with_a_folder_named_qmarchive_in_the_working_directory(archive: 
     (workdir / "qmarchive" / "notiz.txt").write_text("nicht das Paket", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "qmarchive", *cli_args(archive, "ingest", "-q", "-j", "1")],
-        cwd=workdir, capture_output=True, text=True, timeout=300,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "PYTHONPATH": ""},
     )
     assert result.returncode == 0, result.stderr

@@ -65,10 +65,19 @@ def build_hostile_archive(paths: Paths, work: Path) -> None:
     for name, data in files.items():
         (pdf / f"{name}.pdf").write_bytes(data)
     passwords = {"mit-passwort": PASSWORD, "falsches-passwort": "falsch"}
-    write_catalog(paths.archive, [
-        {"id": name, "title": name, "doc_type": "sonstiges", "file": f"pdf/{name}.pdf", "password": passwords.get(name, "")}
-        for name in files
-    ])
+    write_catalog(
+        paths.archive,
+        [
+            {
+                "id": name,
+                "title": name,
+                "doc_type": "sonstiges",
+                "file": f"pdf/{name}.pdf",
+                "password": passwords.get(name, ""),
+            }
+            for name in files
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +85,9 @@ def batch(tmp_path_factory) -> tuple[Paths, object]:
     root = tmp_path_factory.mktemp("hostile")
     paths = Paths(archive=root / "archive", index=root / "index")
     build_hostile_archive(paths, root)
-    result = CliRunner().invoke(cli, cli_args(paths, "ingest", "--no-index", "--jobs", "2", "--timeout", "10", "--memory-mb", "1024"))
+    result = CliRunner().invoke(
+        cli, cli_args(paths, "ingest", "--no-index", "--jobs", "2", "--timeout", "10", "--memory-mb", "1024")
+    )
     return paths, result
 
 
@@ -106,7 +117,9 @@ def test_every_file_is_named_with_its_reason(batch) -> None:
     assert "it needs a password (use --password, or the catalog's password column)" in messages["aes-ohne-passwort"]
     assert "cyclic page references" in messages["zyklisch"]
     assert "page tree depth" in messages["sehr-tief"]
-    assert messages["langsam"].endswith("langsam.pdf: time limit of 10 s exceeded; raise it with --timeout if the file is just large")
+    assert messages["langsam"].endswith(
+        "langsam.pdf: time limit of 10 s exceeded; raise it with --timeout if the file is just large"
+    )
     assert "damaged but repaired by pypdf: invalid pdf header" in messages["muell-vorweg"]
     assert "damaged but repaired by pypdf: Ignoring wrong pointing object" in messages["xref-kaputt"]
     assert messages["xref-kaputt"].endswith(" more)")

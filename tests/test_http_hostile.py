@@ -25,7 +25,7 @@ from harness import child_server
 
 pytestmark = pytest.mark.slow
 
-PAYLOADS = ['<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>', "<script>alert(3)</script>"]
+PAYLOADS = ["<img src=x onerror=alert(1)>", '"><svg onload=alert(2)>', "<script>alert(3)</script>"]
 TAG_OPENERS = ["<img src=x", "<svg onload", "<script>alert", "<b onmouseover"]
 DOCUMENT = "boese-2020"
 
@@ -37,7 +37,10 @@ def hostile_server(tmp_path_factory) -> Iterator[str]:
     paths = Paths(archive=root / "archive", index=root / "index")
     (paths.archive / "pdf").mkdir(parents=True)
     pages = [["Quartiersrat und Stadtteilbüro", *PAYLOADS], ["Zweite Seite zum Spielplatz", PAYLOADS[0]]]
-    make_pdf(paths.archive / "pdf" / f"{DOCUMENT}.pdf", Spec(pages=pages, outline=[("<b onmouseover=alert(4)>Kapitel</b>", 0, 0)]))
+    make_pdf(
+        paths.archive / "pdf" / f"{DOCUMENT}.pdf",
+        Spec(pages=pages, outline=[("<b onmouseover=alert(4)>Kapitel</b>", 0, 0)]),
+    )
     write_catalog(paths.archive, [{"id": DOCUMENT, "title": "Plan <script>alert(5)</script>", "doc_type": "ihek",
                                    "period_start": "2020", "file": f"pdf/{DOCUMENT}.pdf"}])  # fmt: skip
     result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
@@ -140,7 +143,9 @@ def test_writes_through_sql_are_refused(live_samples: str, samples: Paths, sql: 
     response = httpx.get(live_samples + "/qmarchive.json", params={"sql": sql})
     assert response.status_code == 400, response.text
     assert database_state(samples) == before
-    assert httpx.get(live_samples + "/qmarchive.json", params={"sql": "select count(*) as n from pages", "_shape": "array"}).json() == [{"n": 174}]
+    assert httpx.get(
+        live_samples + "/qmarchive.json", params={"sql": "select count(*) as n from pages", "_shape": "array"}
+    ).json() == [{"n": 174}]
 
 
 RUNAWAY = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
@@ -163,7 +168,12 @@ def test_runaway_query_is_stopped_while_other_requests_answer(live_samples: str)
 def race_a_runaway_query(base: str) -> tuple[bool, list[int], httpx.Response]:
     """Send the runaway query, then other requests side by side: whether one of them was answered
     before the runaway query was stopped, their statuses, and the runaway query's response."""
-    paths = ["/-/suche?q=Spielplatz", "/qmarchive/pages/muster-ihek-2010~2F3", "/-/zitat/muster-ihek-2010/3", "/qmarchive/suche.json?q=Kita"]
+    paths = [
+        "/-/suche?q=Spielplatz",
+        "/qmarchive/pages/muster-ihek-2010~2F3",
+        "/-/zitat/muster-ihek-2010/3",
+        "/qmarchive/suche.json?q=Kita",
+    ]
     with ThreadPoolExecutor(len(paths) + 1) as pool:
         runaway = pool.submit(httpx.get, base + "/qmarchive.json", params={"sql": RUNAWAY}, timeout=30)
         time.sleep(0.2)  # the runaway query is under way
@@ -182,10 +192,14 @@ def test_huge_query_strings_are_refused(live_samples: str) -> None:
     long = "Spielplatz " * 2_000  # 22 KB: refused with a message, never cut
     response = httpx.get(live_samples + "/-/suche.json", params={"q": long})
     assert response.status_code == 400
-    assert response.json()["error"].startswith("Die Suchanfrage ist zu lang: 21.999 Zeichen, erlaubt sind höchstens 500.")
+    assert response.json()["error"].startswith(
+        "Die Suchanfrage ist zu lang: 21.999 Zeichen, erlaubt sind höchstens 500."
+    )
     many = [("q", "Spielplatz")] + [("dokument", f"dokument-{i}") for i in range(200)]
     response = httpx.get(live_samples + "/-/suche.json", params=many)
-    assert response.status_code == 400 and response.json()["error"].startswith("Unbekannter Wert „dokument-0“ für Dokument")
+    assert response.status_code == 400 and response.json()["error"].startswith(
+        "Unbekannter Wert „dokument-0“ für Dokument"
+    )
     assert httpx.get(live_samples + "/qmarchive/suche.json", params={"q": long, "_shape": "array"}).status_code == 200
     assert httpx.get(live_samples + "/-/versions.json").status_code == 200  # still serving
 
@@ -197,7 +211,9 @@ def test_result_and_facet_sizes_are_capped(live_samples: str) -> None:
     for name in ("id", "text"):
         result = facets["facet_results"][name]
         assert len(result["results"]) == 30 and result["truncated"], name  # default_facet_size
-    page = httpx.get(live_samples + "/-/suche.json", params={"q": "Hellersdorfer", "n": "100000", "seite": "99999"}).json()
+    page = httpx.get(
+        live_samples + "/-/suche.json", params={"q": "Hellersdorfer", "n": "100000", "seite": "99999"}
+    ).json()
     assert page["pagelen"] == 100 and page["hits"] == []
 
 
@@ -211,18 +227,21 @@ def test_html_pages_carry_the_security_headers(live_samples: str, path: str) -> 
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     policy = dict(d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";"))
-    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert (
+        policy["default-src"] == "'self'" and policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    )
     assert "unsafe-inline" not in policy["script-src"] and "unsafe-eval" not in policy["script-src"]
     for script in re.findall(r"<script>(.*?)</script>", response.text, re.S):  # every inline script is allowed by hash
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy["script-src"]
 
 
-@pytest.mark.parametrize("path", ["/-/suche.json?q=Kita", "/-/suche.csv?q=Kita", "/-/pdf/muster-ihek-2010", "/-/zitat/muster-ihek-2010.bib"])
+@pytest.mark.parametrize(
+    "path", ["/-/suche.json?q=Kita", "/-/suche.csv?q=Kita", "/-/pdf/muster-ihek-2010", "/-/zitat/muster-ihek-2010.bib"]
+)
 def test_other_responses_are_not_sniffed(live_samples: str, path: str) -> None:
     response = httpx.get(live_samples + path)
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "content-security-policy" not in response.headers  # a PDF viewer must not be sandboxed by it
-

@@ -27,7 +27,12 @@ def test_ingest_catalog(archive: Paths) -> None:
     assert result.stdout.startswith("2 ingested (6 pages), 0 unchanged, 0 failed, 1 missing — ")
     doc = db(archive)["documents"].get("ihek-2019-2021")
     assert (doc["title"], doc["doc_type"], doc["period_start"], doc["period_end"], doc["page_count"]) == (
-        "IHEK 2019–2021", "ihek", 2019, 2021, 4)
+        "IHEK 2019–2021",
+        "ihek",
+        2019,
+        2021,
+        4,
+    )
     assert doc["catalogued"] == 1
     assert doc["file"] == "pdf/ihek-2019-2021.pdf"
     assert doc["extractor"] == "pdfium"
@@ -35,7 +40,11 @@ def test_ingest_catalog(archive: Paths) -> None:
     page = db(archive)["pages"].get("ihek-2019-2021/2")
     assert (page["page_number"], page["page_label"], page["section"]) == (2, "2", "Handlungsfelder")
     assert "Spielplatzsanierung an der Straße wird finanziert" in page["text"]
-    sections = list(db(archive).query("select title, level, first_page, last_page from sections where document_id = 'ihek-2019-2021' order by position"))
+    sections = list(
+        db(archive).query(
+            "select title, level, first_page, last_page from sections where document_id = 'ihek-2019-2021' order by position"
+        )
+    )
     assert sections[2] == {"title": "Bildung", "level": 1, "first_page": 3, "last_page": 3}
 
 
@@ -59,7 +68,11 @@ def test_an_accepted_new_version_replaces_pages_under_the_same_ids(archive: Path
     assert rows[0]["text"].endswith("\nNeuer Text über Grünflächen")
     hits = list(db(archive).query("select rowid from pages_fts where pages_fts match 'Grünflächen'"))
     assert len(hits) == 1
-    assert not list(db(archive).query("select rowid from pages_fts where pages_fts match 'Quartiersrat' and rowid in (select rowid from pages where document_id = 'ihek-2012')"))
+    assert not list(
+        db(archive).query(
+            "select rowid from pages_fts where pages_fts match 'Quartiersrat' and rowid in (select rowid from pages where document_id = 'ihek-2012')"
+        )
+    )
 
 
 def test_catalog_changes_update_metadata_without_extraction(archive: Paths) -> None:
@@ -77,7 +90,12 @@ def test_uncatalogued_file_gets_an_id_from_its_name(archive: Paths, tmp_path: Pa
     assert result.exit_code == 0, result.output
     doc = db(archive)["documents"].get("ihek-2019-2021-final")
     assert (doc["title"], doc["doc_type"], doc["period_start"], doc["period_end"], doc["catalogued"]) == (
-        "Integriertes Handlungskonzept", "ihek", 2019, 2021, 0)
+        "Integriertes Handlungskonzept",
+        "ihek",
+        2019,
+        2021,
+        0,
+    )
     assert doc["file"] == str(outside)
     status = json.loads(run(archive, "status", "--json").stdout)
     assert status["document_ids"] == ["ihek-2019-2021-final"]
@@ -107,10 +125,13 @@ def test_failed_file_is_named_and_the_batch_goes_on(archive: Paths) -> None:
 
 
 def test_fail_fast_stops_at_the_first_failure(archive: Paths) -> None:
-    write_catalog(archive.archive, [
-        {"id": "kaputt", "title": "Kaputt", "doc_type": "sonstiges", "file": "pdf/kaputt.pdf"},
-        {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf"},
-    ])
+    write_catalog(
+        archive.archive,
+        [
+            {"id": "kaputt", "title": "Kaputt", "doc_type": "sonstiges", "file": "pdf/kaputt.pdf"},
+            {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf"},
+        ],
+    )
     (archive.archive / "pdf/kaputt.pdf").write_bytes(b"")
     result = run(archive, "ingest", "--no-index", "--fail-fast")
     assert result.exit_code == 1
@@ -119,9 +140,18 @@ def test_fail_fast_stops_at_the_first_failure(archive: Paths) -> None:
 
 
 def test_checksum_mismatch_is_refused(archive: Paths) -> None:
-    write_catalog(archive.archive, [
-        {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf", "sha256": "0" * 64},
-    ])
+    write_catalog(
+        archive.archive,
+        [
+            {
+                "id": "ihek-2012",
+                "title": "IHEK 2012",
+                "doc_type": "ihek",
+                "file": "pdf/ihek-2012.pdf",
+                "sha256": "0" * 64,
+            },
+        ],
+    )
     result = run(archive, "ingest", "--no-index")
     assert result.exit_code == 1
     assert "differs from the catalog's 000000000000…" in result.stderr

@@ -14,7 +14,9 @@ def test_text_in_a_hidden_layer_is_left_out_and_noted(tmp_path: Path, extractor:
     add_hidden_layer(pdf, 0, "Verborgener Entwurf", name="Entwurf 2019")
     doc = extract(pdf, extractor=extractor)
     assert [p.text for p in doc.pages] == ["Sichtbarer Text", "Zweite Seite"]
-    assert doc.warnings == ["text in the optional-content layer 'Entwurf 2019' (hidden in the default view) left out on page(s) 1"]
+    assert doc.warnings == [
+        "text in the optional-content layer 'Entwurf 2019' (hidden in the default view) left out on page(s) 1"
+    ]
 
 
 def test_a_damaged_layer_configuration_costs_the_layers_not_the_document(tmp_path: Path) -> None:

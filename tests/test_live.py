@@ -55,9 +55,18 @@ def add_document(paths: Paths, document_id: str, street: str) -> None:
     bodies = [*BODIES, ["Zaunkönigweg", f"Am {street} entsteht ein Nachbarschaftsgarten mit Spielplatz."]]
     make_pdf(paths.archive / "pdf" / f"{document_id}.pdf", Spec(pages=running_pages(bodies), title="Zaunkönigweg"))
     header = next(csv.reader(paths.catalog.open(encoding="utf-8", newline="")))
-    row = {"id": document_id, "title": "Zaunkönigweg: Nachbarschaftsgarten", "doc_type": "broschuere",
-           "area": "Hellersdorfer Promenade", "place": "Berlin", "period_start": "2024", "period_end": "2024",
-           "published": "2024-05-01", "publisher": "Quartiersmanagement", "file": f"pdf/{document_id}.pdf"}
+    row = {
+        "id": document_id,
+        "title": "Zaunkönigweg: Nachbarschaftsgarten",
+        "doc_type": "broschuere",
+        "area": "Hellersdorfer Promenade",
+        "place": "Berlin",
+        "period_start": "2024",
+        "period_end": "2024",
+        "published": "2024-05-01",
+        "publisher": "Quartiersmanagement",
+        "file": f"pdf/{document_id}.pdf",
+    }
     with paths.catalog.open("a", encoding="utf-8", newline="") as f:
         csv.DictWriter(f, fieldnames=header, restval="").writerow(row)
 
@@ -164,7 +173,9 @@ def test_a_served_archive_changes_under_readers_without_errors_duplicates_or_res
             assert_converges(base, live)
         assert httpx.get(f"{base}/-/pdf/{NEW_ID}").status_code == 200
         assert len(cli_hits(live, "Spielplatz")) == len(before) + 2
-        assert len(cli_hits(live, "Zaunkönigweg")) == 1  # the page whose text has it (title and running head match no page alone)
+        assert (
+            len(cli_hits(live, "Zaunkönigweg")) == 1
+        )  # the page whose text has it (title and running head match no page alone)
         row = httpx.get(f"{base}/qmarchive/documents/{RETITLED}.json", params={"_shape": "array"}).json()
         assert row[0]["title"] == "IHEK 2013–2014 (überarbeitet)"
         assert_no_trouble(poller)
@@ -214,8 +225,10 @@ async def test_hits_the_database_no_longer_has_are_named_not_shown_until_the_ind
     searched = CliRunner().invoke(cli, cli_args(copy, "search", "--json", "Straße", "--engine", "whoosh"))
     assert searched.exit_code == 0
     assert [hit["page_id"] for hit in json.loads(searched.stdout)] == ["ihek-2019-2021/2"]
-    assert searched.stderr == ("Warning: 1 hit(s) of this page are no longer in the database and are left out "
-                               "(ihek-2012/2): the search index is behind it; 'qmarchive index' updates it\n")
+    assert searched.stderr == (
+        "Warning: 1 hit(s) of this page are no longer in the database and are left out "
+        "(ihek-2012/2): the search index is behind it; 'qmarchive index' updates it\n"
+    )
     ds = build_datasette(copy.database)
     # /-/suche (the german engine) reads its terms from the database itself: never behind it.
     data = (await ds.client.get("/-/suche.json", params={"q": "Straße"})).json()

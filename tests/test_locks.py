@@ -51,8 +51,15 @@ def runs(paths: Paths) -> list[tuple]:
 
 @pytest.mark.parametrize(
     "args",
-    [["ingest"], ["ingest", "--retry-failed"], ["index"], ["index", "--rebuild"], ["withdraw", "ihek-2012", "--reason", "x"],
-     ["reinstate", "ihek-2012"], ["fetch"]],
+    [
+        ["ingest"],
+        ["ingest", "--retry-failed"],
+        ["index"],
+        ["index", "--rebuild"],
+        ["withdraw", "ihek-2012", "--reason", "x"],
+        ["reinstate", "ihek-2012"],
+        ["fetch"],
+    ],
 )
 def test_a_second_writer_stops_at_once_naming_the_first(copy: Paths, args: list[str]) -> None:
     before = runs(copy)
@@ -77,7 +84,12 @@ def test_a_second_writer_stops_at_once_naming_the_first(copy: Paths, args: list[
 def test_two_real_ingests_at_once(copy: Paths, tmp_path: Path) -> None:
     slow = tmp_path / "langsam.pdf"
     slow.write_bytes(hostile.slow_page())
-    command = [sys.executable, "-m", "qmarchive", *cli_args(copy, "ingest", str(slow), "--jobs", "1", "--timeout", "60", "-q")]
+    command = [
+        sys.executable,
+        "-m",
+        "qmarchive",
+        *cli_args(copy, "ingest", str(slow), "--jobs", "1", "--timeout", "60", "-q"),
+    ]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lock = copy.index / locks.WRITER_LOCK

@@ -25,8 +25,15 @@ PAGE = ("d/7", "d", 7)
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("12.500", 12500.0), ("1.602.500,50 €", 1602500.5), ("10 000 Euro", 10000.0), ("8000", 8000.0),
-     ("rund 2.500,- €", 2500.0), ("Seite 7", None), ("", None)],
+    [
+        ("12.500", 12500.0),
+        ("1.602.500,50 €", 1602500.5),
+        ("10 000 Euro", 10000.0),
+        ("8000", 8000.0),
+        ("rund 2.500,- €", 2500.0),
+        ("Seite 7", None),
+        ("", None),
+    ],
 )
 def test_german_amounts_become_numbers(text: str, amount: float | None) -> None:
     assert measures.parse_amount(text) == amount
@@ -43,24 +50,43 @@ def test_table_rows_by_their_header_with_wrapped_cells_joined_and_totals_left_ou
     other = [["Jahr", "Ereignis"], ["2005", "Start"]]
     found = measures.from_tables([other, table], PAGE, None)
     assert [(m.text, m.amount_eur, m.fund, m.years, m.topic_id, m.method) for m in found] == [
-        ("Elterncafé im Familienzentrum | Bildung, Ausbildung, Jugend | Netzwerkfonds | 2019–2021 | 26.500",
-         26500.0, "Netzwerkfonds", "2019–2021", "bildung", "tabelle"),
-        ("Kiezputz | Wohnumfeld | Aktionsfonds | 2010 | 10.000", 10000.0, "Aktionsfonds", "2010", "oeffentlicher-raum", "tabelle"),
+        (
+            "Elterncafé im Familienzentrum | Bildung, Ausbildung, Jugend | Netzwerkfonds | 2019–2021 | 26.500",
+            26500.0,
+            "Netzwerkfonds",
+            "2019–2021",
+            "bildung",
+            "tabelle",
+        ),
+        (
+            "Kiezputz | Wohnumfeld | Aktionsfonds | 2010 | 10.000",
+            10000.0,
+            "Aktionsfonds",
+            "2010",
+            "oeffentlicher-raum",
+            "tabelle",
+        ),
     ]
 
 
 def test_lines_that_name_a_fund_and_end_with_an_amount() -> None:
-    text = "\n".join([
-        "Nr. | Projekt Handlungsfeld Fonds Betrag in €",
-        "3 | Umgestaltung des Schulhofs Bildung, Ausbildung, Baufonds 145.000",
-        "Aktionsfonds: rund 10.000 Euro im Jahr für kleine Vorhaben.",
-        "Aktionsfonds 10.000",
-        "Die Jury entscheidet über Anträge bis zu einer Höhe von 1.500 Euro.",
-        "Insgesamt Projektfonds 1.602.500",
-    ])
+    text = "\n".join(
+        [
+            "Nr. | Projekt Handlungsfeld Fonds Betrag in €",
+            "3 | Umgestaltung des Schulhofs Bildung, Ausbildung, Baufonds 145.000",
+            "Aktionsfonds: rund 10.000 Euro im Jahr für kleine Vorhaben.",
+            "Aktionsfonds 10.000",
+            "Die Jury entscheidet über Anträge bis zu einer Höhe von 1.500 Euro.",
+            "Insgesamt Projektfonds 1.602.500",
+        ]
+    )
     (found,) = measures.from_lines(text, PAGE, "Maßnahmen")
     assert (found.text, found.amount_eur, found.fund, found.topic_id, found.method) == (
-        "3 | Umgestaltung des Schulhofs Bildung, Ausbildung, Baufonds 145.000", 145000.0, "Baufonds", "bildung", "textzeile"
+        "3 | Umgestaltung des Schulhofs Bildung, Ausbildung, Baufonds 145.000",
+        145000.0,
+        "Baufonds",
+        "bildung",
+        "textzeile",
     )
 
 
@@ -84,14 +110,20 @@ def test_only_pages_with_amounts_in_table_words_are_read_for_tables() -> None:
 def test_ingest_fills_the_table_and_replaces_a_documents_rows(paths: Paths) -> None:
     pdf = paths.archive / "pdf" / "m.pdf"
     pdf.parent.mkdir(parents=True)
-    write_catalog(paths.archive, [{"id": "m", "title": "M", "doc_type": "ihek", "period_start": "2020", "file": "pdf/m.pdf"}])
+    write_catalog(
+        paths.archive, [{"id": "m", "title": "M", "doc_type": "ihek", "period_start": "2020", "file": "pdf/m.pdf"}]
+    )
     for amount, options in (("2.500", ()), ("3.000", ("--replace", "m", "--reason", "neue Fassung"))):
         make_pdf(pdf, Spec(pages=[["Maßnahmen", f"Kiezfest an der Promenade Aktionsfonds {amount} €"], ["Ohne Geld."]]))
         result = CliRunner().invoke(cli, cli_args(paths, "ingest", "-q", *options))
         assert result.exit_code == 0, result.output
     with sqlite3.connect(paths.database) as conn:
-        rows = conn.execute("SELECT page_id, document_id, page_number, text, amount_eur, typeof(amount_eur), fund, method FROM massnahmen").fetchall()
-    assert rows == [("m/1", "m", 1, "Kiezfest an der Promenade Aktionsfonds 3.000 €", 3000.0, "real", "Aktionsfonds", "textzeile")]
+        rows = conn.execute(
+            "SELECT page_id, document_id, page_number, text, amount_eur, typeof(amount_eur), fund, method FROM massnahmen"
+        ).fetchall()
+    assert rows == [
+        ("m/1", "m", 1, "Kiezfest an der Promenade Aktionsfonds 3.000 €", 3000.0, "real", "Aktionsfonds", "textzeile")
+    ]
 
 
 def test_sample_archive_measures_and_precision_on_hand_checked_pages(samples: Paths) -> None:
@@ -109,7 +141,9 @@ def test_sample_archive_measures_and_precision_on_hand_checked_pages(samples: Pa
 
 async def test_each_measure_links_to_its_page(samples: Paths) -> None:
     ds = build_datasette(samples.database)
-    response = await ds.client.get("/qmarchive/massnahmen", params={"page_id": "muster-ihek-2013-2014/22", "_sort": "id"})
+    response = await ds.client.get(
+        "/qmarchive/massnahmen", params={"page_id": "muster-ihek-2013-2014/22", "_sort": "id"}
+    )
     assert response.status_code == 200
     assert '<a href="/qmarchive/pages/muster-ihek-2013-2014~2F22">muster-ihek-2013-2014/22</a>' in response.text
     assert "Spielplatzsanierung Kastanienallee | Öffentlicher Raum | Baufonds | 2013–2014 | 155.000" in response.text

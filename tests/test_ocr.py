@@ -53,7 +53,18 @@ def make_scans(paths: Paths, scanned: list[list[str]] = SCANNED) -> Paths:
     pdf = paths.archive / "pdf" / "ihek-2010.pdf"
     pdf.parent.mkdir(parents=True)
     make_pdf(pdf, Spec(pages=[TEXT_PAGE, *scanned], scanned_pages=set(range(1, len(scanned) + 1)), title="IHEK 2010"))
-    write_catalog(paths.archive, [{"id": "ihek-2010", "title": "IHEK 2010", "doc_type": "ihek", "period_start": "2010", "file": "pdf/ihek-2010.pdf"}])
+    write_catalog(
+        paths.archive,
+        [
+            {
+                "id": "ihek-2010",
+                "title": "IHEK 2010",
+                "doc_type": "ihek",
+                "period_start": "2010",
+                "file": "pdf/ihek-2010.pdf",
+            }
+        ],
+    )
     return paths
 
 
@@ -76,7 +87,9 @@ def test_scanned_pages_are_read_in_german_and_stored_as_ocr(scans: Paths) -> Non
         assert page["ocr_engine"].startswith("Tesseract ") and page["ocr_engine"].endswith(" (deu)")
         assert 50 <= page["ocr_confidence"] <= 100
         chars, words = accuracy(" ".join(lines), page["text"])
-        print(f"page {number}: character accuracy {chars:.4f}, word accuracy {words:.4f}, confidence {page['ocr_confidence']}")
+        print(
+            f"page {number}: character accuracy {chars:.4f}, word accuracy {words:.4f}, confidence {page['ocr_confidence']}"
+        )
         assert chars >= 0.9  # a sane floor; the measured accuracy is reported above and in the README
     text_page = db["pages"].get("ihek-2010/1")
     assert (text_page["ocr"], text_page["ocr_engine"], text_page["needs_ocr"]) == (0, None, 0)
@@ -102,7 +115,12 @@ def test_terminal_hits_mark_ocr_text(scans: Paths) -> None:
 
 def test_status_counts_ocr_pages(scans: Paths) -> None:
     report = json.loads(run(scans, "status", "--json").stdout)
-    assert (report["pages"], report["pages_without_text"], report["pages_ocr"], report["pages_without_searchable_text"]) == (3, 2, 2, 0)
+    assert (
+        report["pages"],
+        report["pages_without_text"],
+        report["pages_ocr"],
+        report["pages_without_searchable_text"],
+    ) == (3, 2, 2, 0)
     assert "Pages:          3 (2 without text layer, 2 OCRed, 0 without searchable text)" in run(scans, "status").stdout
 
 

@@ -66,7 +66,9 @@ def test_package_writes_a_valid_bag(copy: Paths, tmp_path: Path) -> None:
 
     bag = bagit.Bag(str(out))
     bag.validate()
-    validated = subprocess.run([sys.executable, "-m", "bagit", "--validate", str(out)], capture_output=True, text=True, check=False)
+    validated = subprocess.run(
+        [sys.executable, "-m", "bagit", "--validate", str(out)], capture_output=True, text=True, check=False
+    )
     assert validated.returncode == 0, validated.stderr
     assert f"{out} is valid" in validated.stderr
 
@@ -90,7 +92,9 @@ def test_package_writes_a_valid_bag(copy: Paths, tmp_path: Path) -> None:
     assert info["External-Identifier"] == f"qmarchive-hellersdorfer-promenade-{date.today().isoformat()}"
     assert info["Bagging-Date"] == date.today().isoformat()
     assert info["Bag-Count"] == "1 of 1"
-    assert info["Internal-Sender-Description"].endswith("ohne Befund; jede PDF-Datei entsprach der beim Einlesen erfassten SHA-256.")
+    assert info["Internal-Sender-Description"].endswith(
+        "ohne Befund; jede PDF-Datei entsprach der beim Einlesen erfassten SHA-256."
+    )
     assert sorted(p.name for p in out.parent.iterdir()) == ["qm-bag"]
 
 
@@ -175,8 +179,10 @@ def test_an_existing_outdir_is_refused(copy: Paths, tmp_path: Path) -> None:
     (out / "notiz.txt").write_text("bleibt", encoding="utf-8")
     result = run(copy, str(out), "-q")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {out}: already exists and is not an empty directory; name a new one "
-                             "(a bag is never written over anything)\n")
+    assert result.stderr == (
+        f"Error: {out}: already exists and is not an empty directory; name a new one "
+        "(a bag is never written over anything)\n"
+    )
     assert [p.name for p in out.iterdir()] == ["notiz.txt"]
     empty = tmp_path / "leer"
     empty.mkdir()
@@ -208,8 +214,10 @@ def test_a_catalogued_file_never_ingested_is_not_left_out_silently(copy: Paths, 
     assert CliRunner().invoke(cli, cli_args(copy, "verify")).exit_code == 0
     result = run(copy, str(tmp_path / "bag"), "-q")
     assert result.exit_code == 1
-    assert (f"  {copy.archive / 'pdf/ihek-2010.pdf'}: catalogued and in the archive but not in the database "
-            "(document ihek-2010)") in result.stderr
+    assert (
+        f"  {copy.archive / 'pdf/ihek-2010.pdf'}: catalogued and in the archive but not in the database "
+        "(document ihek-2010)"
+    ) in result.stderr
 
 
 def test_a_document_from_outside_the_archive_goes_to_extern(copy: Paths, tmp_path: Path) -> None:
@@ -226,7 +234,9 @@ def test_a_changed_bag_fails_validation(copy: Paths, tmp_path: Path) -> None:
     out = tmp_path / "bag"
     assert run(copy, str(out), "-q").exit_code == 0
     flip_a_byte(out / "data/pdf/ihek-2019-2021.pdf")
-    validated = subprocess.run([sys.executable, "-m", "bagit", "--validate", str(out)], capture_output=True, text=True, check=False)
+    validated = subprocess.run(
+        [sys.executable, "-m", "bagit", "--validate", str(out)], capture_output=True, text=True, check=False
+    )
     assert validated.returncode == 1
     assert "data/pdf/ihek-2019-2021.pdf" in validated.stderr
 
@@ -234,8 +244,10 @@ def test_a_changed_bag_fails_validation(copy: Paths, tmp_path: Path) -> None:
 def test_no_contact_is_a_warning(copy: Paths, tmp_path: Path) -> None:
     result = run(copy, str(tmp_path / "bag"), "-q")
     assert result.exit_code == 0
-    assert result.stderr == ("Warning: bag-info.txt names no contact: give --contact-name and --contact-email, so "
-                             "the receiving archive knows whom to ask\n")
+    assert result.stderr == (
+        "Warning: bag-info.txt names no contact: give --contact-name and --contact-email, so "
+        "the receiving archive knows whom to ask\n"
+    )
 
 
 def test_the_place_comes_from_the_catalog(copy: Paths, tmp_path: Path) -> None:
@@ -245,12 +257,20 @@ def test_the_place_comes_from_the_catalog(copy: Paths, tmp_path: Path) -> None:
     for row in rows:
         row["place"] = "Koblenz" if row["id"] == "ihek-2019-2021" else ""
     write_catalog(copy.archive, rows)
-    assert CliRunner().invoke(cli, cli_args(copy, "ingest")).exit_code == 0  # the file is unchanged: catalog values only
+    assert (
+        CliRunner().invoke(cli, cli_args(copy, "ingest")).exit_code == 0
+    )  # the file is unchanged: catalog values only
     assert documents(copy)["ihek-2019-2021"]["place"] == "Koblenz"
     out = tmp_path / "bag"
     assert run(copy, str(out), "-q").exit_code == 0
-    assert dublin_core(out / "data/metadata/ihek-2019-2021.xml")["coverage"] == ["Hellersdorfer Promenade, Koblenz", "2019/2021"]
-    assert bagit.Bag(str(out)).info["External-Description"].startswith(
-        "Planungsdokumente des Quartiersmanagements Hellersdorfer Promenade (Koblenz), übergeben")
+    assert dublin_core(out / "data/metadata/ihek-2019-2021.xml")["coverage"] == [
+        "Hellersdorfer Promenade, Koblenz",
+        "2019/2021",
+    ]
+    assert (
+        bagit.Bag(str(out))
+        .info["External-Description"]
+        .startswith("Planungsdokumente des Quartiersmanagements Hellersdorfer Promenade (Koblenz), übergeben")
+    )
     cited = CliRunner().invoke(cli, cli_args(copy, "cite", "ihek-2019-2021/2"))
     assert "IHEK 2019–2021. Koblenz, S. 2. Online:" in cited.output

@@ -33,7 +33,9 @@ def test_render_sizes_and_format(pdf: Path) -> None:
 
 def test_render_keeps_a_tall_page_under_the_pixel_limit(tmp_path: Path) -> None:
     strip = tmp_path / "streifen.pdf"
-    strip.write_bytes(hostile.text_page_pdf(b"BT /F1 12 Tf 1 1 Td (x) Tj ET").replace(b"[0 0 595 842]", b"[0 0 9 14000]"))  # same length: the xref stays right
+    strip.write_bytes(
+        hostile.text_page_pdf(b"BT /F1 12 Tf 1 1 Td (x) Tj ET").replace(b"[0 0 595 842]", b"[0 0 9 14000]")
+    )  # same length: the xref stays right
     image = Image.open(io.BytesIO(page_images.render(strip, 1, 1200)))
     assert image.height == page_images.MAX_SIDE  # not 1200 / 9 * 14000 px
     assert image.width in (10, 11)  # scaled down evenly, not squeezed
@@ -87,7 +89,10 @@ def test_decompression_bomb_renders_within_the_limits(tmp_path: Path) -> None:
     started = time.monotonic()
     found = page_images.ensure(tmp_path / "index", bomb, sha256(bomb), 1, "klein", timeout=10.0)
     assert time.monotonic() - started < 10.0
-    assert found.failure is None and Image.open(found.path).width in (200, 201)  # a blank page (595 pt wide, rounded up)
+    assert found.failure is None and Image.open(found.path).width in (
+        200,
+        201,
+    )  # a blank page (595 pt wide, rounded up)
 
 
 def test_damaged_file_and_missing_page_end_with_their_reason(pdf: Path, tmp_path: Path) -> None:

@@ -33,25 +33,46 @@ async def test_page_view_shows_the_page_with_its_neighbours_contents_and_citatio
     assert "<title>IHEK 2019–2021, S. 2</title>" in html
     page = article(html)
     assert '<h1 id="qm-seite-titel">IHEK 2019–2021, S. 2</h1>' in page
-    assert "<span>Gedruckte Seitenzahl 2, PDF-Seite 2 von 4</span>" in page and "<span>Abschnitt: Handlungsfelder</span>" in page
+    assert (
+        "<span>Gedruckte Seitenzahl 2, PDF-Seite 2 von 4</span>" in page
+        and "<span>Abschnitt: Handlungsfelder</span>" in page
+    )
     assert '<li><a href="/-/suche?q=feld%3Aoeffentlicher-raum">Öffentlicher Raum</a></li>' in page
-    assert page.count('<a href="/-/seite/ihek-2019-2021/1" rel="prev">← Vorige Seite<span class="qm-sr-only">: S. 1</span></a>') == 2
-    assert page.count('<a href="/-/seite/ihek-2019-2021/3" rel="next">Nächste Seite<span class="qm-sr-only">: S. 3</span> →</a>') == 2
+    assert (
+        page.count(
+            '<a href="/-/seite/ihek-2019-2021/1" rel="prev">← Vorige Seite<span class="qm-sr-only">: S. 1</span></a>'
+        )
+        == 2
+    )
+    assert (
+        page.count(
+            '<a href="/-/seite/ihek-2019-2021/3" rel="next">Nächste Seite<span class="qm-sr-only">: S. 3</span> →</a>'
+        )
+        == 2
+    )
     sha = hashlib.sha256((built.archive / "pdf" / "ihek-2019-2021.pdf").read_bytes()).hexdigest()
-    assert (f'<img src="/-/seitenbild/ihek-2019-2021/2/{sha[:16]}/gross.webp" alt="S. 2 als Bild: Handlungsfelder" '
-            'width="1200" height="1697">') in page
-    assert ('<div class="qm-lesetext"><p>Öffentlicher Raum</p><p>Die Spielplatzsanierung an der Straße wird finanziert. '
-            "Bewohner:innen und Bewohner*innen beteiligen sich.</p></div>") in page  # two full lines joined
+    assert (
+        f'<img src="/-/seitenbild/ihek-2019-2021/2/{sha[:16]}/gross.webp" alt="S. 2 als Bild: Handlungsfelder" '
+        'width="1200" height="1697">'
+    ) in page
+    assert (
+        '<div class="qm-lesetext"><p>Öffentlicher Raum</p><p>Die Spielplatzsanierung an der Straße wird finanziert. '
+        "Bewohner:innen und Bewohner*innen beteiligen sich.</p></div>"
+    ) in page  # two full lines joined
     assert "<mark>" not in page and "qm-hinweis" not in page
-    assert ('<p id="qm-zitat-text">Bezirksamt Marzahn-Hellersdorf (2019–2021): IHEK 2019–2021. Berlin, S. 2. '
-            "Online: https://archiv.example.org/-/zitat/ihek-2019-2021/2") in page
+    assert (
+        '<p id="qm-zitat-text">Bezirksamt Marzahn-Hellersdorf (2019–2021): IHEK 2019–2021. Berlin, S. 2. '
+        "Online: https://archiv.example.org/-/zitat/ihek-2019-2021/2"
+    ) in page
     assert '<button type="button" class="qm-copy" data-copy="qm-zitat-text" hidden>Zitat kopieren</button>' in page
     assert "/-/static-plugins/qmarchive/qmarchive.js" in html and "<script" not in page
     assert page.count('<a href="/-/pdf/ihek-2019-2021#page=2">Original-PDF, S. 2</a>') == 3
     assert '<a href="/-/zitat/ihek-2019-2021/2">Alle Zitierformate (BibTeX, RIS, CSL-JSON)</a>' in page
     assert '<a href="/qmarchive/pages/ihek-2019-2021~2F2">Datenbankzeile der Seite</a>' in page
     assert '<a href="/qmarchive/pages/ihek-2019-2021~2F2.json">als JSON</a>' in page
-    contents = re.findall(r'<li class="qm-toc-ebene-(\d)"><a href="([^"]+)"( aria-current="location")?>([^<]+)</a>', page)
+    contents = re.findall(
+        r'<li class="qm-toc-ebene-(\d)"><a href="([^"]+)"( aria-current="location")?>([^<]+)</a>', page
+    )
     assert contents == [
         ("0", "/-/seite/ihek-2019-2021/1", "", "Einleitung"),
         ("0", "/-/seite/ihek-2019-2021/2", ' aria-current="location"', "Handlungsfelder"),
@@ -74,7 +95,9 @@ async def test_from_a_hit_the_words_are_marked_and_kept(ds) -> None:
     assert re.findall(r"<mark>(.*?)</mark>", page) == ["Spielplatzsanierung", "Bewohner:innen", "Bewohner*innen"]
     assert "Markiert: was die Suche nach „Spielplätze Bewohner“ auf dieser Seite gefunden hat." in page
     assert '<a href="/-/suche?q=Spielpl%C3%A4tze+Bewohner">Zurück zu den Treffern</a>' in page
-    assert '<a href="/-/pdf/ihek-2019-2021#page=2&amp;search=Spielpl%C3%A4tze%20Bewohner">Original-PDF, S. 2</a>' in page
+    assert (
+        '<a href="/-/pdf/ihek-2019-2021#page=2&amp;search=Spielpl%C3%A4tze%20Bewohner">Original-PDF, S. 2</a>' in page
+    )
     assert '<a href="/-/seite/ihek-2019-2021/3?q=Spielpl%C3%A4tze+Bewohner" rel="next">' in page
     assert '<a href="/-/suche?q=Spielpl%C3%A4tze+Bewohner&amp;feld=oeffentlicher-raum">Öffentlicher Raum</a>' in page
 
@@ -83,7 +106,7 @@ async def test_words_found_only_outside_the_text_are_said(ds) -> None:
     page = article((await ds.client.get("/-/seite/ihek-2019-2021/1", params={"q": "Kita feld:bildung"})).text)
     assert "<mark>" not in page
     assert "Die Suche nach „Kita feld:bildung“ hat im Text dieser Seite kein Wort gefunden" in page
-    assert "#page=1&amp;search=Kita\"" in page  # the filter is no word for the PDF viewer
+    assert '#page=1&amp;search=Kita"' in page  # the filter is no word for the PDF viewer
 
 
 async def test_page_text_is_escaped_with_and_without_marks(ds) -> None:
@@ -105,8 +128,14 @@ async def test_unknown_page_or_document_is_404_in_german(ds) -> None:
 
 
 async def test_row_and_citation_pages_link_to_the_page_view(ds) -> None:
-    assert '<a href="/-/seite/ihek-2019-2021/2">Seite lesen (Bild und Text)</a>' in (await ds.client.get("/qmarchive/pages/ihek-2019-2021~2F2")).text
-    assert '<a href="/-/seite/ihek-2019-2021/2">Seite lesen (Bild und Text)</a>' in (await ds.client.get("/-/zitat/ihek-2019-2021/2")).text
+    assert (
+        '<a href="/-/seite/ihek-2019-2021/2">Seite lesen (Bild und Text)</a>'
+        in (await ds.client.get("/qmarchive/pages/ihek-2019-2021~2F2")).text
+    )
+    assert (
+        '<a href="/-/seite/ihek-2019-2021/2">Seite lesen (Bild und Text)</a>'
+        in (await ds.client.get("/-/zitat/ihek-2019-2021/2")).text
+    )
 
 
 def test_the_same_context_serves_a_static_edition(built: Paths) -> None:
@@ -135,8 +164,15 @@ def test_the_same_context_serves_a_static_edition(built: Paths) -> None:
             return None
 
     db = open_existing(built.database)
-    context = page_view.context(db, "ihek-2019-2021", 3, Relative(), citation=citation(db, "ihek-2019-2021/3"),
-                                mark=lambda text: Markup(text.replace("Kita", "<mark>Kita</mark>")), pdf_words=["Kita"])
+    context = page_view.context(
+        db,
+        "ihek-2019-2021",
+        3,
+        Relative(),
+        citation=citation(db, "ihek-2019-2021/3"),
+        mark=lambda text: Markup(text.replace("Kita", "<mark>Kita</mark>")),
+        pdf_words=["Kita"],
+    )
     assert context["previous"] == {"url": "../ihek-2019-2021/2.html", "label": "S. 2", "number": 2}
     assert context["image"] == {"url": "../bilder/ihek-2019-2021-3-gross.webp", "alt": "S. 3 als Bild: Bildung"}
     assert context["pdf_url"] == "../pdf/ihek-2019-2021.pdf#page=3&search=Kita"
@@ -191,8 +227,12 @@ async def test_thumbnail_and_a_failed_render(copy: Paths) -> None:
     marker = page_images.cache_file(copy.index, sha, 2, "klein").with_suffix(".failed")
     marker.write_text("rendering page 2 took longer than the time limit of 10 s", encoding="utf-8")
     failed = await ds.client.get(url.replace("/1/", "/2/"))
-    assert failed.headers["content-type"] == "image/svg+xml" and failed.headers["etag"] == f'"{sha[:16]}-2-klein-fehlt-v1"'
-    assert (await ds.client.get(url.replace("/1/", "/2/"), headers={"if-none-match": failed.headers["etag"]})).status_code == 304
+    assert (
+        failed.headers["content-type"] == "image/svg+xml" and failed.headers["etag"] == f'"{sha[:16]}-2-klein-fehlt-v1"'
+    )
+    assert (
+        await ds.client.get(url.replace("/1/", "/2/"), headers={"if-none-match": failed.headers["etag"]})
+    ).status_code == 304
 
 
 async def test_image_of_a_replaced_version_redirects_and_unknown_is_404(ds) -> None:
@@ -208,16 +248,30 @@ async def test_image_of_a_replaced_version_redirects_and_unknown_is_404(ds) -> N
 
 def test_reflow_joins_lines_the_layout_broke_and_keeps_the_rest() -> None:
     measure = "x" * 60
-    text = "\n".join([
-        f"{measure} eine Zeile läuft", f"{measure} weiter und endet.", "Überschrift",
-        f"{measure} Aufzählung folgt:", "• erster Punkt", "• zweiter Punkt",
-        f"{measure} ein Satz, der", "kurz endet.", "", "Nach der Leerzeile.",
-    ])
+    text = "\n".join(
+        [
+            f"{measure} eine Zeile läuft",
+            f"{measure} weiter und endet.",
+            "Überschrift",
+            f"{measure} Aufzählung folgt:",
+            "• erster Punkt",
+            "• zweiter Punkt",
+            f"{measure} ein Satz, der",
+            "kurz endet.",
+            "",
+            "Nach der Leerzeile.",
+        ]
+    )
     reflowed = page_view.reflow(text)
     assert len(reflowed) == len(text)  # marks found on it stand where they stood
     assert reflowed.split("\n") == [
-        f"{measure} eine Zeile läuft {measure} weiter und endet.", "Überschrift",
-        f"{measure} Aufzählung folgt:", "• erster Punkt", "• zweiter Punkt",
-        f"{measure} ein Satz, der kurz endet.", "", "Nach der Leerzeile.",
+        f"{measure} eine Zeile läuft {measure} weiter und endet.",
+        "Überschrift",
+        f"{measure} Aufzählung folgt:",
+        "• erster Punkt",
+        "• zweiter Punkt",
+        f"{measure} ein Satz, der kurz endet.",
+        "",
+        "Nach der Leerzeile.",
     ]
     assert page_view.reflow("Kurz\nText") == "Kurz\nText"

@@ -65,7 +65,12 @@ def test_a_single_roman_page_is_no_run_but_a_facing_pair_is() -> None:
 
 def test_roman_numbers_are_read_only_in_canonical_form() -> None:
     assert [pagelabels.number_value(t) for t in ("xiv", "XIV", "iiii", "vx", "0", "12345")] == [
-        ("roman", 14), ("ROMAN", 14), None, None, None, None,
+        ("roman", 14),
+        ("ROMAN", 14),
+        None,
+        None,
+        None,
+        None,
     ]
 
 
@@ -84,8 +89,16 @@ def book(tmp_path: Path) -> Path:
 def test_extraction_reads_printed_labels_and_keeps_numbers_out_of_the_text(book: Path) -> None:
     doc = extract(book)
     assert [(p.label, p.label_source) for p in doc.pages] == [
-        ("1", "physical"), ("ii", "printed"), ("iii", "printed"), ("1", "printed"), ("2", "printed"),
-        ("3", "printed"), ("7", "physical"), ("5", "printed"), ("6", "printed"), ("10", "physical"),
+        ("1", "physical"),
+        ("ii", "printed"),
+        ("iii", "printed"),
+        ("1", "printed"),
+        ("2", "printed"),
+        ("3", "printed"),
+        ("7", "physical"),
+        ("5", "printed"),
+        ("6", "printed"),
+        ("10", "physical"),
     ]
     assert (doc.pages[3].text, doc.pages[3].running_text) == ("Einleitung\nDas Quartier liegt im Osten.", "1")
 
@@ -93,18 +106,32 @@ def test_extraction_reads_printed_labels_and_keeps_numbers_out_of_the_text(book:
 def test_pdf_page_labels_are_used_when_present(tmp_path: Path) -> None:
     spec = Spec(pages=BOOK[3:6], labels=[(0, "ARABIC", 41)])
     doc = extract(make_pdf(tmp_path / "labels.pdf", spec))
-    assert [(p.label, p.label_source) for p in doc.pages] == [("41", "pagelabels"), ("42", "pagelabels"), ("43", "pagelabels")]
+    assert [(p.label, p.label_source) for p in doc.pages] == [
+        ("41", "pagelabels"),
+        ("42", "pagelabels"),
+        ("43", "pagelabels"),
+    ]
 
 
 def test_cite_gives_the_printed_number_and_the_pdf_page(book: Path, paths: Paths) -> None:
     pdf_dir = paths.archive / "pdf"
     pdf_dir.mkdir(parents=True)
     book.rename(pdf_dir / "ihek.pdf")
-    write_catalog(paths.archive, [{"id": "ihek", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019", "file": "pdf/ihek.pdf"}])
+    write_catalog(
+        paths.archive,
+        [{"id": "ihek", "title": "IHEK 2019–2021", "doc_type": "ihek", "period_start": "2019", "file": "pdf/ihek.pdf"}],
+    )
     runner = CliRunner()
     assert runner.invoke(cli, cli_args(paths, "ingest")).exit_code == 0
-    rows = Database(paths.database).query("select page_number, page_label, page_label_source from pages where document_id = 'ihek' order by page_number")
-    assert [tuple(r.values()) for r in rows][3:7] == [(4, "1", "printed"), (5, "2", "printed"), (6, "3", "printed"), (7, "7", "physical")]
+    rows = Database(paths.database).query(
+        "select page_number, page_label, page_label_source from pages where document_id = 'ihek' order by page_number"
+    )
+    assert [tuple(r.values()) for r in rows][3:7] == [
+        (4, "1", "printed"),
+        (5, "2", "printed"),
+        (6, "3", "printed"),
+        (7, "7", "physical"),
+    ]
 
     def cite(target: str) -> str:
         result = runner.invoke(cli, cli_args(paths, "cite", target))
@@ -116,8 +143,14 @@ def test_cite_gives_the_printed_number_and_the_pdf_page(book: Path, paths: Paths
     bibtex = runner.invoke(cli, cli_args(paths, "cite", "--format", "bibtex", "ihek/7")).stdout
     assert "pages" not in bibtex and "note    = {PDF-Seite 7; SHA-256 der Datei:" in bibtex
     # Search hits name pages the same way.
-    assert "1. IHEK 2019–2021 (2019), PDF-Seite 7  [ihek/7]" in runner.invoke(cli, cli_args(paths, "search", "Luftbild")).stdout
-    assert "1. IHEK 2019–2021 (2019), S. 3 (PDF-Seite 6)  [ihek/6]" in runner.invoke(cli, cli_args(paths, "search", "Bildung")).stdout
+    assert (
+        "1. IHEK 2019–2021 (2019), PDF-Seite 7  [ihek/7]"
+        in runner.invoke(cli, cli_args(paths, "search", "Luftbild")).stdout
+    )
+    assert (
+        "1. IHEK 2019–2021 (2019), S. 3 (PDF-Seite 6)  [ihek/6]"
+        in runner.invoke(cli, cli_args(paths, "search", "Bildung")).stdout
+    )
 
 
 def test_migration_marks_stored_labels_until_the_next_extraction(tmp_path: Path) -> None:
@@ -126,16 +159,38 @@ def test_migration_marks_stored_labels_until_the_next_extraction(tmp_path: Path)
 
     db = Database(tmp_path / "alt.db")
     migrations.apply(db, stop_before="m007_page_labels")
-    db["documents"].insert({
-        "id": "d", "title": "D", "doc_type": "ihek", "catalogued": 1, "file": "d.pdf", "sha256": "0", "bytes": 1,
-        "page_count": 2, "pages_without_text": 0, "pdf_encrypted": 0, "extractor": "pdfium", "extractor_version": "x",
-        "extraction_version": "pdfium/1", "ingested_at": "2026-01-01",
-    })
+    db["documents"].insert(
+        {
+            "id": "d",
+            "title": "D",
+            "doc_type": "ihek",
+            "catalogued": 1,
+            "file": "d.pdf",
+            "sha256": "0",
+            "bytes": 1,
+            "page_count": 2,
+            "pages_without_text": 0,
+            "pdf_encrypted": 0,
+            "extractor": "pdfium",
+            "extractor_version": "x",
+            "extraction_version": "pdfium/1",
+            "ingested_at": "2026-01-01",
+        }
+    )
     for number, label in ((1, "iv"), (2, "2")):
-        db["pages"].insert({
-            "id": f"d/{number}", "document_id": "d", "page_number": number, "page_label": label, "text": "",
-            "running_text": "", "chars": 0, "text_sha256": "0", "has_text_layer": 1,
-        })
+        db["pages"].insert(
+            {
+                "id": f"d/{number}",
+                "document_id": "d",
+                "page_number": number,
+                "page_label": label,
+                "text": "",
+                "running_text": "",
+                "chars": 0,
+                "text_sha256": "0",
+                "has_text_layer": 1,
+            }
+        )
     db.conn.close()
     db = store.open_database(tmp_path / "alt.db")
     rows = db.query("select page_label, page_label_source, continuation from pages order by page_number")
@@ -153,6 +208,6 @@ async def test_citation_page_and_page_row_show_where_the_label_comes_from(built:
     row = (await ds.client.get("/qmarchive/pages/ihek-2012~2F2.json", params={"_shape": "array"})).json()
     assert (row[0]["page_label"], row[0]["page_label_source"]) == ("2", "physical")
     html = (await ds.client.get("/qmarchive/pages/ihek-2012~2F2")).text
-    assert 'Original-PDF, PDF-Seite 2</a>' in html
+    assert "Original-PDF, PDF-Seite 2</a>" in html
     printed = (await ds.client.get("/-/zitat/ihek-2019-2021/2")).text
     assert "<h1>Zitieren: IHEK 2019–2021, S. 2</h1>" in printed

@@ -21,7 +21,10 @@ async def test_serves_the_archived_file_unchanged(ds, original: bytes) -> None:
     assert response.status_code == 200
     assert response.content == original
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == "inline; filename=\"ihek-2019-2021.pdf\"; filename*=UTF-8''ihek-2019-2021.pdf"
+    assert (
+        response.headers["content-disposition"]
+        == "inline; filename=\"ihek-2019-2021.pdf\"; filename*=UTF-8''ihek-2019-2021.pdf"
+    )
     assert response.headers["accept-ranges"] == "bytes"
     assert response.headers["content-length"] == str(len(original))
 

@@ -47,8 +47,12 @@ def edition(samples: Paths, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def host(edition: Path) -> Iterator[str]:
     """`python -m http.server` over the folder above the edition: the edition's URL."""
-    server = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "-d", str(edition.parent)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "-d", str(edition.parent)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
         port = re.search(r"port (\d+)", line)[1]
@@ -124,8 +128,10 @@ def test_compound_part_gendered_form_and_filters(page, host: str) -> None:
     a year filter keeps to the documents of that year."""
     page.goto(host + "suche.html?q=Sanierung")
     page.locator("#qm-status").filter(has_text="gefunden").wait_for()
-    pages = [page.goto(urljoin(host, a)) and page.locator(".qm-lesetext").inner_text()
-             for a in [a.get_attribute("href") for a in page.locator("#qm-treffer a").all()][:3]]
+    pages = [
+        page.goto(urljoin(host, a)) and page.locator(".qm-lesetext").inner_text()
+        for a in [a.get_attribute("href") for a in page.locator("#qm-treffer a").all()][:3]
+    ]
     assert any(re.search(r"\w+sanierung", text, re.IGNORECASE) for text in pages)
     page.goto(host + "suche.html?q=Spielplatz&jahr=2010")
     page.locator("#qm-status").filter(has_text="gefunden").wait_for()
@@ -202,8 +208,15 @@ def test_meta_tags_as_zotero_reads_them(edition: Path) -> None:
     links = parsed(edition / PAGE)
     meta = dict(links.meta)
     assert links.canonical == [f"{BASE_URL}/{PAGE}"]
-    assert meta["citation_title"] == "Integriertes Handlungs- und Entwicklungskonzept 2019–2021 – Hellersdorfer Promenade (Musterdokument)"
-    assert meta["citation_author"] == meta["citation_publisher"] == "Bezirksamt Marzahn-Hellersdorf von Berlin / S.T.E.R.N. GmbH (Musterdokument)"
+    assert (
+        meta["citation_title"]
+        == "Integriertes Handlungs- und Entwicklungskonzept 2019–2021 – Hellersdorfer Promenade (Musterdokument)"
+    )
+    assert (
+        meta["citation_author"]
+        == meta["citation_publisher"]
+        == "Bezirksamt Marzahn-Hellersdorf von Berlin / S.T.E.R.N. GmbH (Musterdokument)"
+    )
     assert meta["citation_publication_date"] == "2019/03/28"
     assert meta["citation_pdf_url"] == f"{BASE_URL}/pdf/muster-ihek-2019-2021.pdf"
     assert meta["citation_firstpage"] == "1"  # the printed label of PDF page 5
@@ -223,13 +236,21 @@ def test_no_serious_accessibility_violations(page, host: str, path: str) -> None
     if "?q=" in path:
         page.locator("#qm-status").filter(has_text="gefunden").wait_for()
     assert page.evaluate("document.documentElement.lang") == "de"
-    found = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+    found = [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in axe_violations(page)
+        if v["impact"] in ("serious", "critical")
+    ]
     assert found == []
 
 
-def test_withdrawn_left_out_no_base_url_said_foreign_folder_refused_and_republished(copy: Paths, tmp_path: Path) -> None:
+def test_withdrawn_left_out_no_base_url_said_foreign_folder_refused_and_republished(
+    copy: Paths, tmp_path: Path
+) -> None:
     runner = CliRunner()
-    assert runner.invoke(cli, cli_args(copy, "withdraw", "ihek-2012", "--reason", "Rechte ungeklärt", "-q")).exit_code == 0
+    assert (
+        runner.invoke(cli, cli_args(copy, "withdraw", "ihek-2012", "--reason", "Rechte ungeklärt", "-q")).exit_code == 0
+    )
     foreign = tmp_path / "belegt"
     foreign.mkdir()
     (foreign / "notiz.txt").write_text("meins")
@@ -245,7 +266,9 @@ def test_withdrawn_left_out_no_base_url_said_foreign_folder_refused_and_republis
     assert not (out / "sitemap.xml").exists() and (out / "robots.txt").read_text() == "User-agent: *\nAllow: /\n"
     links = parsed(out / "seite" / "ihek-2019-2021" / "2.html")
     assert links.canonical == [] and dict(links.meta)["citation_pdf_url"] == "../../pdf/ihek-2019-2021.pdf"
-    assert "Online: seite/ihek-2019-2021/2.html (abgerufen am" in (out / "seite" / "ihek-2019-2021" / "2.html").read_text()
+    assert (
+        "Online: seite/ihek-2019-2021/2.html (abgerufen am" in (out / "seite" / "ihek-2019-2021" / "2.html").read_text()
+    )
 
     (out / "alt.txt").write_text("aus der vorigen Ausgabe")
     publish(copy, out)
@@ -258,15 +281,28 @@ def test_withdrawn_left_out_no_base_url_said_foreign_folder_refused_and_republis
 
 def test_the_bag_carries_the_edition(copy: Paths, tmp_path: Path) -> None:
     out = tmp_path / "bag"
-    result = CliRunner().invoke(cli, cli_args(copy, "package", str(out), "--edition", "--contact-name", "E. M.",
-                                              "--contact-email", "em@example.org", "-q"))
+    result = CliRunner().invoke(
+        cli,
+        cli_args(
+            copy, "package", str(out), "--edition", "--contact-name", "E. M.", "--contact-email", "em@example.org", "-q"
+        ),
+    )
     assert result.exit_code == 0, result.output
     bag = bagit.Bag(str(out))
     bag.validate()
     payload = set(bag.payload_entries())
-    for name in ("data/edition/index.html", "data/edition/seite/ihek-2019-2021/2.html", "data/edition/pdf/ihek-2019-2021.pdf",
-                 "data/edition/daten/qmarchive.db", "data/edition/SHA256SUMS", "data/edition/pagefind/pagefind.js",
-                 f"data/edition/{MARKER}"):
+    for name in (
+        "data/edition/index.html",
+        "data/edition/seite/ihek-2019-2021/2.html",
+        "data/edition/pdf/ihek-2019-2021.pdf",
+        "data/edition/daten/qmarchive.db",
+        "data/edition/SHA256SUMS",
+        "data/edition/pagefind/pagefind.js",
+        f"data/edition/{MARKER}",
+    ):
         assert name in payload
-    assert "die statische, durchsuchbare Web-Ausgabe des Archivs (data/edition/index.html)" in bag.info["External-Description"]
+    assert (
+        "die statische, durchsuchbare Web-Ausgabe des Archivs (data/edition/index.html)"
+        in bag.info["External-Description"]
+    )
     assert "Warning: no --base-url: pages have no canonical link" in result.output

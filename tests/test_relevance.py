@@ -19,7 +19,17 @@ def test_relevance_set_is_well_formed(samples: Paths) -> None:
     for case in CASES:
         assert 1 <= len(case.relevant) <= 10, case.query
         assert case.relevant <= pages, case.query
-    assert {c.kind for c in CASES} >= {"stem", "plural", "gender", "compound-part", "compound-whole", "translit", "sz", "hyphen", "field"}
+    assert {c.kind for c in CASES} >= {
+        "stem",
+        "plural",
+        "gender",
+        "compound-part",
+        "compound-whole",
+        "translit",
+        "sz",
+        "hyphen",
+        "field",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +57,20 @@ AGREEMENT_TOLERANCE = 0.02
 
 def test_german_fts_finds_what_whoosh_finds(reports: dict) -> None:
     german, whoosh = reports["german"], reports["whoosh"]
-    assert german.recall_at_k() >= whoosh.recall_at_k() - AGREEMENT_TOLERANCE, [(c.query, sorted(c.relevant - set(found))) for c, found in german.misses]
+    assert german.recall_at_k() >= whoosh.recall_at_k() - AGREEMENT_TOLERANCE, [
+        (c.query, sorted(c.relevant - set(found))) for c, found in german.misses
+    ]
     assert german.mrr() >= whoosh.mrr() - AGREEMENT_TOLERANCE
-    for kind in ("stem", "plural", "translit", "sz", "gender", "compound-part", "compound-whole", "hyphen", "phrase", "ligature"):
+    for kind in (
+        "stem",
+        "plural",
+        "translit",
+        "sz",
+        "gender",
+        "compound-part",
+        "compound-whole",
+        "hyphen",
+        "phrase",
+        "ligature",
+    ):
         assert german.recall_at_k(kind) >= whoosh.recall_at_k(kind), kind

@@ -27,8 +27,17 @@ def test_sample_archive_has_what_real_iheks_have() -> None:
 
 async def test_demo_ingests_and_serves_german_search(samples: Paths) -> None:
     ds = build_datasette(samples.database)
-    for query in ["Öffentlicher Raum", "Bewohner:innen", "Straße", "Klimaanpassungsmaßnahmen", "Mieterbeiratssprechstunde", "Einfluss"]:
-        found = (await ds.client.get("/qmarchive/pages.json", params={"_search": query})).json()["filtered_table_rows_count"]
+    for query in [
+        "Öffentlicher Raum",
+        "Bewohner:innen",
+        "Straße",
+        "Klimaanpassungsmaßnahmen",
+        "Mieterbeiratssprechstunde",
+        "Einfluss",
+    ]:
+        found = (await ds.client.get("/qmarchive/pages.json", params={"_search": query})).json()[
+            "filtered_table_rows_count"
+        ]
         assert found, query
         hits = (await ds.client.get("/qmarchive/suche.json", params={"q": query, "_shape": "array"})).json()
         assert len(hits) == found, query
@@ -39,7 +48,9 @@ async def test_sample_pages_carry_labels_sections_and_text_flags(samples: Paths)
     ds = build_datasette(samples.database)
 
     async def page(page_id: str) -> dict:
-        return (await ds.client.get(f"/qmarchive/pages/{page_id.replace('/', '~2F')}.json", params={"_shape": "objects"})).json()["rows"][0]
+        return (
+            await ds.client.get(f"/qmarchive/pages/{page_id.replace('/', '~2F')}.json", params={"_shape": "objects"})
+        ).json()["rows"][0]
 
     contents = await page("muster-ihek-2010/4")
     assert (contents["page_label"], contents["section"]) == ("iv", "Inhaltsverzeichnis")
@@ -49,12 +60,18 @@ async def test_sample_pages_carry_labels_sections_and_text_flags(samples: Paths)
     body = await page("muster-ihek-2019-2021/17")
     assert "MUSTERDOKUMENT" in body["running_text"] and "MUSTERDOKUMENT" not in body["text"]
     assert "Balkonkonzerte" in body["text"]
-    without_text = (await ds.client.get("/qmarchive/pages.json", params={"has_text_layer": 0, "_shape": "array", "_col": "id"})).json()
+    without_text = (
+        await ds.client.get("/qmarchive/pages.json", params={"has_text_layer": 0, "_shape": "array", "_col": "id"})
+    ).json()
     assert len(without_text) == 3
 
 
 def test_samples_are_what_the_script_makes(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_samples.py"), "--out", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_samples.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     made = {e.id: e for e in read_catalog(tmp_path / "catalog.csv")}
     shipped = {e.id: e for e in read_catalog(SAMPLES / "catalog.csv")}
     assert made.keys() == shipped.keys()

@@ -74,9 +74,17 @@ def test_malformed_queries_never_error(built: Paths, query: str) -> None:
     ("query", "error", "message"),
     [
         ("x" * 5000, QueryTooLongError, "the query has 5000 characters, more than the 500 allowed; shorten it"),
-        ('feld:"a b"', FilterValueError, "unknown feld 'a b'; valid values: Integration und Nachbarschaft (integration-nachbarschaft), "),
-        ("typ:[a TO", FilterValueError, "unknown typ '[a'; valid values: IHEK (ihek), Abschlussplan (abschlussplan), "
-                                        "Broschüre (broschuere), Sonstiges (sonstiges)"),
+        (
+            'feld:"a b"',
+            FilterValueError,
+            "unknown feld 'a b'; valid values: Integration und Nachbarschaft (integration-nachbarschaft), ",
+        ),
+        (
+            "typ:[a TO",
+            FilterValueError,
+            "unknown typ '[a'; valid values: IHEK (ihek), Abschlussplan (abschlussplan), "
+            "Broschüre (broschuere), Sonstiges (sonstiges)",
+        ),
         ("Straße typ:flyer", FilterValueError, "unknown typ 'flyer'; valid values: IHEK (ihek), "),
         ("Straße jahr:1999", FilterValueError, "unknown jahr '1999'; valid values: 2012, 2019, 2020, 2021"),
     ],
@@ -189,7 +197,9 @@ def test_an_index_from_another_analyzer_version_is_rebuilt(archive: Paths) -> No
     run(archive, "ingest")
     marker = lifecycle.current_generation(archive.index) / lifecycle.MARKER
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "analyzer_version": 0}))
-    assert search.rebuild_reason(archive.index).startswith(f"built with {{'schema_version': {SCHEMA_VERSION}, 'analyzer_version': 0}}")
+    assert search.rebuild_reason(archive.index).startswith(
+        f"built with {{'schema_version': {SCHEMA_VERSION}, 'analyzer_version': 0}}"
+    )
     result = run(archive, "index", "--if-needed")
     assert "Search index rebuilt: built with" in result.stderr
     assert search.rebuild_reason(archive.index) is None
@@ -227,7 +237,9 @@ def test_a_lock_left_by_a_killed_writer_is_recovered(archive: Paths) -> None:
     assert holder.returncode == -signal.SIGKILL
     result = run(archive, "index")
     assert result.exit_code == 0
-    assert f"recovered the lock left by process {holder.pid} (index), which stopped without releasing it" in result.stderr
+    assert (
+        f"recovered the lock left by process {holder.pid} (index), which stopped without releasing it" in result.stderr
+    )
     assert "rebuilt: 6 pages indexed" in result.stdout
 
 
@@ -260,12 +272,15 @@ def test_the_analyzer_cache_stays_out_of_the_pickled_schema() -> None:
     assert restored._term("Spielplatzsanierung", True) == first
 
 
-@pytest.mark.parametrize("text, filters", [
-    ("Straße", {}),
-    ('"Nachbarschaft und Beteiligung"', {}),
-    ("Spielplatz Jugend", {"jahr": ["2019"]}),
-    ("Quartier*", {"typ": ["ihek"]}),
-])
+@pytest.mark.parametrize(
+    "text, filters",
+    [
+        ("Straße", {}),
+        ('"Nachbarschaft und Beteiligung"', {}),
+        ("Spielplatz Jugend", {"jahr": ["2019"]}),
+        ("Quartier*", {"typ": ["ihek"]}),
+    ],
+)
 def test_hits_totals_and_facets_are_those_of_a_plain_whoosh_search(samples: Paths, text: str, filters: dict) -> None:
     from whoosh import sorting
 
@@ -278,7 +293,9 @@ def test_hits_totals_and_facets_are_those_of_a_plain_whoosh_search(samples: Path
     assert again.facets == first.facets
     searcher = lc.current_searcher(samples.index)
     stock = searcher.search(
-        query.parse(searcher.schema, text), limit=None, filter=query._filter_query(filters),
+        query.parse(searcher.schema, text),
+        limit=None,
+        filter=query._filter_query(filters),
         groupedby={name: sorting.FieldFacet(name, allow_overlap=name in ("jahr", "feld")) for name in search.FACETS},
         maptype=sorting.Count,
     )
@@ -286,18 +303,25 @@ def test_hits_totals_and_facets_are_those_of_a_plain_whoosh_search(samples: Path
     if query.phrase_bonus(searcher.schema, text) is None:  # the bonus reorders; tested by relevance
         assert [h.page_id for h in first.hits] == [hit["page_id"] for hit in stock[:10]]
     for name in search.FACETS:
-        expected = sorted(((v, c) for v, c in stock.groups(name).items() if v), key=lambda item: (-item[1], str(item[0])))
+        expected = sorted(
+            ((v, c) for v, c in stock.groups(name).items() if v), key=lambda item: (-item[1], str(item[0]))
+        )
         assert first.facets[name] == expected
+
 
 def test_facets_count_only_the_pages_an_update_left_in_the_index(copy: Paths) -> None:
     catalog = copy.catalog.read_text(encoding="utf-8")
-    copy.catalog.write_text(catalog.replace("ihek-2012,IHEK 2012,", "ihek-2012,IHEK 2012 überarbeitet,"), encoding="utf-8")
+    copy.catalog.write_text(
+        catalog.replace("ihek-2012,IHEK 2012,", "ihek-2012,IHEK 2012 überarbeitet,"), encoding="utf-8"
+    )
     assert copy.catalog.read_text(encoding="utf-8") != catalog
     runner = CliRunner()
     assert runner.invoke(cli, cli_args(copy, "ingest")).exit_code == 0
     db = Database(copy.database)
     before = search.run(db, copy.index, "Straße")
-    assert runner.invoke(cli, cli_args(copy, "index")).exit_code == 0  # the changed document's pages are replaced: deletions in the index
+    assert (
+        runner.invoke(cli, cli_args(copy, "index")).exit_code == 0
+    )  # the changed document's pages are replaced: deletions in the index
     after = search.run(db, copy.index, "Straße")
     assert after.total == before.total
     assert after.facets == before.facets
@@ -334,14 +358,25 @@ def test_an_index_built_by_several_processes_or_rounds_answers_as_one_built_at_o
 def test_cli_refuses_unknown_filter_values_and_overlong_queries_in_english(built: Paths) -> None:
     unknown = run(built, "search", "Straße", "--filter", "typ=Flyer")
     assert unknown.exit_code == 1
-    assert unknown.output == ("Error: unknown typ 'Flyer'; valid values: IHEK (ihek), Abschlussplan (abschlussplan), "
-                              "Broschüre (broschuere), Sonstiges (sonstiges)\n")
+    assert unknown.output == (
+        "Error: unknown typ 'Flyer'; valid values: IHEK (ihek), Abschlussplan (abschlussplan), "
+        "Broschüre (broschuere), Sonstiges (sonstiges)\n"
+    )
     long = run(built, "search", "Straße " * 80)
-    assert (long.exit_code, long.output) == (1, "Error: the query has 560 characters, more than the 500 allowed; shorten it\n")
+    assert (long.exit_code, long.output) == (
+        1,
+        "Error: the query has 560 characters, more than the 500 allowed; shorten it\n",
+    )
     by_label = run(built, "search", "Straße", "--filter", "typ=IHEK", "--json")
     assert by_label.exit_code == 0
-    assert [hit["page_id"] for hit in json.loads(by_label.output)] == [hit["page_id"] for hit in json.loads(
-        run(built, "search", "Straße", "--filter", "typ=ihek", "--json").output)] != []
+    assert (
+        [hit["page_id"] for hit in json.loads(by_label.output)]
+        == [
+            hit["page_id"]
+            for hit in json.loads(run(built, "search", "Straße", "--filter", "typ=ihek", "--json").output)
+        ]
+        != []
+    )
 
 
 @pytest.fixture(scope="module")
@@ -350,17 +385,34 @@ def titled(tmp_path_factory) -> Paths:
     root = tmp_path_factory.mktemp("titled")
     paths = Paths(archive=root / "archive", index=root / "index")
     (paths.archive / "pdf").mkdir(parents=True)
-    make_pdf(paths.archive / "pdf" / "zauberwald.pdf", Spec(
-        pages=[["Einleitung", "Das Heft stellt die Arbeit im Kiez vor."],
-               ["Ein grüner Zauberwald entsteht am Platz."],
-               ["Der Zauberwald ist noch klein."],
-               ["Ausblick", "Im nächsten Jahr geht es weiter."]],
-        outline=[("Grüner Zauberwald", 0, 0)], title="Grüner Zauberwald im Kiez"))
-    make_pdf(paths.archive / "pdf" / "anderes.pdf", Spec(pages=[["Der Zauberwald ist noch klein."]], title="Anderes Heft"))
-    write_catalog(paths.archive, [
-        {"id": "zauberwald", "title": "Grüner Zauberwald im Kiez", "doc_type": "broschuere", "file": "pdf/zauberwald.pdf"},
-        {"id": "anderes", "title": "Anderes Heft", "doc_type": "broschuere", "file": "pdf/anderes.pdf"},
-    ])
+    make_pdf(
+        paths.archive / "pdf" / "zauberwald.pdf",
+        Spec(
+            pages=[
+                ["Einleitung", "Das Heft stellt die Arbeit im Kiez vor."],
+                ["Ein grüner Zauberwald entsteht am Platz."],
+                ["Der Zauberwald ist noch klein."],
+                ["Ausblick", "Im nächsten Jahr geht es weiter."],
+            ],
+            outline=[("Grüner Zauberwald", 0, 0)],
+            title="Grüner Zauberwald im Kiez",
+        ),
+    )
+    make_pdf(
+        paths.archive / "pdf" / "anderes.pdf", Spec(pages=[["Der Zauberwald ist noch klein."]], title="Anderes Heft")
+    )
+    write_catalog(
+        paths.archive,
+        [
+            {
+                "id": "zauberwald",
+                "title": "Grüner Zauberwald im Kiez",
+                "doc_type": "broschuere",
+                "file": "pdf/zauberwald.pdf",
+            },
+            {"id": "anderes", "title": "Anderes Heft", "doc_type": "broschuere", "file": "pdf/anderes.pdf"},
+        ],
+    )
     result = run(paths, "ingest")
     assert result.exit_code == 0, result.output
     return paths

@@ -22,8 +22,13 @@ from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 
 SERIES_ORDER = [
-    "muster-ihek-2010", "muster-ihek-2013-2014", "muster-ihek-2017-2018", "muster-ihek-2019-2021",
-    "muster-broschuere-sozialer-zusammenhalt", "muster-ihek-2022-2024", "muster-abschlussplan-2024",
+    "muster-ihek-2010",
+    "muster-ihek-2013-2014",
+    "muster-ihek-2017-2018",
+    "muster-ihek-2019-2021",
+    "muster-broschuere-sozialer-zusammenhalt",
+    "muster-ihek-2022-2024",
+    "muster-abschlussplan-2024",
 ]
 
 
@@ -79,7 +84,9 @@ async def test_several_terms_side_by_side_and_restrictions(ds) -> None:
         (words_2010,) = conn.execute(
             "SELECT count(*) FROM pages p JOIN page_topics t ON t.page_id = p.id WHERE t.topic_id = 'bildung' AND p.document_id = 'muster-ihek-2010'"
         ).fetchone()
-    assert next(r for r in restricted["rows"] if r["document_id"] == "muster-ihek-2010")["words"] > 0 and words_2010 == 6
+    assert (
+        next(r for r in restricted["rows"] if r["document_id"] == "muster-ihek-2010")["words"] > 0 and words_2010 == 6
+    )
 
 
 async def test_trend_exports_csv_and_excel_with_the_same_numbers(ds) -> None:
@@ -109,10 +116,14 @@ async def test_trend_without_terms_shows_the_form_and_json_says_what_is_missing(
 
 
 async def test_cli_trend_gives_the_numbers_of_the_page(ds, samples: Paths) -> None:
-    result = CliRunner().invoke(cli, ["--archive", str(samples.archive), "--index", str(samples.index), "trend", "Spielplatz", "--json"])
+    result = CliRunner().invoke(
+        cli, ["--archive", str(samples.archive), "--index", str(samples.index), "trend", "Spielplatz", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == (await get_json(ds, "/-/verlauf.json", q="Spielplatz"))["rows"]
-    result = CliRunner().invoke(cli, ["--archive", str(samples.archive), "--index", str(samples.index), "trend", "Spielplatz", "--csv"])
+    result = CliRunner().invoke(
+        cli, ["--archive", str(samples.archive), "--index", str(samples.index), "trend", "Spielplatz", "--csv"]
+    )
     assert result.stdout.splitlines()[0] == ",".join(series.RECORD_COLUMNS)
     assert len(result.stdout.splitlines()) == 1 + len(SERIES_ORDER)
 
@@ -131,10 +142,22 @@ def test_inflected_forms_and_compounds_count_as_the_search_finds_them(paths: Pat
     """'Spielplatz' counts Spielplätze and Spielplatzsanierung; the word count is of the whole document."""
     pdf = paths.archive / "pdf" / "a.pdf"
     pdf.parent.mkdir(parents=True)
-    make_pdf(pdf, Spec(pages=[["Zwei Spielplätze und ein Spielplatz.", "Die Spielplatzsanierung beginnt."], ["Ohne das Wort."]]))
-    write_catalog(paths.archive, [{"id": "a", "title": "A", "doc_type": "ihek", "period_start": "2020", "file": "pdf/a.pdf"}])
-    assert CliRunner().invoke(cli, ["--archive", str(paths.archive), "--index", str(paths.index), "ingest", "-q"]).exit_code == 0
-    result = CliRunner().invoke(cli, ["--archive", str(paths.archive), "--index", str(paths.index), "trend", "Spielplatz", "--json"])
+    make_pdf(
+        pdf,
+        Spec(pages=[["Zwei Spielplätze und ein Spielplatz.", "Die Spielplatzsanierung beginnt."], ["Ohne das Wort."]]),
+    )
+    write_catalog(
+        paths.archive, [{"id": "a", "title": "A", "doc_type": "ihek", "period_start": "2020", "file": "pdf/a.pdf"}]
+    )
+    assert (
+        CliRunner()
+        .invoke(cli, ["--archive", str(paths.archive), "--index", str(paths.index), "ingest", "-q"])
+        .exit_code
+        == 0
+    )
+    result = CliRunner().invoke(
+        cli, ["--archive", str(paths.archive), "--index", str(paths.index), "trend", "Spielplatz", "--json"]
+    )
     assert result.exit_code == 0, result.output
     (record,) = json.loads(result.stdout)
     assert (record["pages"], record["occurrences"], record["words"]) == (1, 3, 11)
@@ -144,9 +167,12 @@ def test_inflected_forms_and_compounds_count_as_the_search_finds_them(paths: Pat
 async def test_field_shares_count_the_stored_page_topics(ds) -> None:
     data = await get_json(ds, "/-/handlungsfelder.json")
     with sqlite3.connect(ds.get_database("qmarchive").path) as conn:
-        expected = {(d, t): n for d, t, n in conn.execute(
-            "SELECT p.document_id, t.topic_id, count(*) FROM page_topics t JOIN pages p ON p.id = t.page_id GROUP BY 1, 2"
-        )}
+        expected = {
+            (d, t): n
+            for d, t, n in conn.execute(
+                "SELECT p.document_id, t.topic_id, count(*) FROM page_topics t JOIN pages p ON p.id = t.page_id GROUP BY 1, 2"
+            )
+        }
         pages = dict(conn.execute("SELECT document_id, count(*) FROM pages GROUP BY 1").fetchall())
     for row in data["rows"]:
         assert row["pages"] == expected.get((row["document_id"], row["topic_id"]), 0)
@@ -159,10 +185,15 @@ async def test_field_shares_page_links_to_the_pages_counted(ds) -> None:
     response = await ds.client.get("/-/handlungsfelder")
     assert response.status_code == 200
     html = response.text
-    assert 'role="img"' in html and "<title id=\"felder-titel\">Anteil der Seiten je Handlungsfeld und Dokument</title>" in html
+    assert (
+        'role="img"' in html
+        and '<title id="felder-titel">Anteil der Seiten je Handlungsfeld und Dokument</title>' in html
+    )
     link = "/qmarchive/page_topics?topic_id=bildung&amp;page_id__startswith=muster-ihek-2010%2F"
     assert f'<a href="{link}">27 %' in html  # 6 of 22 pages
-    listed = await ds.client.get(link.replace("&amp;", "&").replace("page_topics?", "page_topics.json?") + "&_shape=array")
+    listed = await ds.client.get(
+        link.replace("&amp;", "&").replace("page_topics?", "page_topics.json?") + "&_shape=array"
+    )
     assert len(listed.json()) == 6
 
 
@@ -170,10 +201,15 @@ async def test_comparison_shows_outlines_terms_and_carried_over_text(ds) -> None
     response = await ds.client.get("/-/vergleich", params={"a": "muster-ihek-2017-2018", "b": "muster-ihek-2019-2021"})
     assert response.status_code == 200
     html = response.text
-    assert '<td class="qm-ebene-1"><a href="/qmarchive/pages/muster-ihek-2017-2018~2F10">5.1 Bildung, Ausbildung, Jugend</a>' in html
+    assert (
+        '<td class="qm-ebene-1"><a href="/qmarchive/pages/muster-ihek-2017-2018~2F10">5.1 Bildung, Ausbildung, Jugend</a>'
+        in html
+    )
     assert "4 Leitbild und Zukunftsvisionen" in html and "– nicht vorhanden –" in html
     assert '<a href="/-/suche?q=Zukunftsvisionen&amp;dokument=muster-ihek-2019-2021">Zukunftsvisionen</a>' in html
-    pairs = re.findall(r'<a href="(/qmarchive/pages/[^"]+)">A, S\. \d+.*?<a href="(/qmarchive/pages/[^"]+)">B, S\. \d+', html, re.S)
+    pairs = re.findall(
+        r'<a href="(/qmarchive/pages/[^"]+)">A, S\. \d+.*?<a href="(/qmarchive/pages/[^"]+)">B, S\. \d+', html, re.S
+    )
     assert pairs and all("muster-ihek-2017-2018" in a and "muster-ihek-2019-2021" in b for a, b in pairs)
 
 
@@ -193,10 +229,15 @@ def test_log_likelihood_and_carried_over_passages() -> None:
     assert compare.g2(10, 1000, 10, 1000) == 0.0
     assert compare.g2(20, 1000, 0, 1000) == pytest.approx(2 * 20 * 0.6931, rel=1e-3)
     assert compare.g2(0, 1000, 20, 1000) < 0
-    text = ("Der Quartiersrat tagt jeden Monat im Stadtteilbüro und berät über alle Projekte der Nachbarschaft im Gebiet. "
-            "Seine Mitglieder werden alle zwei Jahre gewählt, die Hälfte von ihnen wohnt im Quartier, die anderen "
-            "vertreten Einrichtungen wie Schulen, Kitas und Vereine.")
-    a = [compare.Passage("a/1", 1, text), compare.Passage("a/2", 2, "Etwas ganz anderes steht hier, ohne jede Übereinstimmung mit B.")]
+    text = (
+        "Der Quartiersrat tagt jeden Monat im Stadtteilbüro und berät über alle Projekte der Nachbarschaft im Gebiet. "
+        "Seine Mitglieder werden alle zwei Jahre gewählt, die Hälfte von ihnen wohnt im Quartier, die anderen "
+        "vertreten Einrichtungen wie Schulen, Kitas und Vereine."
+    )
+    a = [
+        compare.Passage("a/1", 1, text),
+        compare.Passage("a/2", 2, "Etwas ganz anderes steht hier, ohne jede Übereinstimmung mit B."),
+    ]
     b = [compare.Passage("b/5", 5, text.replace("jeden Monat", "jeden zweiten Monat"))]
     (pair,) = compare.carried_over(a, b)
     assert (pair.a.page_id, pair.b.page_id) == ("a/1", "b/5")
@@ -215,8 +256,19 @@ def test_sections_align_by_title_then_by_handlungsfeld_under_its_historical_name
     def sections(*titles: str) -> list[compare.Section]:
         return [compare.Section(title, 1, n, f"d/{n}") for n, title in enumerate(titles, start=1)]
 
-    a = sections("1 Einleitung", "2.1 Bildung, Ausbildung, Jugend", "2.2 Wohnumfeld/Öffentlicher Raum", "3 Beteiligung und Vernetzung")
-    b = sections("1 Einleitung", "2.1 Bildung", "2.2 Öffentlicher Raum", "2.3 Querschnittsthema Klimaanpassung", "3 Beteiligung und Vernetzung")
+    a = sections(
+        "1 Einleitung",
+        "2.1 Bildung, Ausbildung, Jugend",
+        "2.2 Wohnumfeld/Öffentlicher Raum",
+        "3 Beteiligung und Vernetzung",
+    )
+    b = sections(
+        "1 Einleitung",
+        "2.1 Bildung",
+        "2.2 Öffentlicher Raum",
+        "2.3 Querschnittsthema Klimaanpassung",
+        "3 Beteiligung und Vernetzung",
+    )
     rows = [(x.title if x else None, y.title if y else None) for x, y in compare.align_sections(a, b)]
     assert rows == [
         ("1 Einleitung", "1 Einleitung"),

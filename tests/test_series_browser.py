@@ -43,7 +43,9 @@ def test_series_pages_have_no_violations_and_no_errors(page, path: str, width: i
     if path == NOT_FOUND:
         errors.remove(f"{page.url}: Failed to load resource: the server responded with a status of 404 (Not Found)")
     assert page.evaluate("document.documentElement.lang") == "de"
-    found = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in axe_violations(page)]
+    found = [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in axe_violations(page)
+    ]
     assert found == []
     assert errors == []
 

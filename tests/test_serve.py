@@ -43,6 +43,7 @@ def test_worker_processes_share_the_port_and_answer_alike(built: Paths) -> None:
 
     with child_server(built.archive, built.index, workers=2) as base:
         with httpx.Client(base_url=base, timeout=30) as client:
+
             def search(_: int) -> tuple[int, list[str]]:
                 answer = client.get("/-/suche.json", params={"q": "Straße"})
                 return answer.status_code, [hit["page_id"] for hit in answer.json()["hits"]]

@@ -58,23 +58,30 @@ async def test_finds_german_words_stems_and_compounds(ds, query: str, ids: list[
 
 async def test_hit_shows_title_year_page_section_snippet_and_links(ds) -> None:
     text = await html(ds, q="Quartiersrat")
-    assert '<html' in text and 'lang="de"' in text
+    assert "<html" in text and 'lang="de"' in text
     assert "<strong>1 Seite gefunden</strong>" in text
     assert re.search(r"in (weniger als )?0,\d\d s", text)
     assert '<a href="/-/seite/ihek-2019-2021/4?q=Quartiersrat">IHEK 2019–2021</a>' in text
-    assert '<a href="/qmarchive/pages/ihek-2019-2021~2F4">Datenbankzeile<span class="qm-sr-only">: IHEK 2019–2021, S. 4</span></a>' in text
+    assert (
+        '<a href="/qmarchive/pages/ihek-2019-2021~2F4">Datenbankzeile<span class="qm-sr-only">: IHEK 2019–2021, S. 4</span></a>'
+        in text
+    )
     assert re.search(
         r'<img src="/-/seitenbild/ihek-2019-2021/4/[0-9a-f]{16}/klein\.webp" alt="S. 4 als Bild: Beteiligung" '
-        r'width="100" height="141" loading="lazy">', text)
+        r'width="100" height="141" loading="lazy">',
+        text,
+    )
     assert "<span>2019–2021</span>" in text
     assert "<span>S. 4</span>" in text
     assert "<span>Abschnitt: Beteiligung</span>" in text
     assert "Der <mark>Quartiersrat</mark> tagt im Stadtteilbüro" in text
     assert '<a href="/-/pdf/ihek-2019-2021#page=4">Original-PDF, S. 4' in text
-    assert ('<p class="qm-downloads">Herunterladen (alle 1 Treffer): <a href="/-/suche.csv?q=Quartiersrat">CSV</a> · '
-            '<a href="/-/suche.excel.csv?q=Quartiersrat">CSV für Excel</a> · '
-            '<a href="/-/suche.xlsx?q=Quartiersrat">Excel (xlsx)</a> · '
-            '<a href="/-/suche.json?q=Quartiersrat">JSON (diese Seite)</a></p>') in text
+    assert (
+        '<p class="qm-downloads">Herunterladen (alle 1 Treffer): <a href="/-/suche.csv?q=Quartiersrat">CSV</a> · '
+        '<a href="/-/suche.excel.csv?q=Quartiersrat">CSV für Excel</a> · '
+        '<a href="/-/suche.xlsx?q=Quartiersrat">Excel (xlsx)</a> · '
+        '<a href="/-/suche.json?q=Quartiersrat">JSON (diese Seite)</a></p>'
+    ) in text
 
 
 async def test_search_box_is_labelled_and_keeps_the_query(ds) -> None:
@@ -156,7 +163,19 @@ async def test_suggestion_for_a_misspelled_word(ds) -> None:
 
 async def test_json_has_exactly_the_documented_keys(ds) -> None:
     data = await suche_json(ds, q="Straße", n="1")
-    assert list(data) == ["query", "total", "page", "pages", "pagelen", "seconds", "suggestion", "filters", "facets", "hits", "missing"]
+    assert list(data) == [
+        "query",
+        "total",
+        "page",
+        "pages",
+        "pagelen",
+        "seconds",
+        "suggestion",
+        "filters",
+        "facets",
+        "hits",
+        "missing",
+    ]
     assert data["query"] == "Straße"
     assert data["missing"] == []
     [hit] = data["hits"]
@@ -188,7 +207,7 @@ async def test_page_text_and_query_are_escaped(ds) -> None:
     text = await html(ds, q="alert")
     assert "<script>alert" not in text
     assert "&lt;script&gt;<mark>alert</mark>('x')&lt;/script&gt;" in text
-    text = await html(ds, q="<script>alert(1)</script> \"><img src=x>")
+    text = await html(ds, q='<script>alert(1)</script> "><img src=x>')
     assert "<script>alert(1)" not in text and "<img src=x>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
@@ -224,12 +243,17 @@ async def test_hostile_parameters_answer_normally(ds, built: Paths, params: dict
     ("params", "message"),
     [
         ({"q": "x" * 10_000}, "Die Suchanfrage ist zu lang: 10.000 Zeichen, erlaubt sind höchstens 500."),
-        ({"q": "Straße", "dokument": "../../etc/passwd"}, "Unbekannter Wert „../../etc/passwd“ für Dokument (dokument)."),
+        (
+            {"q": "Straße", "dokument": "../../etc/passwd"},
+            "Unbekannter Wert „../../etc/passwd“ für Dokument (dokument).",
+        ),
         ({"q": "Straße", "jahr": "2019 OR 1=1", "typ": "' or 1=1 --", "feld": "<b>"}, "Unbekannter Wert „"),
         ({"q": "dokument:../../etc/passwd"}, "Unbekannter Wert „../../etc/passwd“ für Dokument (dokument)."),
     ],
 )
-async def test_hostile_filters_and_overlong_queries_are_refused_in_german(ds, built: Paths, params: dict, message: str) -> None:
+async def test_hostile_filters_and_overlong_queries_are_refused_in_german(
+    ds, built: Paths, params: dict, message: str
+) -> None:
     for path in ["/-/suche", "/-/suche.json", "/-/suche.csv"]:
         response = await ds.client.get(path, params=params)
         assert response.status_code == 400, (path, response.text[:500])
@@ -263,8 +287,10 @@ async def test_filter_values_match_case_accents_and_labels(ds) -> None:
 async def test_an_unknown_filter_value_gets_a_german_hint_with_the_valid_ones(ds) -> None:
     response = await ds.client.get("/-/suche", params={"q": "Straße", "typ": "Flyer"})
     assert response.status_code == 400
-    assert ("Unbekannter Wert „Flyer“ für Dokumenttyp (typ). Gültige Werte: IHEK (ihek), Abschlussplan (abschlussplan), "
-            "Broschüre (broschuere), Sonstiges (sonstiges).") in response.text
+    assert (
+        "Unbekannter Wert „Flyer“ für Dokumenttyp (typ). Gültige Werte: IHEK (ihek), Abschlussplan (abschlussplan), "
+        "Broschüre (broschuere), Sonstiges (sonstiges)."
+    ) in response.text
     data = (await ds.client.get("/-/suche.json", params={"q": "Straße jahr:1999"})).json()
     assert data["error"] == "Unbekannter Wert „1999“ für Jahr (jahr). Gültige Werte: 2012, 2019, 2020, 2021."
 

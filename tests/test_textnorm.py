@@ -48,7 +48,10 @@ def test_soft_hyphen_at_line_end_becomes_the_line_end_hyphen_marker() -> None:
         ("von 2019-\n2021", "von 2019-2021"),
         ("Klimaanpassungs-\n  maßnahmen", "Klimaanpassungsmaßnahmen"),
         ("kein Bindestrich -\nhier", "kein Bindestrich -\nhier"),
-        ("PDFium: Bewoh\ufffenerschaft, KOMA\ufffeScript, Kinder\ufffeund", "PDFium: Bewohnerschaft, KOMA-Script, Kinder- und"),
+        (
+            "PDFium: Bewoh\ufffenerschaft, KOMA\ufffeScript, Kinder\ufffeund",
+            "PDFium: Bewohnerschaft, KOMA-Script, Kinder- und",
+        ),
         ("Rest\ufffe", "Rest-"),
     ],
 )
@@ -65,10 +68,14 @@ WORDS = ["Spielplatz", "Nachbarschaft", "Grünfläche", "Quartiersrat", "Stadtte
 
 
 def test_running_headers_and_page_numbers_are_kept_apart() -> None:
-    pages = [f"IHEK 2019–2021 · Hellersdorfer Promenade\nÜber {w}\nmehr zu {w}\n{n}" for n, w in enumerate(WORDS[:5], 1)]
+    pages = [
+        f"IHEK 2019–2021 · Hellersdorfer Promenade\nÜber {w}\nmehr zu {w}\n{n}" for n, w in enumerate(WORDS[:5], 1)
+    ]
     pages.append("")
     split = split_running_lines(pages)
-    assert split[0] == PageText(body="Über Spielplatz\nmehr zu Spielplatz", running="IHEK 2019–2021 · Hellersdorfer Promenade\n1")
+    assert split[0] == PageText(
+        body="Über Spielplatz\nmehr zu Spielplatz", running="IHEK 2019–2021 · Hellersdorfer Promenade\n1"
+    )
     assert split[-1] == PageText(body="", running="")
 
 
@@ -85,8 +92,13 @@ def test_short_documents_only_lose_bare_page_numbers() -> None:
 
 
 def test_normalise_pages_is_the_whole_pipeline() -> None:
-    raw = [f"Kopfzeile\r\nDie Bewoh\ufffenerschaft  am {w}\r\n\r\n\r\n\r\nEnde {w}\r\n{n}" for n, w in enumerate(WORDS[:3], 1)]
-    assert normalise_pages(raw)[0] == PageText(body="Die Bewohnerschaft am Spielplatz\n\nEnde Spielplatz", running="Kopfzeile\n1")
+    raw = [
+        f"Kopfzeile\r\nDie Bewoh\ufffenerschaft  am {w}\r\n\r\n\r\n\r\nEnde {w}\r\n{n}"
+        for n, w in enumerate(WORDS[:3], 1)
+    ]
+    assert normalise_pages(raw)[0] == PageText(
+        body="Die Bewohnerschaft am Spielplatz\n\nEnde Spielplatz", running="Kopfzeile\n1"
+    )
 
 
 def test_fold_folds_compatibility_characters() -> None:
@@ -125,6 +137,8 @@ def test_a_line_with_the_page_number_needs_one_neighbour_and_a_lone_heading_stay
 def test_a_word_broken_across_pages_is_joined_for_search_only() -> None:
     pages = normalise_pages(["Erstens gilt die Defi-", "nition des Gebiets.", "Zweitens die KOMA-", "Script-Klasse"])
     assert [(p.body, p.continuation) for p in pages] == [
-        ("Erstens gilt die Defi-", "Definition"), ("nition des Gebiets.", ""),
-        ("Zweitens die KOMA-", ""), ("Script-Klasse", ""),
+        ("Erstens gilt die Defi-", "Definition"),
+        ("nition des Gebiets.", ""),
+        ("Zweitens die KOMA-", ""),
+        ("Script-Klasse", ""),
     ]

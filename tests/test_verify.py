@@ -51,7 +51,9 @@ def test_clean_archive_passes_and_nothing_is_written(copy: Paths) -> None:
     ]
     assert (hashlib.sha256(copy.database.read_bytes()).hexdigest(), copy.database.stat().st_mtime_ns) == before
     # A reader of a WAL database leaves SQLite's shared-memory index and an empty log beside it: no data.
-    assert {path.name: path.stat().st_size for path in copy.index.glob("qmarchive.db-*")}.get("qmarchive.db-wal", 0) == 0
+    assert {path.name: path.stat().st_size for path in copy.index.glob("qmarchive.db-*")}.get(
+        "qmarchive.db-wal", 0
+    ) == 0
 
 
 def test_a_flipped_byte_is_named_by_file(copy: Paths) -> None:
@@ -62,8 +64,7 @@ def test_a_flipped_byte_is_named_by_file(copy: Paths) -> None:
     result = run(copy)
     assert result.exit_code == 1
     assert "FAILED   Fixity of the archived files (SHA-256)" in result.stdout
-    assert (f"           {pdf}: SHA-256 {hashlib.sha256(data).hexdigest()[:12]}… differs from the "
-            in result.stdout)
+    assert f"           {pdf}: SHA-256 {hashlib.sha256(data).hexdigest()[:12]}… differs from the " in result.stdout
     assert "recorded at ingest (document ihek-2012): the file has changed since it was ingested" in result.stdout
     assert failed_checks(result) == "FAILED: 1 of 9 checks (fixity); see the findings above."
 
@@ -82,15 +83,22 @@ def test_a_missing_file_is_named(copy: Paths) -> None:
 
 
 def test_the_catalogs_checksum_is_compared(copy: Paths) -> None:
-    write_catalog(copy.archive, [
-        {"id": "ihek-2019-2021", "title": "IHEK 2019–2021", "doc_type": "ihek", "file": "pdf/ihek-2019-2021.pdf",
-         "sha256": "0" * 64},
-        {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf"},
-    ])
+    write_catalog(
+        copy.archive,
+        [
+            {
+                "id": "ihek-2019-2021",
+                "title": "IHEK 2019–2021",
+                "doc_type": "ihek",
+                "file": "pdf/ihek-2019-2021.pdf",
+                "sha256": "0" * 64,
+            },
+            {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf"},
+        ],
+    )
     result = run(copy)
     assert result.exit_code == 1
-    assert (f"{copy.catalog}: row 2 (ihek-2019-2021): sha256 000000000000… differs from the file's "
-            in result.stdout)
+    assert f"{copy.catalog}: row 2 (ihek-2019-2021): sha256 000000000000… differs from the file's " in result.stdout
     assert failed_checks(result) == "FAILED: 1 of 9 checks (fixity); see the findings above."
 
 
@@ -98,16 +106,23 @@ def test_a_deleted_page_row_is_named(copy: Paths) -> None:
     sql(copy, "DELETE FROM pages WHERE id = 'ihek-2019-2021/2'")
     result = run(copy)
     assert result.exit_code == 1
-    assert ("           pages: document ihek-2019-2021 has 3 page(s), documents.page_count says 4: page(s) 2 missing"
-            in result.stdout)
+    assert (
+        "           pages: document ihek-2019-2021 has 3 page(s), documents.page_count says 4: page(s) 2 missing"
+        in result.stdout
+    )
     assert "page_topics: 1 row(s) with page_id 'ihek-2019-2021/2', which is not in pages" in result.stdout
     assert "document ihek-2019-2021: holds 1 page(s) that are not in the database: ihek-2019-2021/2" in result.stdout
-    assert failed_checks(result) == "FAILED: 3 of 9 checks (orphans, page-counts, search-index); see the findings above."
+    assert (
+        failed_checks(result) == "FAILED: 3 of 9 checks (orphans, page-counts, search-index); see the findings above."
+    )
 
 
 def test_an_orphan_row_is_named(copy: Paths) -> None:
-    sql(copy, "INSERT INTO sections (document_id, position, title, level, first_page, last_page) "
-              "VALUES ('ihek-1999', 1, 'Einleitung', 0, 1, 1)")
+    sql(
+        copy,
+        "INSERT INTO sections (document_id, position, title, level, first_page, last_page) "
+        "VALUES ('ihek-1999', 1, 'Einleitung', 0, 1, 1)",
+    )
     result = run(copy)
     assert result.exit_code == 1
     assert "           sections: 1 row(s) with document_id 'ihek-1999', which is not in documents" in result.stdout
@@ -118,8 +133,10 @@ def test_a_changed_page_text_is_named(copy: Paths) -> None:
     sql(copy, "UPDATE pages SET text = replace(text, 'Quartiersrat', 'Quartiersbeirat') WHERE id = 'ihek-2019-2021/4'")
     result = run(copy)
     assert result.exit_code == 1
-    assert ("           pages: text of ihek-2019-2021/4 (document ihek-2019-2021) no longer matches its text_sha256"
-            in result.stdout)
+    assert (
+        "           pages: text of ihek-2019-2021/4 (document ihek-2019-2021) no longer matches its text_sha256"
+        in result.stdout
+    )
     assert failed_checks(result) == "FAILED: 1 of 9 checks (page-texts); see the findings above."
 
 
@@ -156,8 +173,10 @@ def test_pages_missing_from_the_search_index_are_named(copy: Paths) -> None:
     result = run(copy)
     assert result.exit_code == 1
     generation = lifecycle.current_generation(copy.index)
-    assert (f"           {generation}: document ihek-2012: lacks 2 of the document's 2 page(s): ihek-2012/1, "
-            "ihek-2012/2 (the index has 0, the database 2); run 'qmarchive index'") in result.stdout
+    assert (
+        f"           {generation}: document ihek-2012: lacks 2 of the document's 2 page(s): ihek-2012/1, "
+        "ihek-2012/2 (the index has 0, the database 2); run 'qmarchive index'"
+    ) in result.stdout
     assert failed_checks(result) == "FAILED: 1 of 9 checks (search-index); see the findings above."
     assert CliRunner().invoke(cli, cli_args(copy, "index", "-q")).exit_code == 0
     assert run(copy).exit_code == 0
@@ -167,8 +186,10 @@ def test_no_search_index_is_only_a_warning(copy: Paths) -> None:
     shutil.rmtree(copy.index / "whoosh")
     result = run(copy)
     assert result.exit_code == 0
-    assert f"warning  Search index agrees with the database (Whoosh): not built\n           {copy.index / 'whoosh'}: " \
-           "no search index yet; 'qmarchive index' builds it\n" in result.stdout
+    assert (
+        f"warning  Search index agrees with the database (Whoosh): not built\n           {copy.index / 'whoosh'}: "
+        "no search index yet; 'qmarchive index' builds it\n" in result.stdout
+    )
 
 
 def test_without_a_database(paths: Paths) -> None:

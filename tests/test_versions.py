@@ -101,8 +101,10 @@ async def test_replace_keeps_the_old_version_and_its_citations(copy: Paths) -> N
     result = run(copy, "ingest", "--replace", "ihek-2012", "--reason", "Druckfehler auf S. 2 berichtigt")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("1 ingested (1 pages), 1 unchanged, 0 failed, 1 missing")
-    assert (f"Note: ihek-2012: new version accepted (qmarchive ingest --replace, reason: Druckfehler auf S. 2 "
-            f"berichtigt); the archived version 1 (SHA-256 {sha(original)[:12]}…) stays in the version history") in result.stderr
+    assert (
+        f"Note: ihek-2012: new version accepted (qmarchive ingest --replace, reason: Druckfehler auf S. 2 "
+        f"berichtigt); the archived version 1 (SHA-256 {sha(original)[:12]}…) stays in the version history"
+    ) in result.stderr
     assert (copy.archive / f"versions/ihek-2012/{sha(original)}.pdf").read_bytes() == original
     assert (copy.archive / f"versions/ihek-2012/{sha(new)}.pdf").read_bytes() == new
 
@@ -161,14 +163,30 @@ def test_a_new_sha256_in_the_catalog_accepts_a_new_version(archive: Paths) -> No
     assert run(archive, "ingest", "--no-index").exit_code == 0
     pdf = archive.archive / "pdf/ihek-2012.pdf"
     flipped = flip_a_byte(pdf)
-    write_catalog(archive.archive, [
-        {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf", "sha256": sha(flipped)},
-    ])
+    write_catalog(
+        archive.archive,
+        [
+            {
+                "id": "ihek-2012",
+                "title": "IHEK 2012",
+                "doc_type": "ihek",
+                "file": "pdf/ihek-2012.pdf",
+                "sha256": sha(flipped),
+            },
+        ],
+    )
     result = run(archive, "ingest", "--no-index")
     assert result.exit_code == 0, result.output
-    rows = list(Database(archive.database).query("SELECT version, sha256, command, reason FROM document_versions "
-                                                 "WHERE document_id = 'ihek-2012' ORDER BY version"))
-    assert [(r["version"], r["command"]) for r in rows] == [(1, "qmarchive ingest"), (2, "qmarchive ingest (new sha256 in the catalog)")]
+    rows = list(
+        Database(archive.database).query(
+            "SELECT version, sha256, command, reason FROM document_versions "
+            "WHERE document_id = 'ihek-2012' ORDER BY version"
+        )
+    )
+    assert [(r["version"], r["command"]) for r in rows] == [
+        (1, "qmarchive ingest"),
+        (2, "qmarchive ingest (new sha256 in the catalog)"),
+    ]
     assert rows[1]["sha256"] == sha(flipped)
 
 
@@ -204,13 +222,20 @@ def test_uncatalogued_pdfs_are_named_by_ingest_status_verify_and_package(copy: P
 
     ingested = run(copy, "ingest", "--no-index")
     assert ingested.exit_code == 0
-    assert (f"Warning: 1 PDF(s) under {copy.archive / 'pdf'} in no catalog row; add a line to {copy.catalog} (check its "
-            f"title) or ingest the file by path:\n  {stray}\n    catalog: {line}\n    or: qmarchive ingest '{stray}'\n") in ingested.stderr
+    assert (
+        f"Warning: 1 PDF(s) under {copy.archive / 'pdf'} in no catalog row; add a line to {copy.catalog} (check its "
+        f"title) or ingest the file by path:\n  {stray}\n    catalog: {line}\n    or: qmarchive ingest '{stray}'\n"
+    ) in ingested.stderr
     status = run(copy, "status")
-    assert f"Not catalogued: 1 (add a line to {copy.catalog}, or 'qmarchive ingest FILE')\n  pdf/Broschüre Sommerfest 2023.pdf: {line}\n" in status.stdout
+    assert (
+        f"Not catalogued: 1 (add a line to {copy.catalog}, or 'qmarchive ingest FILE')\n  pdf/Broschüre Sommerfest 2023.pdf: {line}\n"
+        in status.stdout
+    )
     report = json.loads(run(copy, "verify", "--json").stdout)
     [fixity] = [c for c in report["checks"] if c["name"] == "fixity"]
-    assert [(f["subject"], f["code"]) for f in fixity["findings"] if f["code"].startswith("uncatalogued")] == [(str(stray), "uncatalogued")]
+    assert [(f["subject"], f["code"]) for f in fixity["findings"] if f["code"].startswith("uncatalogued")] == [
+        (str(stray), "uncatalogued")
+    ]
     refused = run(copy, "package", str(tmp_path / "bag"), "-q")
     assert refused.exit_code == 1 and "in no catalog row, so never ingested" in refused.stderr
 
@@ -222,7 +247,9 @@ def test_uncatalogued_pdfs_are_named_by_ingest_status_verify_and_package(copy: P
 def test_bag_round_trip_keeps_documents_ingested_by_path(copy: Paths, tmp_path: Path) -> None:
     outside = tmp_path / "eingang" / "Abschlussplan 2024.pdf"
     outside.parent.mkdir()
-    make_pdf(outside, ihek_spec(pages=running_pages([["Abschlussplan der Hellersdorfer Promenade"]]), title="Abschlussplan"))
+    make_pdf(
+        outside, ihek_spec(pages=running_pages([["Abschlussplan der Hellersdorfer Promenade"]]), title="Abschlussplan")
+    )
     assert run(copy, "ingest", "--no-index", str(outside)).exit_code == 0
     bag = tmp_path / "bag"
     packaged = run(copy, "package", str(bag), "-q")
@@ -230,7 +257,11 @@ def test_bag_round_trip_keeps_documents_ingested_by_path(copy: Paths, tmp_path: 
     rows = list(csv.DictReader((bag / "data/catalog.csv").open(encoding="utf-8")))
     added = rows[-1]
     assert (added["id"], added["file"], added["doc_type"], added["period_start"]) == (
-        "abschlussplan-2024", "pdf/extern/abschlussplan-2024.pdf", "abschlussplan", "2024")
+        "abschlussplan-2024",
+        "pdf/extern/abschlussplan-2024.pdf",
+        "abschlussplan",
+        "2024",
+    )
 
     again = Paths(bag / "data", tmp_path / "again")
     rebuilt = run(again, "ingest", "--no-index")
@@ -267,7 +298,9 @@ def test_nfd_names_on_disk_are_found_for_nfc_catalog_names(archive: Paths) -> No
 
     (archive.archive / nfd).rename(archive.archive / nfc)
     write_catalog(archive.archive, [{"id": "gruen", "title": "Grünflächen", "doc_type": "broschuere", "file": nfd}])
-    assert run(archive, "ingest", "--no-index").stdout.startswith("0 ingested (0 pages), 1 unchanged, 0 failed, 0 missing")
+    assert run(archive, "ingest", "--no-index").stdout.startswith(
+        "0 ingested (0 pages), 1 unchanged, 0 failed, 0 missing"
+    )
 
 
 @pytest.mark.slow
@@ -303,16 +336,29 @@ def test_a_catalog_checksum_that_names_neither_file_blocks_replace(archive: Path
     assert run(archive, "ingest", "--no-index").exit_code == 0
     pdf = archive.archive / "pdf/ihek-2012.pdf"
     archived = sha(pdf.read_bytes())
-    write_catalog(archive.archive, [
-        {"id": "ihek-2012", "title": "IHEK 2012", "doc_type": "ihek", "file": "pdf/ihek-2012.pdf", "sha256": archived},
-    ])
+    write_catalog(
+        archive.archive,
+        [
+            {
+                "id": "ihek-2012",
+                "title": "IHEK 2012",
+                "doc_type": "ihek",
+                "file": "pdf/ihek-2012.pdf",
+                "sha256": archived,
+            },
+        ],
+    )
     flipped = flip_a_byte(pdf)
     result = run(archive, "ingest", "--no-index", "--replace", "ihek-2012")
     assert result.exit_code == 1
-    assert (f"differs from the catalog's {archived[:12]}…; the file has changed or is the wrong one (not ingested: the "
-            f"archived version {archived[:12]}… is still served and cited; to accept this file as the next version, "
-            f"write its SHA-256 {sha(flipped)} into the catalog)") in result.stderr
-    logged = Database(archive.database).execute("SELECT error_class FROM ingest_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert (
+        f"differs from the catalog's {archived[:12]}…; the file has changed or is the wrong one (not ingested: the "
+        f"archived version {archived[:12]}… is still served and cited; to accept this file as the next version, "
+        f"write its SHA-256 {sha(flipped)} into the catalog)"
+    ) in result.stderr
+    logged = (
+        Database(archive.database).execute("SELECT error_class FROM ingest_log ORDER BY id DESC LIMIT 1").fetchone()
+    )
     assert logged == ("fixity-mismatch",)
 
 
@@ -325,10 +371,20 @@ def test_the_migration_makes_stored_documents_their_first_version(built: Paths, 
     db.conn.commit()
     db.close()
 
-    rows = list(open_database(database).query(
-        "SELECT d.id, v.version, v.sha256 = d.sha256 AS same, v.bytes = d.bytes AS size, v.kept_file, v.reason "
-        "FROM documents d JOIN document_versions v ON v.document_id = d.id ORDER BY d.id"))
+    rows = list(
+        open_database(database).query(
+            "SELECT d.id, v.version, v.sha256 = d.sha256 AS same, v.bytes = d.bytes AS size, v.kept_file, v.reason "
+            "FROM documents d JOIN document_versions v ON v.document_id = d.id ORDER BY d.id"
+        )
+    )
     assert rows == [
-        {"id": name, "version": 1, "same": 1, "size": 1, "kept_file": None, "reason": "ingested before versions were recorded"}
+        {
+            "id": name,
+            "version": 1,
+            "same": 1,
+            "size": 1,
+            "kept_file": None,
+            "reason": "ingested before versions were recorded",
+        }
         for name in ("ihek-2012", "ihek-2019-2021")
     ]

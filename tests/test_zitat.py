@@ -50,7 +50,11 @@ async def test_downloads_parse_with_real_parsers(ds) -> None:
     csl = await ds.client.get("/-/zitat/ihek-2019-2021/2.json")
     assert csl.headers["content-type"] == "application/vnd.citationstyles.csl+json; charset=utf-8"
     [item] = json.loads(csl.text)
-    assert (item["id"], item["page"], item["URL"]) == ("ihek-2019-2021-s2", "2", "https://archiv.example.org/-/zitat/ihek-2019-2021/2")
+    assert (item["id"], item["page"], item["URL"]) == (
+        "ihek-2019-2021-s2",
+        "2",
+        "https://archiv.example.org/-/zitat/ihek-2019-2021/2",
+    )
 
 
 async def test_without_base_url_permalinks_point_to_this_server(built: Paths) -> None:
@@ -60,8 +64,16 @@ async def test_without_base_url_permalinks_point_to_this_server(built: Paths) ->
 
 
 @pytest.mark.parametrize(
-    "path", ["/-/zitat/ihek-2019-2021/99", "/-/zitat/unbekannt", "/-/zitat/unbekannt/1.bib", "/-/zitat/ihek-2019-2021/0",
-             "/-/zitat/ihek-2019-2021/2.exe", "/-/zitat/..%2F..%2Fetc%2Fpasswd", "/-/zitat/IHEK-2012"],
+    "path",
+    [
+        "/-/zitat/ihek-2019-2021/99",
+        "/-/zitat/unbekannt",
+        "/-/zitat/unbekannt/1.bib",
+        "/-/zitat/ihek-2019-2021/0",
+        "/-/zitat/ihek-2019-2021/2.exe",
+        "/-/zitat/..%2F..%2Fetc%2Fpasswd",
+        "/-/zitat/IHEK-2012",
+    ],
 )
 async def test_unknown_targets_are_not_found(ds, path: str) -> None:
     response = await ds.client.get(path, follow_redirects=True)
@@ -70,7 +82,7 @@ async def test_unknown_targets_are_not_found(ds, path: str) -> None:
 
 async def test_page_rows_show_their_citation(ds) -> None:
     html = (await ds.client.get("/qmarchive/pages/ihek-2019-2021~2F4")).text
-    assert "<h2 id=\"qm-row-zitat-title\">Diese Seite zitieren</h2>" in html
+    assert '<h2 id="qm-row-zitat-title">Diese Seite zitieren</h2>' in html
     assert "IHEK 2019–2021. Berlin, S. 4. Online: https://archiv.example.org/-/zitat/ihek-2019-2021/4" in html
     assert '<a href="/-/zitat/ihek-2019-2021/4">Alle Zitierformate (BibTeX, RIS, CSL-JSON)</a>' in html
     assert "&lt;script&gt;alert" in html and "<script>alert" not in html

@@ -34,8 +34,13 @@ def prepare_connection(conn, database) -> None:
 
 
 PLUGIN_VIEWS = (
-    suche.VIEW_NAME, zitat.VIEW_NAME, seite.VIEW_NAME, gone.VIEW_NAME,
-    verlauf.VIEW_NAME, handlungsfelder.VIEW_NAME, vergleich.VIEW_NAME,
+    suche.VIEW_NAME,
+    zitat.VIEW_NAME,
+    seite.VIEW_NAME,
+    gone.VIEW_NAME,
+    verlauf.VIEW_NAME,
+    handlungsfelder.VIEW_NAME,
+    vergleich.VIEW_NAME,
 )
 
 
@@ -67,9 +72,13 @@ def handle_exception(datasette, request, exception):
 @hookimpl
 def register_routes():
     return [
-        (suche.ROUTE, suche.suche), (pdf.ROUTE, pdf.pdf), (zitat.ROUTE, zitat.zitat),
-        (seite.ROUTE, seite.seite), (seite.IMAGE_ROUTE, seite.seitenbild),
-        (verlauf.ROUTE, verlauf.verlauf), (handlungsfelder.ROUTE, handlungsfelder.handlungsfelder),
+        (suche.ROUTE, suche.suche),
+        (pdf.ROUTE, pdf.pdf),
+        (zitat.ROUTE, zitat.zitat),
+        (seite.ROUTE, seite.seite),
+        (seite.IMAGE_ROUTE, seite.seitenbild),
+        (verlauf.ROUTE, verlauf.verlauf),
+        (handlungsfelder.ROUTE, handlungsfelder.handlungsfelder),
         (vergleich.ROUTE, vergleich.vergleich),
     ]
 

@@ -30,7 +30,9 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     if shape == "square":
         return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"/>'
     if shape == "triangle":
-        return f'<polygon points="{x:.1f},{y - 5:.1f} {x - 5:.1f},{y + 4:.1f} {x + 5:.1f},{y + 4:.1f}" fill="{colour}"/>'
+        return (
+            f'<polygon points="{x:.1f},{y - 5:.1f} {x - 5:.1f},{y + 4:.1f} {x + 5:.1f},{y + 4:.1f}" fill="{colour}"/>'
+        )
     if shape == "diamond":
         return f'<polygon points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}" fill="{colour}"/>'
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
@@ -53,8 +55,15 @@ def number(value: float, decimals: int = 1) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def line_chart(chart_id: str, title: str, description: str, labels: list[str], series: list[Series],
-               unit: str = "", percent: bool = False) -> Markup:
+def line_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: list[str],
+    series: list[Series],
+    unit: str = "",
+    percent: bool = False,
+) -> Markup:
     """An SVG line chart of the series over the labels (one point per label)."""
     top_value = _nice_max(max((v for s in series for v in s.values), default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -78,8 +87,12 @@ def line_chart(chart_id: str, title: str, description: str, labels: list[str], s
     ]
     for k in range(6):
         value = top_value * k / 5
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#d0d0d0"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{escape(tick(value))}</text>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#d0d0d0"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{escape(tick(value))}</text>'
+        )
     if unit:
         parts.append(f'<text x="4" y="{TOP - 4}" font-size="11" fill="#333">{escape(unit)}</text>')
     for i, label in enumerate(labels):
@@ -90,13 +103,21 @@ def line_chart(chart_id: str, title: str, description: str, labels: list[str], s
     for n, s in enumerate(series):
         colour, dash, shape = COLOURS[n % len(COLOURS)], DASHES[n % len(DASHES)], MARKERS[n % len(MARKERS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(s.values))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"'
-                     + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + "/>"
+        )
         parts.extend(_marker(shape, x(i), y(v), colour) for i, v in enumerate(s.values))
         lx, ly = 8 + (n % LEGEND_COLUMNS) * LEGEND_WIDTH, HEIGHT + 22 * (n // LEGEND_COLUMNS)
-        parts.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"'
-                     + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        parts.append(
+            f'<line x1="{lx}" x2="{lx + 30}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + "/>"
+        )
         parts.append(_marker(shape, lx + 15, ly, colour))
-        parts.append(f'<text x="{lx + 36}" y="{ly + 4}" font-size="12" fill="#222">{escape(s.name if len(s.name) <= LEGEND_CHARS else s.name[:LEGEND_CHARS - 1] + "…")}</text>')
+        parts.append(
+            f'<text x="{lx + 36}" y="{ly + 4}" font-size="12" fill="#222">{escape(s.name if len(s.name) <= LEGEND_CHARS else s.name[: LEGEND_CHARS - 1] + "…")}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -22,8 +22,15 @@ def headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 async def records_response(
-    datasette, fmt: str, columns: Sequence[str], records: list[dict[str, Any]], *, filename: str, title: str,
-    info: Sequence[tuple[str, Any]] = (), extra: dict[str, Any] | None = None,
+    datasette,
+    fmt: str,
+    columns: Sequence[str],
+    records: list[dict[str, Any]],
+    *,
+    filename: str,
+    title: str,
+    info: Sequence[tuple[str, Any]] = (),
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     """``fmt`` json (``extra`` plus the records under "rows"), csv or xlsx; ``filename`` without extension."""
     if fmt == "json":
@@ -41,4 +48,6 @@ async def records_response(
         export.write_xlsx(columns, records, out, title=title, info=info)
         return out.getvalue()
 
-    return Response(await in_thread(workbook), headers=headers(datasette, disposition), content_type=export.MEDIA_TYPES["xlsx"])
+    return Response(
+        await in_thread(workbook), headers=headers(datasette, disposition), content_type=export.MEDIA_TYPES["xlsx"]
+    )

@@ -40,8 +40,10 @@ def notice(record: dict[str, Any], page: int | None = None) -> str:
     """The notice in one German sentence or three."""
     what = f"Seite {page} des Dokuments" if page else "Das Dokument"
     title = f"„{record['title']}“ ({record['document_id']})" if record.get("title") else f"„{record['document_id']}“"
-    return (f"{what} {title} wurde am {_date(record['withdrawn_at'])} aus dem Archiv zurückgezogen. "
-            f"Grund: {record['reason']}. SHA-256 der Datei: {record['sha256'] or 'nicht erfasst'}.")
+    return (
+        f"{what} {title} wurde am {_date(record['withdrawn_at'])} aus dem Archiv zurückgezogen. "
+        f"Grund: {record['reason']}. SHA-256 der Datei: {record['sha256'] or 'nicht erfasst'}."
+    )
 
 
 def _date(iso: str) -> str:
@@ -51,18 +53,29 @@ def _date(iso: str) -> str:
         return iso
 
 
-async def response(datasette, request, record: dict[str, Any], *, page: int | None = None,
-                   fmt: str | None = None) -> Response:
+async def response(
+    datasette, request, record: dict[str, Any], *, page: int | None = None, fmt: str | None = None
+) -> Response:
     """410 Gone with the notice: JSON for ``.json``, plain text for other downloads, else a German page."""
     text = notice(record, page)
     if fmt == "json":
-        return Response.json({
-            "ok": False, "status": 410, "error": text, "title": "Zurückgezogen",
-            "zurueckgezogen": {
-                "dokument": record["document_id"], "seite": page, "titel": record.get("title"),
-                "zurueckgezogen_am": record["withdrawn_at"], "grund": record["reason"], "sha256": record["sha256"],
+        return Response.json(
+            {
+                "ok": False,
+                "status": 410,
+                "error": text,
+                "title": "Zurückgezogen",
+                "zurueckgezogen": {
+                    "dokument": record["document_id"],
+                    "seite": page,
+                    "titel": record.get("title"),
+                    "zurueckgezogen_am": record["withdrawn_at"],
+                    "grund": record["reason"],
+                    "sha256": record["sha256"],
+                },
             },
-        }, status=410)
+            status=410,
+        )
     if fmt:
         return Response.text(text, status=410)
     context = {"record": record, "notice": text, "page": page, "date": _date(record["withdrawn_at"])}

@@ -47,25 +47,49 @@ async def handlungsfelder(request, datasette) -> Response:
     shares = await in_thread(load, db_path)
     if fmt != "html":
         return await downloads.records_response(
-            datasette, fmt, COLUMNS, shares.records(), filename="qmarchive-handlungsfelder", title="Handlungsfelder",
-            info=[("Anteil", "Seiten des Dokuments zum Handlungsfeld / alle Seiten des Dokuments; eine Seite kann mehrere Felder behandeln")],
+            datasette,
+            fmt,
+            COLUMNS,
+            shares.records(),
+            filename="qmarchive-handlungsfelder",
+            title="Handlungsfelder",
+            info=[
+                (
+                    "Anteil",
+                    "Seiten des Dokuments zum Handlungsfeld / alle Seiten des Dokuments; eine Seite kann mehrere Felder behandeln",
+                )
+            ],
         )
     labels = [f"{doc.period or '?'} {doc.type_label}" for doc in shares.documents]
     chart = charts.line_chart(
-        "felder", "Anteil der Seiten je Handlungsfeld und Dokument",
-        "Anteil der Seiten je Dokument, in zeitlicher Reihenfolge. " + "; ".join(
-            f"{name}: " + ", ".join(f"{label} {percent(shares.share(doc.id, topic_id))}" for label, doc in zip(labels, shares.documents))
+        "felder",
+        "Anteil der Seiten je Handlungsfeld und Dokument",
+        "Anteil der Seiten je Dokument, in zeitlicher Reihenfolge. "
+        + "; ".join(
+            f"{name}: "
+            + ", ".join(
+                f"{label} {percent(shares.share(doc.id, topic_id))}" for label, doc in zip(labels, shares.documents)
+            )
             for topic_id, name in shares.topics
         ),
-        labels, [charts.Series(name, [shares.share(doc.id, topic_id) for doc in shares.documents]) for topic_id, name in shares.topics],
-        unit="Anteil der Seiten", percent=True,
+        labels,
+        [
+            charts.Series(name, [shares.share(doc.id, topic_id) for doc in shares.documents])
+            for topic_id, name in shares.topics
+        ],
+        unit="Anteil der Seiten",
+        percent=True,
     )
     rows = [
         {
             "document": doc,
             "cells": [
-                {"topic": name, "pages": shares.pages[doc.id].get(topic_id, 0), "share": percent(shares.share(doc.id, topic_id)),
-                 "url": pages_url(datasette, doc.id, topic_id)}
+                {
+                    "topic": name,
+                    "pages": shares.pages[doc.id].get(topic_id, 0),
+                    "share": percent(shares.share(doc.id, topic_id)),
+                    "url": pages_url(datasette, doc.id, topic_id),
+                }
                 for topic_id, name in shares.topics
             ],
         }
@@ -73,8 +97,11 @@ async def handlungsfelder(request, datasette) -> Response:
     ]
     context: dict[str, Any] = {
         "archive_title": datasette.metadata("title") or "qmarchive",
-        "topics": shares.topics, "rows": rows, "chart": chart,
-        "json_url": datasette.urls.path(PATH + ".json"), "csv_url": datasette.urls.path(PATH + ".csv"),
+        "topics": shares.topics,
+        "rows": rows,
+        "chart": chart,
+        "json_url": datasette.urls.path(PATH + ".json"),
+        "csv_url": datasette.urls.path(PATH + ".csv"),
         "xlsx_url": datasette.urls.path(PATH + ".xlsx"),
     }
     return Response.html(await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME))

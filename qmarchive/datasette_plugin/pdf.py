@@ -207,9 +207,13 @@ async def pdf(request, datasette):
     # The working copy under pdf/ first (never a file outside the archive), then the version's kept copy.
     files = [] if stored.is_absolute() else [row["file"]]
     if requested and requested != sha256:
-        version = (await db.execute(
-            "select version, sha256, bytes, kept_file from document_versions where document_id = ? and sha256 = ? "
-            "order by version desc limit 1", [document_id, requested])).first()
+        version = (
+            await db.execute(
+                "select version, sha256, bytes, kept_file from document_versions where document_id = ? and sha256 = ? "
+                "order by version desc limit 1",
+                [document_id, requested],
+            )
+        ).first()
         if version is None:
             raise NotFound(f"Keine Fassung von „{document_id}“ mit der SHA-256 {requested} im Archiv.")
         sha256, size, files = version["sha256"], version["bytes"], []

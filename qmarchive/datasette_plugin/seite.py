@@ -21,7 +21,16 @@ from markupsafe import Markup
 from qmarchive import cite, meta_tags, page_images, page_view, search
 from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import (
-    DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, read_only, seite_url, zitat_url,
+    DATABASE,
+    NO_ARCHIVE,
+    base_url,
+    database_path,
+    image_url,
+    in_thread,
+    page_url,
+    read_only,
+    seite_url,
+    zitat_url,
 )
 from qmarchive.datasette_plugin.common import pdf_url as document_pdf_url
 from qmarchive.datasette_plugin.pdf import archive_dirs, open_archived
@@ -101,8 +110,13 @@ async def seite(request, datasette) -> Response:
         with read_only(db_path) as db:
             citation = cite.citation(db, f"{document_id}/{number}", base_url=base)
             return page_view.context(
-                db, document_id, number, ServedLinks(datasette, q), citation=citation,
-                mark=mark if q else None, pdf_words=search.plain_words(q) if q else None,
+                db,
+                document_id,
+                number,
+                ServedLinks(datasette, q),
+                citation=citation,
+                mark=mark if q else None,
+                pdf_words=search.plain_words(q) if q else None,
             )
 
     try:
@@ -116,8 +130,12 @@ async def seite(request, datasette) -> Response:
         raise NotFound(f"Seite {number} von „{document_id}“ gibt es im Archiv nicht.")
     canonical = f"{base}{ROUTE_PREFIX}/{document_id}/{number}"
     citation = context["citation"]
-    context.update(meta=meta_tags.tags(citation, pdf_url=citation.pdf_url.split("#")[0], url=canonical), canonical=canonical)
-    context.update(q=q, notes=notes, suche_url=datasette.urls.path(SUCHE_PATH) + (f"?{urlencode({'q': q})}" if q else ""))
+    context.update(
+        meta=meta_tags.tags(citation, pdf_url=citation.pdf_url.split("#")[0], url=canonical), canonical=canonical
+    )
+    context.update(
+        q=q, notes=notes, suche_url=datasette.urls.path(SUCHE_PATH) + (f"?{urlencode({'q': q})}" if q else "")
+    )
     return Response.html(await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME))
 
 
@@ -130,9 +148,13 @@ async def seitenbild(request, datasette) -> Response:
     db_path = database_path(datasette)
     if db_path is None:
         raise NotFound(NO_ARCHIVE)
-    row = (await datasette.get_database(DATABASE).execute(
-        "SELECT d.file, d.sha256, d.bytes, p.page_label, p.page_label_source FROM pages p JOIN documents d ON d.id = p.document_id "
-        "WHERE p.document_id = ? AND p.page_number = ?", [document_id, number])).first()
+    row = (
+        await datasette.get_database(DATABASE).execute(
+            "SELECT d.file, d.sha256, d.bytes, p.page_label, p.page_label_source FROM pages p JOIN documents d ON d.id = p.document_id "
+            "WHERE p.document_id = ? AND p.page_number = ?",
+            [document_id, number],
+        )
+    ).first()
     if row is None:
         record = await gone.withdrawn(datasette, document_id)
         if record is not None and gone.covers(record, number):
@@ -141,8 +163,9 @@ async def seitenbild(request, datasette) -> Response:
     sha256 = row["sha256"]
     label = locator(row["page_label"] if row["page_label_source"] != "physical" else None, number) or ""
     if request.url_vars["version"] != sha256[:16]:
-        return Response.redirect(image_url(datasette, document_id, number, sha256, size), status=302,
-                                 headers={"Cache-Control": "no-cache"})
+        return Response.redirect(
+            image_url(datasette, document_id, number, sha256, size), status=302, headers={"Cache-Control": "no-cache"}
+        )
     index_dir = db_path.parent
     found = page_images.cached(index_dir, sha256, number, size)
     if found is None:
@@ -183,4 +206,6 @@ def _placeholder(request, label: str, etag: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": PLACEHOLDER_CACHE}
     if _not_modified(request, etag):
         return Response("", status=304, headers=headers)
-    return Response(page_images.placeholder_svg(label), content_type=page_images.PLACEHOLDER_MEDIA_TYPE, headers=headers)
+    return Response(
+        page_images.placeholder_svg(label), content_type=page_images.PLACEHOLDER_MEDIA_TYPE, headers=headers
+    )

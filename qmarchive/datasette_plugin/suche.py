@@ -34,7 +34,17 @@ from qmarchive import export, hits, page_view, search, topics
 from qmarchive.hits import topic_names
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin.common import (
-    DATABASE, NO_ARCHIVE, base_url, database_path, image_url, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
+    DATABASE,
+    NO_ARCHIVE,
+    base_url,
+    database_path,
+    image_url,
+    in_thread,
+    page_url,
+    pdf_url,
+    read_only,
+    seite_url,
+    zitat_url,
 )
 from qmarchive.errors import FilterValueError, QueryTooLongError, SearchIndexDamagedError, SearchIndexError
 
@@ -126,17 +136,26 @@ def _bounded(value: str | None, low: int, high: int, default: int) -> int:
 
 def too_long(exc: QueryTooLongError) -> str:
     """The German refusal of an over-long query (it is never cut)."""
-    return (f"Die Suchanfrage ist zu lang: {number(exc.length)} Zeichen, erlaubt sind höchstens "
-            f"{number(exc.limit)}. Bitte kürzen Sie sie; sie wird nicht abgeschnitten.")
+    return (
+        f"Die Suchanfrage ist zu lang: {number(exc.length)} Zeichen, erlaubt sind höchstens "
+        f"{number(exc.limit)}. Bitte kürzen Sie sie; sie wird nicht abgeschnitten."
+    )
 
 
-def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict[str, str], dict[str, tuple[str, str | None]]]:
+def run_search(
+    db_path: Path, params: Params
+) -> tuple[search.SearchResult, dict[str, str], dict[str, tuple[str, str | None]]]:
     """Search and fetch the titles of the documents in the facets, and for each hit's thumbnail its file's
     SHA-256 and the page's first heading; blocking, so run it in a thread."""
     with read_only(db_path) as db:
         result = search.run(
-            db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE,
-            filters=params.filters, page=params.page, pagelen=params.pagelen,
+            db,
+            db_path.parent,
+            params.q,
+            engine=search.DEFAULT_ENGINE,
+            filters=params.filters,
+            page=params.page,
+            pagelen=params.pagelen,
         )
         if result.page > result.pages:
             # Whoosh answers a page past the end with the last one.
@@ -148,10 +167,12 @@ def run_search(db_path: Path, params: Params) -> tuple[search.SearchResult, dict
 def thumbnail_facts(db: Database, hits: list[search.Hit]) -> dict[str, tuple[str, str | None]]:
     """Page id → (its file's SHA-256, which names the image, and its first heading, for the alt text)."""
     headings = page_view.first_headings(db, [hit.page_id for hit in hits])
-    shas = dict(db.execute(
-        "select id, sha256 from documents where id in (select value from json_each(?))",
-        [json.dumps(sorted({hit.document_id for hit in hits}))],
-    ).fetchall())
+    shas = dict(
+        db.execute(
+            "select id, sha256 from documents where id in (select value from json_each(?))",
+            [json.dumps(sorted({hit.document_id for hit in hits}))],
+        ).fetchall()
+    )
     return {hit.page_id: (shas[hit.document_id], headings.get(hit.page_id)) for hit in hits if hit.document_id in shas}
 
 
@@ -183,8 +204,10 @@ def value_label(name: str, value: str, titles: dict[str, str]) -> str:
 def filter_hint(exc: FilterValueError) -> str:
     """The German hint for an unknown filter value, with the values that exist."""
     facet = search.FACETS.get(exc.field, exc.field)
-    return (f"Unbekannter Wert „{exc.value}“ für {facet} ({exc.field}). Gültige Werte: "
-            f"{', '.join(exc.valid) or 'keine (das Archiv ist leer)'}.")
+    return (
+        f"Unbekannter Wert „{exc.value}“ für {facet} ({exc.field}). Gültige Werte: "
+        f"{', '.join(exc.valid) or 'keine (das Archiv ist leer)'}."
+    )
 
 
 def safe_snippet(snippet_html: str) -> Markup:
@@ -207,9 +230,11 @@ def seconds_text(seconds: float) -> str:
 def missing_text(missing: list[str]) -> str:
     """Why this page of hits is shorter: pages removed from the database that the index still lists."""
     one = len(missing) == 1
-    return (f"{len(missing)} Treffer dieser Seite ({', '.join(missing)}) {'ist' if one else 'sind'} nicht mehr in der "
-            f"Datenbank und {'wird' if one else 'werden'} nicht angezeigt: das Archiv wird gerade aktualisiert, "
-            "der Suchindex folgt in Kürze.")
+    return (
+        f"{len(missing)} Treffer dieser Seite ({', '.join(missing)}) {'ist' if one else 'sind'} nicht mehr in der "
+        f"Datenbank und {'wird' if one else 'werden'} nicht angezeigt: das Archiv wird gerade aktualisiert, "
+        "der Suchindex folgt in Kürze."
+    )
 
 
 def found_text(total: int) -> str:
@@ -266,15 +291,23 @@ def _headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
 def hit_records(db_path: Path, params: Params, page: int, base: str) -> list[dict[str, Any]]:
     """One chunk of the query's hits as :mod:`qmarchive.hits` records; blocking, so run it in a thread."""
     with read_only(db_path) as db:
-        result = search.run(db, db_path.parent, params.q, engine=search.DEFAULT_ENGINE, filters=params.filters, page=page,
-                            pagelen=params.pagelen)
+        result = search.run(
+            db,
+            db_path.parent,
+            params.q,
+            engine=search.DEFAULT_ENGINE,
+            filters=params.filters,
+            page=page,
+            pagelen=params.pagelen,
+        )
         if result.page > result.pages:
             return []
         return [record.as_dict() for record in hits.records(db, result.hits, base_url=base)]
 
 
-async def json_response(datasette, result: search.SearchResult, titles: dict[str, str], db_path: Path,
-                        base: str) -> Response:
+async def json_response(
+    datasette, result: search.SearchResult, titles: dict[str, str], db_path: Path, base: str
+) -> Response:
     """One page of hits (``seite``, ``n``) with the facets."""
 
     def records() -> list[dict[str, Any]]:
@@ -307,12 +340,15 @@ def cut_note(result: search.SearchResult) -> str | None:
     """What a download leaves out, in German, or None when it holds every hit."""
     if result.total <= MAX_EXPORT_HITS:
         return None
-    return (f"gekürzt: die ersten {number(MAX_EXPORT_HITS)} von {number(result.total)} Treffern "
-            f"(alle mit {export_command(result)})")
+    return (
+        f"gekürzt: die ersten {number(MAX_EXPORT_HITS)} von {number(result.total)} Treffern "
+        f"(alle mit {export_command(result)})"
+    )
 
 
-def csv_response(datasette, params: Params, result: search.SearchResult, db_path: Path, base: str, *,
-                 excel: bool) -> AsgiStream:
+def csv_response(
+    datasette, params: Params, result: search.SearchResult, db_path: Path, base: str, *, excel: bool
+) -> AsgiStream:
     """Every hit (up to MAX_EXPORT_HITS) as CSV, streamed a chunk at a time; a cut ends with a row that says so."""
     chunks = -(-min(result.total, MAX_EXPORT_HITS) // params.pagelen)
     cell = export.excel_text if excel else export.plain
@@ -336,18 +372,23 @@ def csv_response(datasette, params: Params, result: search.SearchResult, db_path
             await response.write(lines([[f"[{note}]"] + [None] * (len(hits.COLUMNS) - 1)]))
 
     extension = "excel.csv" if excel else "csv"
-    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{export_filename(params.q, extension)}"'})
+    headers = _headers(
+        datasette, {"Content-Disposition": f'attachment; filename="{export_filename(params.q, extension)}"'}
+    )
     return AsgiStream(stream, headers=headers, content_type=export.MEDIA_TYPES["csv"])
 
 
 def export_command(result: search.SearchResult) -> str:
     """The command that exports every hit of this search."""
-    filters = "".join(f" --filter {shlex.quote(f'{name}={value}')}" for name, values in result.filters.items() for value in values)
+    filters = "".join(
+        f" --filter {shlex.quote(f'{name}={value}')}" for name, values in result.filters.items() for value in values
+    )
     return f"qmarchive export --search {shlex.quote(result.query)}{filters} --output treffer.xlsx"
 
 
-async def xlsx_response(datasette, request, params: Params, result: search.SearchResult, db_path: Path,
-                        base: str) -> Response:
+async def xlsx_response(
+    datasette, request, params: Params, result: search.SearchResult, db_path: Path, base: str
+) -> Response:
     """Every hit (up to MAX_EXPORT_HITS) as an Excel workbook, every text a text cell; sheet "Info" says
     what it holds and whether it is complete."""
     info = [
@@ -355,7 +396,11 @@ async def xlsx_response(datasette, request, params: Params, result: search.Searc
         ("Filter", "; ".join(f"{name}={value}" for name, values in result.filters.items() for value in values)),
         ("Treffer", number(result.total) if result.total else "keine"),
         ("Vollständig", f"nein: {cut_note(result)}" if cut_note(result) else "ja"),
-        ("Quelle", datasette.absolute_url(request, request.path) + (f"?{request.query_string}" if request.query_string else "")),
+        (
+            "Quelle",
+            datasette.absolute_url(request, request.path)
+            + (f"?{request.query_string}" if request.query_string else ""),
+        ),
     ]
 
     def workbook() -> bytes:
@@ -366,21 +411,30 @@ async def xlsx_response(datasette, request, params: Params, result: search.Searc
             export.write_xlsx(list(hits.COLUMNS), rows, out, title="Suche", info=info)
         return out.getvalue()
 
-    headers = _headers(datasette, {"Content-Disposition": f'attachment; filename="{export_filename(params.q, "xlsx")}"'})
+    headers = _headers(
+        datasette, {"Content-Disposition": f'attachment; filename="{export_filename(params.q, "xlsx")}"'}
+    )
     return Response(await in_thread(workbook), headers=headers, content_type=export.MEDIA_TYPES["xlsx"])
 
 
 async def unavailable(datasette, request, params: Params, fmt: str, message: str, status: int) -> Response:
     if fmt == "json":
-        return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=_headers(datasette))
+        return Response.json(
+            {"ok": False, "error": message, "status": status}, status=status, headers=_headers(datasette)
+        )
     if fmt in ("csv", "excel.csv", "xlsx"):
         return Response.text(message, status=status, headers=_headers(datasette))
     return Response.html(await render(datasette, request, params, error=message), status=status)
 
 
 async def render(
-    datasette, request, params: Params, *, result: search.SearchResult | None = None,
-    titles: dict[str, str] | None = None, error: str | None = None,
+    datasette,
+    request,
+    params: Params,
+    *,
+    result: search.SearchResult | None = None,
+    titles: dict[str, str] | None = None,
+    error: str | None = None,
     thumbnails: dict[str, tuple[str, str | None]] | None = None,
 ) -> str:
     base = datasette.urls.path(PATH)
@@ -428,8 +482,11 @@ async def render(
         csv_url=f"{datasette.urls.path(PATH + '.csv')}?{params.query_string()}",
         excel_csv_url=f"{datasette.urls.path(PATH + '.excel.csv')}?{params.query_string()}",
         xlsx_url=f"{datasette.urls.path(PATH + '.xlsx')}?{params.query_string()}",
-        download_scope=(f"alle {number(result.total)} Treffer" if result.total <= MAX_EXPORT_HITS
-                        else f"die ersten {number(MAX_EXPORT_HITS)} von {number(result.total)} Treffern"),
+        download_scope=(
+            f"alle {number(result.total)} Treffer"
+            if result.total <= MAX_EXPORT_HITS
+            else f"die ersten {number(MAX_EXPORT_HITS)} von {number(result.total)} Treffern"
+        ),
         verlauf_url=f"{datasette.urls.path('/-/verlauf')}?{urlencode({'q': params.q})}",
         hits=[
             {
@@ -443,7 +500,9 @@ async def render(
                 "thumbnail": {
                     "url": image_url(datasette, hit.document_id, hit.page_number, picture[0], "klein"),
                     "alt": page_view.alt_text(hit.page_locator, picture[1]),
-                } if (picture := (thumbnails or {}).get(hit.page_id)) else None,
+                }
+                if (picture := (thumbnails or {}).get(hit.page_id))
+                else None,
             }
             for hit in result.hits
         ],

@@ -43,8 +43,14 @@ async def vergleich(request, datasette) -> Response:
     if db_path is None:
         return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
     a, b = _document_id(request.args, "a"), _document_id(request.args, "b")
-    context: dict[str, Any] = {"archive_title": datasette.metadata("title") or "qmarchive", "a": a, "b": b,
-                               "vergleich_url": datasette.urls.path(PATH), "comparison": None, "error": None}
+    context: dict[str, Any] = {
+        "archive_title": datasette.metadata("title") or "qmarchive",
+        "a": a,
+        "b": b,
+        "vergleich_url": datasette.urls.path(PATH),
+        "comparison": None,
+        "error": None,
+    }
     status = 200
     if (request.args.get("a") or request.args.get("b")) and not (a and b):
         context["error"], status = "Bitte zwei Dokumente auswählen.", 400
@@ -53,7 +59,9 @@ async def vergleich(request, datasette) -> Response:
         documents, comparison = await in_thread(load, db_path, a, b)
     except UnknownDocumentError:
         documents, comparison = await in_thread(load, db_path, None, None)
-        context["error"] = "Mindestens eines der gewählten Dokumente gibt es im Archiv nicht. Bitte unten zwei Dokumente auswählen."
+        context["error"] = (
+            "Mindestens eines der gewählten Dokumente gibt es im Archiv nicht. Bitte unten zwei Dokumente auswählen."
+        )
         status = 404
     context["documents"] = documents
     if comparison is not None:
@@ -64,16 +72,36 @@ async def vergleich(request, datasette) -> Response:
         context.update(
             comparison=comparison,
             sections=[
-                {side: ({"title": s.title, "level": s.level, "url": page_url(datasette, s.page_id), "page": s.first_page} if s else None)
-                 for side, s in (("a", sa), ("b", sb))}
+                {
+                    side: (
+                        {
+                            "title": s.title,
+                            "level": s.level,
+                            "url": page_url(datasette, s.page_id),
+                            "page": s.first_page,
+                        }
+                        if s
+                        else None
+                    )
+                    for side, s in (("a", sa), ("b", sb))
+                }
                 for sa, sb in comparison.sections
             ],
             terms_a=[{"term": t, "url": search(t.word, comparison.a["id"])} for t in comparison.distinctive_a],
             terms_b=[{"term": t, "url": search(t.word, comparison.b["id"])} for t in comparison.distinctive_b],
             pairs=[
-                {"similarity": f"{round(p.similarity * 100)} %", "a": p.a, "b": p.b, "a_text": _excerpt(p.a.text), "b_text": _excerpt(p.b.text),
-                 "a_url": page_url(datasette, p.a.page_id), "b_url": page_url(datasette, p.b.page_id)}
+                {
+                    "similarity": f"{round(p.similarity * 100)} %",
+                    "a": p.a,
+                    "b": p.b,
+                    "a_text": _excerpt(p.a.text),
+                    "b_text": _excerpt(p.b.text),
+                    "a_url": page_url(datasette, p.a.page_id),
+                    "b_url": page_url(datasette, p.b.page_id),
+                }
                 for p in comparison.carried_over
             ],
         )
-    return Response.html(await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME), status=status)
+    return Response.html(
+        await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME), status=status
+    )

@@ -49,7 +49,9 @@ def run_trend(db_path, terms: list[str], filters: dict[str, list[str]]) -> serie
 
 def search_url(datasette, term: str, document_id: str, filters: dict[str, list[str]]) -> str:
     """The search that finds exactly the pages counted for the term in the document."""
-    pairs = [("q", term), ("dokument", document_id)] + [(n, v) for n, values in filters.items() for v in values if n == "feld"]
+    pairs = [("q", term), ("dokument", document_id)] + [
+        (n, v) for n, values in filters.items() for v in values if n == "feld"
+    ]
     return f"{datasette.urls.path(suche.PATH)}?{urlencode(pairs)}"
 
 
@@ -64,14 +66,20 @@ async def verlauf(request, datasette) -> Response:
     terms, filters = parse_terms(request.args), parse_filters(request.args)
     db_path = database_path(datasette)
     if db_path is None:
-        return await _error(datasette, request, fmt, terms, filters, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404)
+        return await _error(
+            datasette, request, fmt, terms, filters, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404
+        )
     if not terms:
         if fmt != "html":
-            return await _error(datasette, request, fmt, terms, filters, "Bitte mindestens einen Begriff angeben: ?q=…", 400)
+            return await _error(
+                datasette, request, fmt, terms, filters, "Bitte mindestens einen Begriff angeben: ?q=…", 400
+            )
         return Response.html(await render(datasette, request, terms, filters))
     if len(terms) > series.MAX_TERMS:
-        message = (f"Zu viele Begriffe: {len(terms)}, nebeneinander gezeigt werden höchstens {series.MAX_TERMS}. "
-                   "Bitte lassen Sie einige weg; es wird nichts stillschweigend weggelassen.")
+        message = (
+            f"Zu viele Begriffe: {len(terms)}, nebeneinander gezeigt werden höchstens {series.MAX_TERMS}. "
+            "Bitte lassen Sie einige weg; es wird nichts stillschweigend weggelassen."
+        )
         return await _error(datasette, request, fmt, terms, filters, message, 400)
     try:
         trend = await in_thread(run_trend, db_path, terms, filters)
@@ -84,9 +92,17 @@ async def verlauf(request, datasette) -> Response:
     if fmt != "html":
         title = "Verlauf " + ", ".join(terms)
         return await downloads.records_response(
-            datasette, fmt, series.RECORD_COLUMNS, trend.records(), filename="qmarchive-verlauf", title="Verlauf",
-            info=[("Begriffe", "; ".join(terms)), ("Filter", query_string([], filters)),
-                  ("Je 10.000 Wörter", "Vorkommen je 10.000 Wörter der gezählten Seiten")],
+            datasette,
+            fmt,
+            series.RECORD_COLUMNS,
+            trend.records(),
+            filename="qmarchive-verlauf",
+            title="Verlauf",
+            info=[
+                ("Begriffe", "; ".join(terms)),
+                ("Filter", query_string([], filters)),
+                ("Je 10.000 Wörter", "Vorkommen je 10.000 Wörter der gezählten Seiten"),
+            ],
             extra={"title": title, "terms": terms, "filters": filters, "per_words": series.PER_WORDS},
         )
     return Response.html(await render(datasette, request, terms, filters, trend=trend))
@@ -94,7 +110,9 @@ async def verlauf(request, datasette) -> Response:
 
 async def _error(datasette, request, fmt, terms, filters, message: str, status: int) -> Response:
     if fmt == "json":
-        return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=downloads.headers(datasette))
+        return Response.json(
+            {"ok": False, "error": message, "status": status}, status=status, headers=downloads.headers(datasette)
+        )
     if fmt in ("csv", "xlsx"):
         return Response.text(message, status=status, headers=downloads.headers(datasette))
     return Response.html(await render(datasette, request, terms, filters, error=message), status=status)
@@ -107,15 +125,24 @@ def chart_for(trend: series.Trend) -> Any:
         for term in trend.terms
     )
     return charts.line_chart(
-        "verlauf", "Vorkommen je 10.000 Wörter: " + ", ".join(trend.terms),
+        "verlauf",
+        "Vorkommen je 10.000 Wörter: " + ", ".join(trend.terms),
         "Vorkommen je 10.000 Wörter je Dokument in zeitlicher Reihenfolge. " + description,
-        labels, [charts.Series(term, [c.per_10000 for c in trend.counts[term]]) for term in trend.terms],
+        labels,
+        [charts.Series(term, [c.per_10000 for c in trend.counts[term]]) for term in trend.terms],
         unit="je 10.000 Wörter",
     )
 
 
-async def render(datasette, request, terms: list[str], filters: dict[str, list[str]], *,
-                 trend: series.Trend | None = None, error: str | None = None) -> str:
+async def render(
+    datasette,
+    request,
+    terms: list[str],
+    filters: dict[str, list[str]],
+    *,
+    trend: series.Trend | None = None,
+    error: str | None = None,
+) -> str:
     base = datasette.urls.path(PATH)
     context: dict[str, Any] = {
         "terms": terms,
@@ -138,7 +165,11 @@ async def render(datasette, request, terms: list[str], filters: dict[str, list[s
                 {
                     "document": doc,
                     "cells": [
-                        {"term": term, "count": trend.counts[term][i], "url": search_url(datasette, term, doc.id, filters)}
+                        {
+                            "term": term,
+                            "count": trend.counts[term][i],
+                            "url": search_url(datasette, term, doc.id, filters),
+                        }
                         for term in terms
                     ],
                 }

@@ -48,7 +48,11 @@ async def render_xlsx(datasette, request, database, table, query_name, sql, colu
         rows, complete = await _stream(datasette, request, data, columns, expanded, rows)
     name = query_name or table or database
     info = [
-        ("Quelle", datasette.absolute_url(request, request.path) + (f"?{request.query_string}" if request.query_string else "")),
+        (
+            "Quelle",
+            datasette.absolute_url(request, request.path)
+            + (f"?{request.query_string}" if request.query_string else ""),
+        ),
         ("Datenbank", database),
     ]
     if query_name or table:
@@ -84,7 +88,10 @@ def _headings(columns: list[str], expanded_columns: list[str]) -> tuple[list[str
 
 def _expand(row: Any, columns: list[str], expanded: set[str]) -> list[Any]:
     """A row's values in column order, an expanded foreign key as its value and its label."""
-    cells = [cell["encoded"] if isinstance(cell, dict) and cell.get("$base64") else cell for cell in export.values(row, columns)]
+    cells = [
+        cell["encoded"] if isinstance(cell, dict) and cell.get("$base64") else cell
+        for cell in export.values(row, columns)
+    ]
     if not expanded:
         return cells
     result = []
@@ -102,17 +109,15 @@ def _completeness(datasette, view_name: str, data: dict[str, Any]) -> str:
     if view_name == "table" and data.get("next"):
         count = data.get("filtered_table_rows_count")
         of = f" von {_number(count)}" if isinstance(count, int) else ""
-        return (
-            f"nein: eine Seite{of} Zeilen; alle Zeilen mit ?_stream=on "
-            "(oder qmarchive export --table)"
-        )
+        return f"nein: eine Seite{of} Zeilen; alle Zeilen mit ?_stream=on (oder qmarchive export --table)"
     if data.get("truncated"):
         return f"nein: Datasette gibt höchstens {_number(datasette.max_returned_rows)} Zeilen einer Abfrage aus; alle Zeilen mit qmarchive export --sql"
     return "ja"
 
 
-async def _stream(datasette, request, data: dict[str, Any], columns: list[str], expanded: set[str],
-                  first: list[list[Any]]) -> tuple[list[list[Any]], str]:
+async def _stream(
+    datasette, request, data: dict[str, Any], columns: list[str], expanded: set[str], first: list[list[Any]]
+) -> tuple[list[list[Any]], str]:
     """Every row of the filtered table, read page by page through Datasette's own JSON.
 
     Datasette 0.65 orders the first page of a sorted table by the sort column alone and only the
@@ -140,8 +145,16 @@ async def _stream(datasette, request, data: dict[str, Any], columns: list[str], 
     return rows, complete + note
 
 
-async def _pages(datasette, request, columns: list[str], expanded: set[str], token: str | None, *,
-                 sort: str | None = None, have: int = 0) -> tuple[list[list[Any]], str]:
+async def _pages(
+    datasette,
+    request,
+    columns: list[str],
+    expanded: set[str],
+    token: str | None,
+    *,
+    sort: str | None = None,
+    have: int = 0,
+) -> tuple[list[list[Any]], str]:
     path = request.scope.get("route_path") or request.path
     path = path[: -len(EXTENSION) - 1] + ".json" if path.endswith(f".{EXTENSION}") else path
     dropped = _STREAM_ARGS + (("_sort", "_sort_desc") if sort else ())
@@ -155,14 +168,16 @@ async def _pages(datasette, request, columns: list[str], expanded: set[str], tok
     limit = export.XLSX_MAX_ROWS - 1
     while True:
         paging = [("_next", token)] if token else []
-        query = urlencode([*kept, *paging, ("_size", "max"), ("_nocount", "1"), ("_nofacet", "1"), ("_shape", "objects")])
+        query = urlencode(
+            [*kept, *paging, ("_size", "max"), ("_nocount", "1"), ("_nofacet", "1"), ("_shape", "objects")]
+        )
         response = await datasette.client.get(f"{path}?{query}", headers=headers)
         if response.status_code != 200:
             return rows, f"nein: Abbruch nach {_number(have + len(rows))} Zeilen (HTTP {response.status_code})"
         data = response.json()
         rows.extend(_expand(record, columns, expanded) for record in data.get("rows", []))
         if have + len(rows) > limit:
-            del rows[limit - have:]
+            del rows[limit - have :]
             return rows, f"nein: ein Excel-Blatt fasst höchstens {_number(limit)} Zeilen"
         token = data.get("next")
         if not token:

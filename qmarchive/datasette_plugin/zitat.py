@@ -10,7 +10,15 @@ from datasette.utils.asgi import NotFound, Response
 from qmarchive import cite, meta_tags, versions
 from qmarchive.datasette_plugin import gone
 from qmarchive.datasette_plugin.common import (
-    NO_ARCHIVE, base_url, database_path, in_thread, page_url, pdf_url, read_only, seite_url, zitat_url,
+    NO_ARCHIVE,
+    base_url,
+    database_path,
+    in_thread,
+    page_url,
+    pdf_url,
+    read_only,
+    seite_url,
+    zitat_url,
 )
 from qmarchive.errors import CitationError
 
@@ -31,7 +39,10 @@ SECTIONS = (
 
 
 # Why a version was accepted, in German, where the command says it; a reason given with --replace as written.
-GRUENDE = {"qmarchive ingest": "erstmals eingelesen", "qmarchive ingest (new sha256 in the catalog)": "neue Prüfsumme im Katalog"}
+GRUENDE = {
+    "qmarchive ingest": "erstmals eingelesen",
+    "qmarchive ingest (new sha256 in the catalog)": "neue Prüfsumme im Katalog",
+}
 
 
 def _german_date(timestamp: str | None) -> str | None:
@@ -80,19 +91,30 @@ async def zitat(request, datasette):
         "meta": meta_tags.tags(citation, pdf_url=citation.pdf_url.split("#")[0], url=citation.url),
         "canonical": citation.url,
         "formats": [{"name": name, "label": label, "text": citation.render(name)} for name, label in SECTIONS],
-        "downloads": [(ext.upper() if ext != "json" else "CSL-JSON", f"{zitat_url(datasette, document_id, number)}.{ext}{query}") for ext in DOWNLOADS],
+        "downloads": [
+            (ext.upper() if ext != "json" else "CSL-JSON", f"{zitat_url(datasette, document_id, number)}.{ext}{query}")
+            for ext in DOWNLOADS
+        ],
         "page_url": page_url(datasette, target) if page and not citation.version else None,
         "seite_url": seite_url(datasette, document_id, int(page)) if page and not citation.version else None,
         "pdf_url": pdf_url(datasette, document_id, number, citation.sha256 if citation.version else None),
         "current_url": zitat_url(datasette, document_id, number) if citation.version else None,
         "replaced_on": _german_date(citation.replaced_at),
         "versions": [
-            {**row, "zitat_url": zitat_url(datasette, document_id, number) + ("" if row["replaced_at"] is None else f"?sha256={row['sha256']}"),
-             "pdf_url": pdf_url(datasette, document_id, number, row["sha256"]), "cited": row["sha256"] == citation.sha256,
-             "accepted_on": _german_date(row["accepted_at"]), "replaced_on": _german_date(row["replaced_at"]),
-             "grund": GRUENDE.get(row["command"] or "", row["reason"]) or ""}
+            {
+                **row,
+                "zitat_url": zitat_url(datasette, document_id, number)
+                + ("" if row["replaced_at"] is None else f"?sha256={row['sha256']}"),
+                "pdf_url": pdf_url(datasette, document_id, number, row["sha256"]),
+                "cited": row["sha256"] == citation.sha256,
+                "accepted_on": _german_date(row["accepted_at"]),
+                "replaced_on": _german_date(row["replaced_at"]),
+                "grund": GRUENDE.get(row["command"] or "", row["reason"]) or "",
+            }
             for row in history
-        ] if len(history) > 1 else [],
+        ]
+        if len(history) > 1
+        else [],
         "document_url": zitat_url(datasette, document_id) if page else None,
     }
     return Response.html(await datasette.render_template(TEMPLATE, context, request=request, view_name=VIEW_NAME))

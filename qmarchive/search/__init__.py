@@ -5,7 +5,14 @@ Everything that knows Whoosh lives in this package; callers use only the names b
 
 from qmarchive.errors import QueryTooLongError
 from qmarchive.search.lifecycle import (
-    REPAIR, IndexReport, index_info, indexed_pages, page_fingerprints, rebuild, rebuild_reason, update,
+    REPAIR,
+    IndexReport,
+    index_info,
+    indexed_pages,
+    page_fingerprints,
+    rebuild,
+    rebuild_reason,
+    update,
 )
 from qmarchive.search.results import FACETS, Hit, SearchResult, snippet_text
 
@@ -15,10 +22,30 @@ ENGINES = ("german", "whoosh", "fts")
 # relevance set and several times faster (docs/search.md, "German search in SQLite").
 DEFAULT_ENGINE = "german"
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "FACETS", "REPAIR", "Hit", "IndexReport", "SearchResult", "index_info", "indexed_pages", "mark", "page_fingerprints", "plain_words", "rebuild", "rebuild_reason", "run", "snippet_text", "update"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "FACETS",
+    "REPAIR",
+    "Hit",
+    "IndexReport",
+    "SearchResult",
+    "index_info",
+    "indexed_pages",
+    "mark",
+    "page_fingerprints",
+    "plain_words",
+    "rebuild",
+    "rebuild_reason",
+    "run",
+    "snippet_text",
+    "update",
+]
 
 
-def run(db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10) -> SearchResult:
+def run(
+    db, index_dir, text: str, *, engine: str = "whoosh", filters=None, page: int = 1, pagelen: int = 10
+) -> SearchResult:
     """Search with the chosen engine; every engine applies the facet filters (``{"jahr": ["2019"], …}``). A
     query over the limit is refused, not cut."""
     from qmarchive.search.query import MAX_QUERY_CHARS

@@ -49,9 +49,11 @@ def _occurrences(db: Database, searcher, q: wq.Query, found: set[int]) -> dict[s
     analyzer = searcher.schema[TEXT_FIELD].analyzer
     documents = {stored["page_id"]: stored["dokument"] for stored in map(searcher.stored_fields, found)}
     # The index keeps no page text: the occurrences are counted in the stored text, analysed as indexed.
-    texts = dict(db.execute(
-        "SELECT id, text FROM pages WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(documents))]
-    ).fetchall())
+    texts = dict(
+        db.execute(
+            "SELECT id, text FROM pages WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(documents))]
+        ).fetchall()
+    )
     counts = {}
     for page_id, document_id in sorted(documents.items()):
         positions = {
@@ -82,8 +84,13 @@ def _wanted_terms(q: wq.Query) -> list[tuple[str, str]]:
         return []
     if isinstance(q, wq.AndNot):
         return _wanted_terms(q.a)
-    if type(q) is wq.Or and len(q.subqueries) == 2 and isinstance(q.subqueries[0], wq.Term) \
-            and type(q.subqueries[1]) is wq.And and q.subqueries[0].fieldname == TEXT_FIELD:
+    if (
+        type(q) is wq.Or
+        and len(q.subqueries) == 2
+        and isinstance(q.subqueries[0], wq.Term)
+        and type(q.subqueries[1]) is wq.And
+        and q.subqueries[0].fieldname == TEXT_FIELD
+    ):
         return [("part", q.subqueries[0].text)]
     if isinstance(q, wq.Term):
         return [("term", q.text)] if q.fieldname == TEXT_FIELD else []

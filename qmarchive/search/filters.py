@@ -53,8 +53,11 @@ def matching(name: str, value: str, known: list[str]) -> list[str]:
     else:
         found = [term for term in known if wanted in (topics.fold(term), topics.fold(label(name, term)))]
     if not found:
-        raise FilterValueError(name, value, [_listed(name, term) for term in known[:MAX_LISTED]]
-                               + (["…"] if len(known) > MAX_LISTED else []))
+        raise FilterValueError(
+            name,
+            value,
+            [_listed(name, term) for term in known[:MAX_LISTED]] + (["…"] if len(known) > MAX_LISTED else []),
+        )
     return found
 
 

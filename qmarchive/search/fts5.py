@@ -31,10 +31,10 @@ _COUNT_SQL = "SELECT count(*) FROM pages_fts JOIN pages p ON p.rowid = pages_fts
 # The facet filters as the Whoosh index applies them: values of one facet OR, facets AND.
 _FILTER_SQL = {
     "jahr": "EXISTS (SELECT 1 FROM documents d WHERE d.id = p.document_id AND CAST(? AS INTEGER) "
-            "BETWEEN d.period_start AND coalesce(d.period_end, d.period_start))",
+    "BETWEEN d.period_start AND coalesce(d.period_end, d.period_start))",
     "typ": "EXISTS (SELECT 1 FROM documents d WHERE d.id = p.document_id AND d.doc_type = ?)",
     "feld": "EXISTS (SELECT 1 FROM page_topics t WHERE t.page_id = p.id AND t.topic_id IN "
-            "(SELECT value FROM json_each(?)))",
+    "(SELECT value FROM json_each(?)))",
     "dokument": "p.document_id = ?",
 }
 
@@ -44,12 +44,19 @@ def marked(snippet: str) -> str:
 
 
 def search(
-    db: Database, text: str, *, filters: dict[str, list[str]] | None = None, page: int = 1, pagelen: int = 10,
+    db: Database,
+    text: str,
+    *,
+    filters: dict[str, list[str]] | None = None,
+    page: int = 1,
+    pagelen: int = 10,
 ) -> SearchResult:
     started = time.perf_counter()
     page = max(page, 1)
     match = fts_query(text)
-    filters = _resolved(db, {name: values for name, values in (filters or {}).items() if values and name in _FILTER_SQL})
+    filters = _resolved(
+        db, {name: values for name, values in (filters or {}).items() if values and name in _FILTER_SQL}
+    )
     where, params = _where(filters)
     total = db.execute(_COUNT_SQL.format(where=where), [match, *params]).fetchone()[0]
     found = list(db.query(_HITS_SQL.format(where=where), [_START, _END, match, *params, pagelen, (page - 1) * pagelen]))
@@ -59,7 +66,13 @@ def search(
         for i, f in enumerate(found, start=1)
     ]
     return SearchResult(
-        query=text, engine="fts", total=total, page=page, pagelen=pagelen, hits=hits, filters=filters,
+        query=text,
+        engine="fts",
+        total=total,
+        page=page,
+        pagelen=pagelen,
+        hits=hits,
+        filters=filters,
         seconds=time.perf_counter() - started,
     )
 
@@ -84,7 +97,9 @@ def _known(db: Database, name: str) -> list[str]:
     if name == "dokument":
         return [id_ for (id_,) in db.execute("SELECT id FROM documents ORDER BY id")]
     years: set[int] = set()
-    for start, end in db.execute("SELECT period_start, coalesce(period_end, period_start) FROM documents WHERE period_start"):
+    for start, end in db.execute(
+        "SELECT period_start, coalesce(period_end, period_start) FROM documents WHERE period_start"
+    ):
         years.update(range(start, end + 1))
     return [str(year) for year in sorted(years)]
 

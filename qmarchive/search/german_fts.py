@@ -117,7 +117,6 @@ class Query:
     synonyms: bool = False  # thesaurus alternatives were added
 
 
-
 class _Builder:
     def __init__(self, lookup: Lookup, synonyms: bool):
         self.lookup = lookup
@@ -248,7 +247,12 @@ def lexicon_lookup(db_execute: Callable[..., Any]) -> Lookup:
 # --- snippets ---------------------------------------------------------------------------------------
 
 
-def snippet(text: str, query: Query, entries: dict[str, Entry], quote: Callable[[str], str] = lambda t: html.escape(t, quote=False)) -> str:
+def snippet(
+    text: str,
+    query: Query,
+    entries: dict[str, Entry],
+    quote: Callable[[str], str] = lambda t: html.escape(t, quote=False),
+) -> str:
     """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
     the text (HTML by default; SQL callers leave that to the page that shows it)."""
     found = []
@@ -347,7 +351,11 @@ class _PageFacets:
         """Filter values as the facets hold them, named as the Whoosh engine takes them (case and accents
         ignored, a key or its label), in the order given; a value naming nothing raises FilterValueError."""
         return {
-            name: list(dict.fromkeys(term for value in values for term in field_filters.matching(name, value, self.known(name))))
+            name: list(
+                dict.fromkeys(
+                    term for value in values for term in field_filters.matching(name, value, self.known(name))
+                )
+            )
             for name, values in filters.items()
         }
 
@@ -356,7 +364,11 @@ class _PageFacets:
         wanted = {name: set(terms) for name, terms in resolved.items()}
         fields = wanted.pop("feld", None)
         test = any if excluded else all
-        documents = {d for d, values in self.documents.items() if test(not wanted[n].isdisjoint(values[n]) for n in wanted) != excluded}
+        documents = {
+            d
+            for d, values in self.documents.items()
+            if test(not wanted[n].isdisjoint(values[n]) for n in wanted) != excluded
+        }
         if fields is None:
             return [r for r in rowids if self.document[r] in documents]
         if excluded:
@@ -378,7 +390,10 @@ class _PageFacets:
                 for value in values:
                     found[name][value] += pages
         found["feld"] = Counter(chain.from_iterable(map(self.topics.__getitem__, rowids)))
-        return {name: sorted(((v, c) for v, c in counter.items() if v), key=lambda item: (-item[1], item[0])) for name, counter in found.items()}
+        return {
+            name: sorted(((v, c) for v, c in counter.items() if v), key=lambda item: (-item[1], item[0]))
+            for name, counter in found.items()
+        }
 
 
 _facet_lock = threading.Lock()
@@ -452,11 +467,14 @@ def suggest(db: Database, text: str) -> str | None:
         if word in _OR | _NOT | _AND or german.is_stopword(folded):
             return word
         entry = german_terms.analyse(word, None)
-        known = db.execute("SELECT 1 FROM lexicon WHERE word = ? OR stem = ? LIMIT 1", [folded, entry.stem if entry else ""]).fetchone()
+        known = db.execute(
+            "SELECT 1 FROM lexicon WHERE word = ? OR stem = ? LIMIT 1", [folded, entry.stem if entry else ""]
+        ).fetchone()
         if known:
             return word
         candidates = [
-            w for (w,) in db.execute(
+            w
+            for (w,) in db.execute(
                 "SELECT word FROM lexicon WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
                 [folded[0], folded[0] + "\U0010ffff", len(folded) - 2, len(folded) + 2],
             )
@@ -488,7 +506,10 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
         return ranked
     top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
     if query.synonyms:
-        typed = {rowid for (rowid,) in db.execute(_ROWIDS_SQL, [parse(text, lexicon_lookup(db.execute), synonyms=False).match])}
+        typed = {
+            rowid
+            for (rowid,) in db.execute(_ROWIDS_SQL, [parse(text, lexicon_lookup(db.execute), synonyms=False).match])
+        }
         for rowid in top:
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
@@ -512,9 +533,13 @@ def search(
     try:
         facets = page_facets(db)
     except sqlite3.OperationalError as exc:  # a database from before, served without being opened for writing
-        raise SearchIndexError(f"{german_terms.database_file(db)}: no German search terms ({exc}); run 'qmarchive index'") from exc
+        raise SearchIndexError(
+            f"{german_terms.database_file(db)}: no German search terms ({exc}); run 'qmarchive index'"
+        ) from exc
     if facets.stale:
-        raise SearchIndexError(f"{german_terms.database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'")
+        raise SearchIndexError(
+            f"{german_terms.database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'"
+        )
     # The facets' filters, then those typed in the query (jahr:2019, NICHT typ:ihek, jahr:[2015 TO 2019]).
     chosen = facets.resolve({k: list(v) for k, v in (filters or {}).items() if v and k in FACETS})
     conditions = [(chosen, False), (facets.resolve(query.filters), False), (facets.resolve(query.excluded), True)]
@@ -540,12 +565,24 @@ def search(
     rows = fetch_pages(db, ids)
     entries = entries_for(db, [rows[i]["text"] for i in ids if i in rows])
     hits = [
-        Hit.from_row(rows[pid], snippet=snippet(rows[pid]["text"], query, entries), score=scores[pid], rank=(page - 1) * pagelen + n)
+        Hit.from_row(
+            rows[pid],
+            snippet=snippet(rows[pid]["text"], query, entries),
+            score=scores[pid],
+            rank=(page - 1) * pagelen + n,
+        )
         for n, pid in enumerate(ids, start=1)
         if pid in rows
     ]
     return SearchResult(
-        query=text, engine="german", total=total, page=page, pagelen=pagelen, hits=hits,
-        facets=facets.count(matched), filters=chosen, suggestion=suggest(db, text) if total < SUGGEST_BELOW else None,
+        query=text,
+        engine="german",
+        total=total,
+        page=page,
+        pagelen=pagelen,
+        hits=hits,
+        facets=facets.count(matched),
+        filters=chosen,
+        suggestion=suggest(db, text) if total < SUGGEST_BELOW else None,
         seconds=time.perf_counter() - started,
     )

@@ -108,7 +108,13 @@ class Analyser:
         terms, parts = self.terms(text)
         section, section_parts = self.terms(page["section"] or "")
         title, _ = self.terms(page["title"] or "")
-        return {"rowid": page["rowid"], "text": terms, "parts": parts, "section": f"{section} {section_parts}".strip(), "title": title}
+        return {
+            "rowid": page["rowid"],
+            "text": terms,
+            "parts": parts,
+            "section": f"{section} {section_parts}".strip(),
+            "title": title,
+        }
 
 
 _PAGES_SQL = """
@@ -137,8 +143,12 @@ def load(db: Any, words: Iterable[str]) -> dict[str, Entry]:
 
 def _store_lexicon(db: Database, entries: dict[str, Entry]) -> None:
     db.table("lexicon").upsert_all(
-        ({"word": w, "stem": e.stem, "parts": " ".join(e.parts), "split": " ".join(e.split)} for w, e in entries.items()),
-        pk="word", batch_size=1000,
+        (
+            {"word": w, "stem": e.stem, "parts": " ".join(e.parts), "split": " ".join(e.split)}
+            for w, e in entries.items()
+        ),
+        pk="word",
+        batch_size=1000,
     )
 
 
@@ -149,7 +159,12 @@ def index_document(db: Database, document_id: str) -> None:
     the lexicon's words and the document's own words as possible parts.
     """
     pages = list(_pages(db, "WHERE p.document_id = ?", [document_id]))
-    written = {key(w) for page in pages for field in ("text", "continuation", "section", "title") for w in german.word_list(page[field] or "")}
+    written = {
+        key(w)
+        for page in pages
+        for field in ("text", "continuation", "section", "title")
+        for w in german.word_list(page[field] or "")
+    }
     known = load(db, written)
     analyser = Analyser(_ingest_splitter(db, written - set(known)), known)
     db.table(TABLE).insert_all((analyser.row(page) for page in pages), batch_size=500)
@@ -214,7 +229,9 @@ def rebuild(db: Database) -> int:
 
 def _set_state(db: Database, seconds: float | None) -> None:
     built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    db.table("german_terms_state").upsert({"id": 1, "version": version(), "built_at": built_at, "seconds": seconds}, pk="id")
+    db.table("german_terms_state").upsert(
+        {"id": 1, "version": version(), "built_at": built_at, "seconds": seconds}, pk="id"
+    )
 
 
 def stored_version(db: Database) -> str | None:

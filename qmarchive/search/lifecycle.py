@@ -40,7 +40,6 @@ CURRENT = "CURRENT"
 MARKER = "qmarchive-index.json"
 
 
-
 def whoosh_dir(index_dir: Path) -> Path:
     return index_dir / "whoosh"
 
@@ -81,7 +80,12 @@ def index_info(index_dir: Path) -> dict[str, Any] | None:
     if generation is None:
         return None
     size = sum(f.stat().st_size for f in generation.iterdir() if f.is_file())
-    return {"path": str(generation), **read_marker(generation), "bytes": size, "rebuild_reason": rebuild_reason(index_dir)}
+    return {
+        "path": str(generation),
+        **read_marker(generation),
+        "bytes": size,
+        "rebuild_reason": rebuild_reason(index_dir),
+    }
 
 
 def rebuild_reason(index_dir: Path) -> str | None:
@@ -253,7 +257,20 @@ def _page_rows(db: Database, ids: list[str] | None = None) -> Iterator[dict[str,
 
 def _fingerprint(row: dict[str, Any]) -> str:
     """Everything an index document is made of; a page whose fingerprint changed is indexed again."""
-    values = [row[k] for k in ("text_sha256", "continuation", "title", "section", "doc_type", "area", "period_start", "period_end", "topics")]
+    values = [
+        row[k]
+        for k in (
+            "text_sha256",
+            "continuation",
+            "title",
+            "section",
+            "doc_type",
+            "area",
+            "period_start",
+            "period_end",
+            "topics",
+        )
+    ]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
 
 

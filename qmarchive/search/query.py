@@ -159,8 +159,16 @@ def search(
         hits, missing = _hits(db, results.hits)
         suggestion = _suggest(searcher, text) if results.total < 3 else None
     return SearchResult(
-        query=text, engine="whoosh", total=results.total, page=page, pagelen=pagelen, hits=hits,
-        facets=results.facets, filters=filters, suggestion=suggestion, seconds=time.perf_counter() - started,
+        query=text,
+        engine="whoosh",
+        total=results.total,
+        page=page,
+        pagelen=pagelen,
+        hits=hits,
+        facets=results.facets,
+        filters=filters,
+        suggestion=suggestion,
+        seconds=time.perf_counter() - started,
         missing=missing,
     )
 
@@ -196,10 +204,15 @@ def _run(searcher, text: str, q: wq.Query, filters: dict[str, list[str]], page: 
     bonus = phrase_bonus(searcher.schema, text)
     if bonus is not None:
         extra = matches.phrase_scores(searcher, bonus, [docnum for _, docnum in top])
-        top = sorted(((score + extra.get(docnum, 0.0), docnum) for score, docnum in top), key=lambda item: (-item[0], item[1]))
-    ranked = Results(searcher, q, top, highlighter=Highlighter(
-        fragmenter=ContextFragmenter(maxchars=240, surround=70), formatter=MarkFormatter()
-    ))
+        top = sorted(
+            ((score + extra.get(docnum, 0.0), docnum) for score, docnum in top), key=lambda item: (-item[0], item[1])
+        )
+    ranked = Results(
+        searcher,
+        q,
+        top,
+        highlighter=Highlighter(fragmenter=ContextFragmenter(maxchars=240, surround=70), formatter=MarkFormatter()),
+    )
     return _Found(total=len(docnums), hits=ranked[wanted - pagelen : wanted], facets=facets.count(searcher, docnums))
 
 
@@ -231,7 +244,7 @@ def _known(reader, word: str) -> bool:
 
 
 def _suggest(searcher, text: str) -> str | None:
-    """"Meinten Sie …?": unknown plain words replaced by the nearest word of the archive."""
+    """ "Meinten Sie …?": unknown plain words replaced by the nearest word of the archive."""
     reader = searcher.reader()
     changed = False
 
@@ -261,17 +274,22 @@ def mark(index_dir: Path, text: str, q: str) -> str | None:
         # Leaf by leaf: Query.existing_terms overwrites its fieldname argument in its loop, so it skips terms.
         words = frozenset(
             field.from_bytes(word) if isinstance(word, bytes) else word
-            for leaf in parse(searcher.schema, q).leaves() if leaf.field() == "text"
+            for leaf in parse(searcher.schema, q).leaves()
+            if leaf.field() == "text"
             for name, word in leaf.expanded_terms(reader, phrases=True)
         )
         if not words:
             return None
         # The text is analysed as it was indexed, so a compound marks where one of its parts was searched.
-        marked = highlight(text, words, field.analyzer, WholeFragmenter(charlimit=None), MarkFormatter(), top=1, mode="index")
+        marked = highlight(
+            text, words, field.analyzer, WholeFragmenter(charlimit=None), MarkFormatter(), top=1, mode="index"
+        )
         return marked or None
 
 
 def plain_words(q: str) -> list[str]:
     """The words typed in a query, without operators and field filters: what a PDF viewer can look for."""
     q = re.sub(r"\b\w+:(\"[^\"]*\"|\S+)", " ", q[:MAX_QUERY_CHARS])
-    return [word for word, _, _ in german.words(q) if word not in _OPERATORS and not german.is_stopword(german.fold(word))]
+    return [
+        word for word, _, _ in german.words(q) if word not in _OPERATORS and not german.is_stopword(german.fold(word))
+    ]

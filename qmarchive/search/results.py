@@ -56,17 +56,25 @@ class Hit:
 
     @property
     def page_locator(self) -> str:
-        """"S. 3", "S. 3 (PDF-Seite 9)" or "PDF-Seite 9": the printed label only where it is known."""
+        """ "S. 3", "S. 3 (PDF-Seite 9)" or "PDF-Seite 9": the printed label only where it is known."""
         known = self.page_label if self.page_label_source != "physical" else None
         return pagelabels.locator(known, self.page_number) or ""
 
     @classmethod
     def from_row(cls, row: dict[str, Any], *, snippet: str, score: float, rank: int) -> Hit:
         return cls(
-            page_id=row["id"], document_id=row["document_id"], page_number=row["page_number"],
-            page_label=row["page_label"], title=row["title"], doc_type=row["doc_type"],
-            period=period(row["period_start"], row["period_end"]), section=row["section"],
-            snippet=snippet, score=round(float(score), 4), rank=rank, ocr=bool(row["ocr"]),
+            page_id=row["id"],
+            document_id=row["document_id"],
+            page_number=row["page_number"],
+            page_label=row["page_label"],
+            title=row["title"],
+            doc_type=row["doc_type"],
+            period=period(row["period_start"], row["period_end"]),
+            section=row["section"],
+            snippet=snippet,
+            score=round(float(score), 4),
+            rank=rank,
+            ocr=bool(row["ocr"]),
             page_label_source=row["page_label_source"],
         )
 

@@ -23,8 +23,19 @@ class GermanTokenizer(Tokenizer):
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pieces = german.words(value) if tokenize else [(value, 0, len(value))]
         for pos, (word, start, end) in enumerate(pieces):

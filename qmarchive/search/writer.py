@@ -96,7 +96,9 @@ class _ParallelWriter(MpWriter):
     """Whoosh's multi-process writer whose sub-processes end with it, also when a build is cancelled."""
 
     def _new_task(self) -> _SubWriter:
-        task = _SubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment)
+        task = _SubWriter(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
         task.daemon = True
         self.tasks.append(task)
         task.start()
