@@ -45,7 +45,9 @@ def test_test_script_installs_what_the_tests_need_and_runs_pytest() -> None:
     assert set(packages.split()) == {"fonts-dejavu-core", "tesseract-ocr", "tesseract-ocr-deu", "chromium"}
     assert "python3 -m venv .venv\n" in script
     assert "\n.venv/bin/pip install --quiet --config-settings editable_mode=compat -e '.[test]'\n" in script
-    assert script.rstrip().endswith('.venv/bin/ruff check .\n.venv/bin/mypy\nexec .venv/bin/python -m pytest "$@"')
+    assert script.rstrip().endswith(
+        '.venv/bin/ruff check .\n.venv/bin/ruff format --check .\n.venv/bin/mypy\nexec .venv/bin/python -m pytest "$@"'
+    )
 
 
 def test_test_script_names_the_packages_it_cannot_install(tmp_path) -> None:
