@@ -142,21 +142,26 @@ def too_long(exc: QueryTooLongError) -> str:
     )
 
 
+def _search(db: Database, db_path: Path, params: Params, page: int) -> search.SearchResult:
+    """The page of hits ``params`` asks for, with the engine the page and its downloads share."""
+    return search.run(
+        db,
+        db_path.parent,
+        params.q,
+        engine=search.DEFAULT_ENGINE,
+        filters=params.filters,
+        page=page,
+        pagelen=params.pagelen,
+    )
+
+
 def run_search(
     db_path: Path, params: Params
 ) -> tuple[search.SearchResult, dict[str, str], dict[str, tuple[str, str | None]]]:
     """Search and fetch the titles of the documents in the facets, and for each hit's thumbnail its file's
     SHA-256 and the page's first heading; blocking, so run it in a thread."""
     with read_only(db_path) as db:
-        result = search.run(
-            db,
-            db_path.parent,
-            params.q,
-            engine=search.DEFAULT_ENGINE,
-            filters=params.filters,
-            page=params.page,
-            pagelen=params.pagelen,
-        )
+        result = _search(db, db_path, params, params.page)
         if result.page > result.pages:
             # Whoosh answers a page past the end with the last one.
             result = replace(result, page=result.pages)
@@ -291,15 +296,7 @@ def _headers(datasette, extra: dict[str, str] | None = None) -> dict[str, str]:
 def hit_records(db_path: Path, params: Params, page: int, base: str) -> list[dict[str, Any]]:
     """One chunk of the query's hits as :mod:`qmarchive.hits` records; blocking, so run it in a thread."""
     with read_only(db_path) as db:
-        result = search.run(
-            db,
-            db_path.parent,
-            params.q,
-            engine=search.DEFAULT_ENGINE,
-            filters=params.filters,
-            page=page,
-            pagelen=params.pagelen,
-        )
+        result = _search(db, db_path, params, page)
         if result.page > result.pages:
             return []
         return [record.as_dict() for record in hits.records(db, result.hits, base_url=base)]
