@@ -51,6 +51,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from qmarchive.catalog import COLUMNS
+
 
 TEXTS_FILE = Path(__file__).with_name("sample_texts.json")
 
@@ -90,23 +92,8 @@ SCAN_SIZE = (round(PAGE_W / 72 * SCAN_DPI), round(PAGE_H / 72 * SCAN_DPI))
 SOFT_HYPHEN = "\u00ad"
 LICENSE = "Musterdokument, frei verwendbar (CC0)"
 PUBLISHER = "Bezirksamt Marzahn-Hellersdorf von Berlin / S.T.E.R.N. GmbH (Musterdokument)"
-CATALOG_FIELDS = [
-    "id",
-    "title",
-    "doc_type",
-    "area",
-    "place",
-    "period_start",
-    "period_end",
-    "published",
-    "publisher",
-    "file",
-    "source_url",
-    "landing_url",
-    "sha256",
-    "license",
-    "notes",
-]
+# The catalog's columns except those the samples have no use for: none is encrypted or has a persistent identifier.
+CATALOG_FIELDS = [column for column in COLUMNS if column not in ("password", "urn")]
 
 
 @dataclass(frozen=True)
