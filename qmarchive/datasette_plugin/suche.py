@@ -249,7 +249,7 @@ def found_text(total: int) -> str:
 
 
 def export_filename(q: str, extension: str) -> str:
-    slug = _FILENAME_UNSAFE.sub("-", topics.fold(q))[:40].strip("-")
+    slug = _FILENAME_UNSAFE.sub("-", topics.fold_accents(q))[:40].strip("-")
     return f"qmarchive-suche-{slug or 'alle'}.{extension}"
 
 
