@@ -51,7 +51,9 @@ def matching(name: str, value: str, known: list[str]) -> list[str]:
     if name == "feld":
         found = topics.lookup(value)
     else:
-        found = [term for term in known if wanted in (topics.fold_accents(term), topics.fold_accents(label(name, term)))]
+        found = [
+            term for term in known if wanted in (topics.fold_accents(term), topics.fold_accents(label(name, term)))
+        ]
     if not found:
         raise FilterValueError(
             name,
