@@ -36,6 +36,7 @@ KINDS = {
     "field",
     "phrase",
     "ligature",
+    "generic",
 }
 MIN_PAGES, MAX_PAGES = 1, 10
 
