@@ -59,6 +59,11 @@ PHRASE_BONUS_CANDIDATES = 100
 SYNONYM_WEIGHT = 0.5
 # Among the best pages, the bm25 of the same query in the section heading, times this, is added.
 SECTION_BONUS = 1.0
+# Among the best pages, one that has a typed word only as another word of its stem, a compound's part or a
+# synonym ("Schule" for "Schüler", "vertreten" for "Vertreter") counts this much of its score, per share of
+# the typed words it lacks as written: at the start of a word, case, accents and a gender ending aside
+# ("Spielplatz" is written in "Spielplätze", "Spielplatzes", "Spielplatzsanierung").
+STEM_ONLY_WEIGHT = 0.6
 
 Lookup = Callable[[str], Entry | None]
 
@@ -513,6 +518,7 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
         for rowid in top:
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
+    _weigh_typed_forms(db, text, top)
     for rowid, rank in db.execute(_MATCHES_SQL, [query.near]) if query.near else ():
         if rowid in top:
             top[rowid] += PHRASE_BONUS * -rank
@@ -521,6 +527,34 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
         if rowid in top:
             top[rowid] += SECTION_BONUS * -rank
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
+
+
+# --- ranking: the typed word before other words of its stem ----------------------------------------
+
+# pages_fts holds the pages' words as written (diacritics removed), so it tells which pages have a word as typed.
+_WRITTEN_SQL = "SELECT rowid FROM pages_fts WHERE pages_fts MATCH ?"
+
+
+def typed_words(text: str) -> list[str]:
+    """The words of a query of plain words that are searched (no stopwords, no operators); [] otherwise."""
+    if not _PLAIN_WORDS.match(text):
+        return []
+    return [w for w in german.word_list(text) if w not in _OR | _NOT | _AND and not german.is_stopword(german.fold(w))]
+
+
+def _weigh_typed_forms(db: Database, text: str, top: dict[int, float]) -> None:
+    """Scores in ``top`` times STEM_ONLY_WEIGHT to the share of typed words a page lacks as written."""
+    words = typed_words(text)
+    if not words:
+        return
+    lacking = dict.fromkeys(top, 0)
+    for word in words:
+        forms = sorted({german.fold(word), german_terms.key(word)})
+        written = {rowid for (rowid,) in db.execute(_WRITTEN_SQL, [" OR ".join(_quoted([f]) + "*" for f in forms)])}
+        for rowid in top:
+            lacking[rowid] += rowid not in written
+    for rowid, missing in lacking.items():
+        top[rowid] *= STEM_ONLY_WEIGHT ** (missing / len(words))
 
 
 def search(
