@@ -42,12 +42,12 @@ MIN_PREFIX = 2
 # raise the rank of pages whose text matches, unless asked for with abschnitt:… or titel:….
 WORD_COLUMNS = "{text parts}"
 PHRASE_COLUMNS = "{text}"
-FIELD_COLUMNS = {"titel": "title", "abschnitt": "section"}
+FIELD_COLUMNS = {"titel": "title", "abschnitt": "section", "text": "text parts"}
 _OR = {"OR", "ODER"}
 _NOT = {"NOT", "NICHT"}
 _AND = {"AND", "UND"}
 # A quoted phrase, a field with a value (quoted or not), or anything up to the next space.
-_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
+_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z_]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
 _UMLAUT_BASE = str.maketrans("äöü", "aou")
 _YEARS = re.compile(r"\bjahr:\[\s*(\d{4})\s+(?:TO|BIS)\s+(\d{4})\s*\]", re.IGNORECASE)
 # Plain words typed together rank higher where they stand together as typed, stopwords included
@@ -114,6 +114,8 @@ class Query:
     match: str
     filters: dict[str, list[str]] = field(default_factory=dict)
     excluded: dict[str, list[str]] = field(default_factory=dict)  # NICHT jahr:2012
+    page_filters: dict[str, list[str]] = field(default_factory=dict)  # gebiet:, seite:, page_id: (PAGE_FIELDS)
+    page_excluded: dict[str, list[str]] = field(default_factory=dict)
     years: list[tuple[int, int]] = field(default_factory=list)  # jahr:[2015 TO 2019]
     marks: set[str] = field(default_factory=set)  # stems: mark words with this stem or part
     part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
@@ -186,7 +188,8 @@ class _Builder:
 
 def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
     """A query → MATCH expression: all words required; OR/ODER between two terms, NOT/NICHT before one,
-    "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument: filters; titel:, abschnitt: one field.
+    "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument:, gebiet:, seite:, page_id: filters;
+    titel:, abschnitt:, text: one field.
     Never an FTS5 syntax error: every term is quoted."""
     builder = _Builder(lookup, synonyms)
     text = text[:MAX_QUERY_CHARS]
@@ -206,9 +209,13 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
         if raw in _AND:
             continue
         name = (match.group("field") or "").lower()
-        if name in FACETS:
+        if name in FACETS or name in PAGE_FIELDS:
             value = match.group("phrase") if match.group("phrase") is not None else match.group("bare") or ""
-            (builder.query.excluded if negate else builder.query.filters).setdefault(name, []).append(value)
+            if name in FACETS:
+                chosen = builder.query.excluded if negate else builder.query.filters
+            else:
+                chosen = builder.query.page_excluded if negate else builder.query.page_filters
+            chosen.setdefault(name, []).append(value)
             join_or = negate = False
             continue
         clause = builder.clause(match)
@@ -252,14 +259,9 @@ def lexicon_lookup(db_execute: Callable[..., Any]) -> Lookup:
 # --- snippets ---------------------------------------------------------------------------------------
 
 
-def snippet(
-    text: str,
-    query: Query,
-    entries: dict[str, Entry],
-    quote: Callable[[str], str] = lambda t: html.escape(t, quote=False),
-) -> str:
-    """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
-    the text (HTML by default; SQL callers leave that to the page that shows it)."""
+def matched_spans(text: str, query: Query, entries: dict[str, Entry]) -> list[tuple[int, int]]:
+    """Where the words the query matches stand in the text (start, end): its stems, its compounds' parts,
+    its prefixes, its synonyms."""
     found = []
     for word, start, end in german.words(text):
         entry = entries.get(german_terms.key(word))
@@ -272,6 +274,39 @@ def snippet(
             or any(t.startswith(p) for t in terms for p in query.prefixes)
         ):
             found.append((start, end))
+    return found
+
+
+def mark(db: Database, text: str, q: str) -> str | None:
+    """The whole text, HTML-escaped, with the words the query ``q`` matches in it in ``<mark>`` (analysed
+    as the search analyses them); None when none of them occurs."""
+    try:
+        query = parse(q, lexicon_lookup(db.execute))
+        spans = matched_spans(text, query, entries_for(db, [text]))
+    except sqlite3.OperationalError as exc:  # a database from before the German terms
+        raise SearchIndexError(f"{german_terms.database_file(db)}: no German search terms ({exc})") from exc
+    if not spans:
+        return None
+    out, position = [], 0
+    for start, end in spans:
+        out += [
+            html.escape(text[position:start], quote=False),
+            f"<mark>{html.escape(text[start:end], quote=False)}</mark>",
+        ]
+        position = end
+    out.append(html.escape(text[position:], quote=False))
+    return "".join(out)
+
+
+def snippet(
+    text: str,
+    query: Query,
+    entries: dict[str, Entry],
+    quote: Callable[[str], str] = lambda t: html.escape(t, quote=False),
+) -> str:
+    """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
+    the text (HTML by default; SQL callers leave that to the page that shows it)."""
+    found = matched_spans(text, query, entries)
     if not found:
         return quote(text[:SNIPPET_CHARS]) + (" …" if len(text) > SNIPPET_CHARS else "")
     best = max(range(len(found)), key=lambda i: sum(1 for s, _ in found[i:] if s - found[i][0] < SNIPPET_CHARS - 70))
@@ -529,6 +564,47 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
 
 
+# --- filters on fields of the page or its document that are not facets ------------------------------
+
+# The other fields the Whoosh index has filters for: the document's area, the page's number in the PDF, its id.
+PAGE_FIELDS = {
+    "gebiet": "SELECT DISTINCT d.area FROM documents d WHERE d.area IS NOT NULL ORDER BY d.area",
+    "seite": "SELECT DISTINCT page_number FROM pages ORDER BY page_number",
+    "page_id": None,  # any page id; one not in the archive matches nothing, as with Whoosh
+}
+_PAGE_FIELD_SQL = {
+    "gebiet": "SELECT p.rowid FROM pages p JOIN documents d ON d.id = p.document_id WHERE d.area IN ({marks})",
+    "seite": "SELECT rowid FROM pages WHERE page_number IN ({marks})",
+    "page_id": "SELECT rowid FROM pages WHERE id IN ({marks})",
+}
+
+
+def page_field_rowids(db: Database, name: str, values: list[str]) -> set[int]:
+    """The rowids of the pages with one of these values of a PAGE_FIELDS field; a value naming nothing
+    raises FilterValueError listing the valid ones (areas compared as the other filters, case and accents
+    ignored; pages by number)."""
+    if name == "page_id":
+        terms: list[Any] = list(values)
+    else:
+        known = [str(value) for (value,) in db.execute(PAGE_FIELDS[name] or "")]
+        terms = [term for value in values for term in field_filters.matching(name, value, known)]
+        if name == "seite":
+            terms = [int(term) for term in terms]
+    sql = _PAGE_FIELD_SQL[name].format(marks=", ".join("?" * len(terms)))
+    return {rowid for (rowid,) in db.execute(sql, terms)}
+
+
+def _keep_page_fields(db: Database, query: Query, rowids: list[int]) -> list[int]:
+    """The rowids that have every page field the query asks for and none it excludes."""
+    for name, values in query.page_filters.items():
+        allowed = page_field_rowids(db, name, values)
+        rowids = [rowid for rowid in rowids if rowid in allowed]
+    for name, values in query.page_excluded.items():
+        refused = page_field_rowids(db, name, values)
+        rowids = [rowid for rowid in rowids if rowid not in refused]
+    return rowids
+
+
 # --- ranking: the typed word before other words of its stem ----------------------------------------
 
 # pages_fts holds the pages' words as written (diacritics removed), so it tells which pages have a word as typed.
@@ -580,7 +656,7 @@ def search(
     for first, last in query.years:
         conditions.append(({"jahr": [y for y in facets.known("jahr") if first <= int(y) <= last]}, False))
     conditions = [(resolved, excluded) for resolved, excluded in conditions if resolved]
-    if query.match == NOTHING and conditions:  # "jahr:2019": every page of 2019, in document order
+    if query.match == NOTHING and (conditions or query.page_filters):  # "jahr:2019": every page of 2019, in order
         ranked = [(rowid, 0.0) for rowid in facets.page_id]
     else:
         # Every match with its bm25: FTS5 computes it for every match to order them anyway.
@@ -588,6 +664,7 @@ def search(
     matched = [rowid for rowid, _ in ranked]
     for resolved, excluded in conditions:
         matched = facets.keep(matched, resolved, excluded=excluded)
+    matched = _keep_page_fields(db, query, matched)
     if len(matched) < len(ranked):
         kept = set(matched)
         ranked = [item for item in ranked if item[0] in kept]
