@@ -1,17 +1,23 @@
 """Search quality on the relevance set: recall@10 and MRR for Whoosh and FTS5, side by side, per kind.
 
-    python scripts/relevance.py [--index index/samples] [--cases tests/relevance.csv] [--distractors 5000] [-v]
+    python scripts/relevance.py [--index index/samples] [--cases tests/relevance.csv] [-v]
+        [--distractors 5000] [--distractor-pdfs DIR --archive archive/samples]
 
 The archive must be ingested and indexed first (`qmarchive demo --no-serve` does both for the samples).
-With ``--distractors N`` the measurement runs a second time on a copy of the index to which N synthetic
-pages were added (the corpus of ``scripts/bench_search.py``: the samples' words with their frequencies),
-so that ranking, not matching, decides among many true matches.
+So that ranking, not matching, decides among many true matches, the measurement runs again on a copy of
+the index with other pages added: ``--distractors N`` synthetic pages (the corpus of
+``scripts/bench_search.py``: the samples' words at their frequencies, so every sample word is on many of
+them), ``--distractor-pdfs DIR`` every PDF under DIR ingested as it is (real German documents, e.g. the
+manuals of Debian's texlive-lang-german, debian-edu-doc-de, lilypond-doc-pdf-de, linuxcnc-doc-de:
+``apt-get download PKG && dpkg-deb -x PKG.deb DIR``), without OCR.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -32,6 +38,24 @@ def with_distractors(index_dir: Path, work: Path, pages: int) -> Path:
     db = store.open_existing(copy / "qmarchive.db")
     german_terms.rebuild(db)
     search.rebuild(db, copy)
+    return copy
+
+
+def with_pdfs(archive_dir: Path, index_dir: Path, work: Path, pdf_dir: Path) -> Path:
+    """A copy of the archive and index in ``work`` with every PDF under ``pdf_dir`` ingested by the CLI (one
+    file per name, links skipped, no OCR); returns the copy's index directory."""
+    archive, copy = work / "archive", work / "index"
+    shutil.copytree(archive_dir, archive)
+    shutil.copytree(index_dir, copy)
+    target = archive / "distractors"
+    target.mkdir()
+    for pdf in sorted(pdf_dir.rglob("*.pdf")):
+        if not pdf.is_symlink() and not (target / pdf.name).exists():
+            shutil.copy(pdf, target / pdf.name)
+    command = [sys.executable, "-m", "qmarchive", "--archive", str(archive), "--index", str(copy), "ingest",
+               "--ocr", "never", *map(str, sorted(target.iterdir()))]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True)
+    print(done.stdout.splitlines()[0] if done.stdout else done.stderr.strip()[-500:])
     return copy
 
 
@@ -57,7 +81,9 @@ def main() -> None:
     parser.add_argument(
         "--distractors", type=int, default=0, help="measure again with this many synthetic pages added (a copy)"
     )
-    parser.add_argument("--keep", type=Path, help="with --distractors: build the copy here and keep it")
+    parser.add_argument("--distractor-pdfs", type=Path, help="measure again with every PDF under this folder added")
+    parser.add_argument("--archive", type=Path, default=Path("archive/samples"), help="the archive of --index")
+    parser.add_argument("--keep", type=Path, help="build the copy with distractors here and keep it (reused)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the queries that missed pages")
     args = parser.parse_args()
     cases = read_cases(args.cases)
@@ -65,10 +91,12 @@ def main() -> None:
     db = store.open_existing(args.index / "qmarchive.db")
     reports = [evaluate(db, args.index, cases, engine) for engine in engines]
     report(f"{len(cases)} queries from {args.cases}", cases, reports, args.verbose)
-    if args.distractors:
+    if args.distractors or args.distractor_pdfs:
         with tempfile.TemporaryDirectory(prefix="qmarchive-relevance-") as tmp:
             work = args.keep or Path(tmp)
             copy = work / "index" if (work / "index" / "qmarchive.db").exists() else None
+            if copy is None and args.distractor_pdfs:
+                copy = with_pdfs(args.archive, args.index, work, args.distractor_pdfs)
             copy = copy or with_distractors(args.index, work, args.distractors)
             db = store.open_existing(copy / "qmarchive.db")
             pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]

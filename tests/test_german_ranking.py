@@ -15,6 +15,7 @@ from pdfmaker import Spec, make_pdf
 from qmarchive import search, store
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
+from qmarchive.search import german_fts
 from qmarchive.serve import build_datasette
 
 pytestmark = pytest.mark.slow  # the archive is ingested once, a few seconds
@@ -27,7 +28,19 @@ PAGES = [
     ["Lernen", "Die Schule am Park und die Schule am Anger kooperieren mit der Schule im Hof."],
     ["Oberstufe", "Schüler:innen der Oberstufe helfen beim Fest."],
 ]
-OTHER_AREA = [["Spiel", "Der Spielplatz am Hof wird saniert."], ["Feste", "Die Kita feiert ihr Sommerfest."]]
+OTHER_AREA = [
+    ["Spiel", "Der Spielplatz am Hof wird saniert."],
+    ["Feste", "Die Kita feiert ihr Sommerfest."],
+    [
+        "Sport",
+        "Der Bolzplatz bekommt Bänke, Mülleimer, Hecken, Wege, Schilder, Blumen und Bäume; zuletzt das Flutlicht.",
+    ],
+    [
+        "Licht",
+        "Das Flutlicht am Bolzplatz wird erneuert, sagt das Amt, und danach kommen Bänke, Mülleimer, Hecken, Wege,",
+        "Schilder, Blumen, Bäume, Sträucher, Zäune, Tore, Beete, Brunnen, Pavillons und ein neuer Rasen.",
+    ],
+]
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +87,14 @@ def test_typed_word_ranks_before_its_stem_and_its_synonyms(db: Database, query: 
     assert ranked(db, query) == expected
 
 
-def test_thesaurus_groups_are_the_archives_abbreviations() -> None:
-    from qmarchive.search import german_fts
+def test_words_near_each_other_rank_first(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In any order: page 4 says "Flutlicht am Bolzplatz", page 3 has 13 words between them and is shorter.
+    assert ranked(db, "Bolzplatz Flutlicht") == ["ihek-2020/4", "ihek-2020/3"]
+    monkeypatch.setattr(german_fts, "NEAR_BONUS", 0.0)
+    assert ranked(db, "Bolzplatz Flutlicht") == ["ihek-2020/3", "ihek-2020/4"]
 
+
+def test_thesaurus_groups_are_the_archives_abbreviations() -> None:
     data = json.loads(Path(german_fts.__file__).with_name("thesaurus.json").read_text(encoding="utf-8"))
     assert data["version"] == 2
     thesaurus = german_fts.thesaurus()
@@ -112,7 +130,7 @@ def test_an_unknown_area_or_page_is_refused_by_the_german_engine(archive: Paths)
 
 
 def test_an_area_alone_lists_its_pages(archive: Paths) -> None:
-    assert cli_ids(archive, 'gebiet:"Boulevard Kastanienallee"')[1] == ["ihek-2020/1", "ihek-2020/2"]
+    assert cli_ids(archive, 'gebiet:"Boulevard Kastanienallee"')[1] == [f"ihek-2020/{n}" for n in range(1, 5)]
 
 
 @pytest.fixture

@@ -55,6 +55,10 @@ _YEARS = re.compile(r"\bjahr:\[\s*(\d{4})\s+(?:TO|BIS)\s+(\d{4})\s*\]", re.IGNOR
 _PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
 PHRASE_BONUS = 2.0
 PHRASE_BONUS_CANDIDATES = 100
+# Plain words typed together rank higher where they stand within NEAR_WORDS words of each other, in any
+# order: the best-ranked pages get that NEAR query's bm25 score times NEAR_BONUS (beside the phrase's).
+NEAR_WORDS = 10
+NEAR_BONUS = 1.0
 # A page found only through a synonym from the thesaurus counts this much of its bm25 score.
 SYNONYM_WEIGHT = 0.5
 # Among the best pages, the bm25 of the same query in the section heading, times this, is added.
@@ -121,6 +125,7 @@ class Query:
     part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
     prefixes: set[str] = field(default_factory=set)
     near: str | None = None  # for plain words only: the words as a phrase, for the bonus
+    close: str | None = None  # for plain words only: the words near each other in any order (NEAR_WORDS)
     synonyms: bool = False  # thesaurus alternatives were added
 
 
@@ -236,6 +241,7 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
     if _PLAIN_WORDS.match(text) and len(builder.stems) > 1:
         words = german.word_list(text)
         builder.query.near = f"{PHRASE_COLUMNS}: " + _quoted([german_terms.token(w, lookup(w)) for w in words])
+        builder.query.close = proximity(builder.stems)
     return builder.query
 
 
@@ -554,6 +560,9 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
     _weigh_typed_forms(db, text, top)
+    for rowid, rank in db.execute(_MATCHES_SQL, [query.close]) if query.close else ():
+        if rowid in top:
+            top[rowid] += NEAR_BONUS * -rank
     for rowid, rank in db.execute(_MATCHES_SQL, [query.near]) if query.near else ():
         if rowid in top:
             top[rowid] += PHRASE_BONUS * -rank
@@ -603,6 +612,17 @@ def _keep_page_fields(db: Database, query: Query, rowids: list[int]) -> list[int
         refused = page_field_rowids(db, name, values)
         rowids = [rowid for rowid in rowids if rowid not in refused]
     return rowids
+
+
+# --- ranking: words near each other -----------------------------------------------------------------
+
+
+def proximity(stems: list[str]) -> str | None:
+    """The FTS5 query for two or more different stems within NEAR_WORDS of each other in the text."""
+    distinct = list(dict.fromkeys(stems))
+    if len(distinct) < 2:
+        return None
+    return f"{PHRASE_COLUMNS}: NEAR({' '.join(_quoted([stem]) for stem in distinct)}, {NEAR_WORDS})"
 
 
 # --- ranking: the typed word before other words of its stem ----------------------------------------
