@@ -82,10 +82,14 @@ class Thesaurus:
 
     def alternatives(self, stem: str) -> list[tuple[str, ...]]:
         """The other entries of every group the stem belongs to."""
+        return self.alternatives_of((stem,))
+
+    def alternatives_of(self, entry: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The other entries of every group this entry (a word's stem, or a phrase's tokens) belongs to."""
         found: list[tuple[str, ...]] = []
         for group in self.groups:
-            if (stem,) in group:
-                found.extend(entry for entry in group if entry != (stem,) and entry not in found)
+            if entry in group:
+                found.extend(other for other in group if other != entry and other not in found)
         return found
 
 
@@ -242,7 +246,21 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
         words = german.word_list(text)
         builder.query.near = f"{PHRASE_COLUMNS}: " + _quoted([german_terms.token(w, lookup(w)) for w in words])
         builder.query.close = proximity(builder.stems)
+        if synonyms:
+            _phrase_synonyms(builder.query, tuple(german_terms.token(w, lookup(w)) for w in words))
     return builder.query
+
+
+def _phrase_synonyms(query: Query, tokens: tuple[str, ...]) -> None:
+    """Words typed that are a thesaurus entry of several words ("Soziale Stadt") find its group's other
+    entries too ("Sozialer Zusammenhalt"), weighted as synonyms."""
+    others = thesaurus().alternatives_of(tokens)
+    if not others or query.match == NOTHING:
+        return
+    options = [f"{WORD_COLUMNS if len(t) == 1 else PHRASE_COLUMNS}: {_quoted(t)}" for t in others]
+    query.match = f"({query.match}) OR " + " OR ".join(options)
+    query.marks.update(token for t in others for token in t)
+    query.synonyms = True
 
 
 # --- lexicon lookup ---------------------------------------------------------------------------------
