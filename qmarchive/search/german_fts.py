@@ -16,6 +16,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from itertools import chain
@@ -65,7 +66,7 @@ SYNONYM_WEIGHT = 0.5
 SECTION_BONUS = 1.0
 # Among the best pages, one that has a typed word only as another word of its stem, a compound's part or a
 # synonym ("Schule" for "Schüler", "vertreten" for "Vertreter") counts this much of its score, per share of
-# the typed words it lacks as written: at the start of a word, case, accents and a gender ending aside
+# the typed words it lacks as written: at the start of a word, case, ß, accents and a gender ending aside
 # ("Spielplatz" is written in "Spielplätze", "Spielplatzes", "Spielplatzsanierung").
 STEM_ONLY_WEIGHT = 0.6
 
@@ -645,9 +646,6 @@ def proximity(stems: list[str]) -> str | None:
 
 # --- ranking: the typed word before other words of its stem ----------------------------------------
 
-# pages_fts holds the pages' words as written (diacritics removed), so it tells which pages have a word as typed.
-_WRITTEN_SQL = "SELECT rowid FROM pages_fts WHERE pages_fts MATCH ?"
-
 
 def typed_words(text: str) -> list[str]:
     """The words of a query of plain words that are searched (no stopwords, no operators); [] otherwise."""
@@ -656,19 +654,44 @@ def typed_words(text: str) -> list[str]:
     return [w for w in german.word_list(text) if w not in _OR | _NOT | _AND and not german.is_stopword(german.fold(w))]
 
 
+# Latin letters with accents by their base letter (a: àáâãäå…), so that a written form is found in a page's
+# text whatever its accents, without folding whole pages (that costs more than the search).
+_ACCENTED: dict[str, str] = {}
+for _code in range(0xC0, 0x250):
+    _base = unicodedata.normalize("NFD", chr(_code))[0]
+    if _base != chr(_code) and _base.isascii() and chr(_code).islower():
+        _ACCENTED[_base] = _ACCENTED.get(_base, "") + chr(_code)
+
+
+def written_pattern(forms: set[str]) -> re.Pattern[str]:
+    """A word starting with one of these forms, case, ß/ss and accents aside."""
+    options = []
+    for form in sorted(forms):
+        plain = "".join(unicodedata.normalize("NFD", c)[0] for c in german.fold(form))
+        parts = re.split("(ss)", plain)
+        options.append(
+            "".join(
+                "(?:ss|ß)"
+                if part == "ss"
+                else "".join(f"[{c}{_ACCENTED[c]}]" if c in _ACCENTED else re.escape(c) for c in part)
+                for part in parts
+            )
+        )
+    return re.compile(r"(?<!\w)(?:" + "|".join(options) + ")", re.IGNORECASE)
+
+
 def _weigh_typed_forms(db: Database, text: str, top: dict[int, float]) -> None:
-    """Scores in ``top`` times STEM_ONLY_WEIGHT to the share of typed words a page lacks as written."""
+    """Scores in ``top`` times STEM_ONLY_WEIGHT to the share of typed words a page lacks as written. The
+    candidates' texts are read and searched (a bounded cost, however many pages match in the archive)."""
     words = typed_words(text)
-    if not words:
+    if not words or not top:
         return
-    lacking = dict.fromkeys(top, 0)
-    for word in words:
-        forms = sorted({german.fold(word), german_terms.key(word)})
-        written = {rowid for (rowid,) in db.execute(_WRITTEN_SQL, [" OR ".join(_quoted([f]) + "*" for f in forms)])}
-        for rowid in top:
-            lacking[rowid] += rowid not in written
-    for rowid, missing in lacking.items():
-        top[rowid] *= STEM_ONLY_WEIGHT ** (missing / len(words))
+    patterns = [written_pattern({word, german_terms.key(word)}) for word in words]
+    marks = ", ".join("?" * len(top))
+    texts = dict(db.execute(f"SELECT rowid, text FROM pages WHERE rowid IN ({marks})", list(top)).fetchall())
+    for rowid in top:
+        lacking = sum(1 for pattern in patterns if not pattern.search(texts.get(rowid) or ""))
+        top[rowid] *= STEM_ONLY_WEIGHT ** (lacking / len(words))
 
 
 def search(
