@@ -155,3 +155,16 @@ async def test_page_view_marks_what_the_german_engine_matched(ds, db: Database, 
     document, number = page_id.split("/")
     html = (await ds.client.get(f"/-/seite/{document}/{number}", params={"q": query})).text
     assert re.findall(r"<mark>(.*?)</mark>", html) == marked
+
+
+async def test_suche_takes_the_area_filter_and_refuses_an_unknown_one_in_german(ds) -> None:
+    found = await ds.client.get("/-/suche", params={"q": 'Hof gebiet:"Boulevard Kastanienallee"'})
+    assert (
+        found.status_code == 200 and "/-/seite/ihek-2020/1" in found.text and "/-/seite/ihek-2019/5" not in found.text
+    )
+    refused = await ds.client.get("/-/suche", params={"q": "Hof gebiet:Marzahn"})
+    assert refused.status_code == 400
+    assert (
+        "Unbekannter Wert „Marzahn“ für gebiet (gebiet). Gültige Werte: Boulevard Kastanienallee, "
+        "Hellersdorfer Promenade." in refused.text
+    )
