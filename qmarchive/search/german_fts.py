@@ -656,11 +656,16 @@ def typed_words(text: str) -> list[str]:
 
 # Latin letters with accents by their base letter (a: àáâãäå…), so that a written form is found in a page's
 # text whatever its accents, without folding whole pages (that costs more than the search).
-_ACCENTED: dict[str, str] = {}
-for _code in range(0xC0, 0x250):
-    _base = unicodedata.normalize("NFD", chr(_code))[0]
-    if _base != chr(_code) and _base.isascii() and chr(_code).islower():
-        _ACCENTED[_base] = _ACCENTED.get(_base, "") + chr(_code)
+def _accented_letters() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for letter in map(chr, range(0xC0, 0x250)):
+        base = unicodedata.normalize("NFD", letter)[0]
+        if base != letter and base.isascii() and letter.islower():
+            found[base] = found.get(base, "") + letter
+    return found
+
+
+_ACCENTED = _accented_letters()
 
 
 def written_pattern(forms: set[str]) -> re.Pattern[str]:
