@@ -524,7 +524,7 @@ def search_command(
     """Search the archive in German.
 
     QUERY: words (all must occur), "phrases", OR/ODER, NOT/NICHT, prefix*, and field filters such as
-    jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, titel:…, abschnitt:….
+    jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, gebiet:…, seite:12, titel:…, abschnitt:….
     """
     paths: Paths = ctx.obj
     fmt = _format(ctx, fmt, "text") or "text"
