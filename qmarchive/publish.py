@@ -51,9 +51,22 @@ STATIC_FILES = ("edition.css", "suche.js", "seite.js")
 CHECKSUMS_NAME = "SHA256SUMS"
 PAGEFIND_DIR = "pagefind"
 IMAGE_SIZE = "gross"
+IMAGE_PROGRESS = 25  # a progress line every this many page images rendered
 # Pagefind's weight of the added analysis terms (the page's own words weigh 1): they find a page, but rank it
 # below pages that have the words as written.
 TERMS_WEIGHT = 0.3
+# What Pagefind leaves out of a page: all but its text. The document's title, the contents, the citation and
+# the Handlungsfeld names stand on many pages; indexed, they made every page of a document a hit for a word
+# of its title (the served search, too, wants the words in the page's text).
+NOT_INDEXED = (
+    ".qm-seite-kopf",
+    ".qm-blaettern",
+    ".qm-seite-zitat",
+    ".qm-seite-toc",
+    "#qm-text-titel",
+    ".qm-hinweis",
+    ".qm-ocr-hinweis",
+)
 
 
 @dataclass
@@ -271,6 +284,7 @@ class _Edition:
             pdf=f"../pdf/{document_id}.pdf",
             **self.head(found, path, "../"),
         )
+        self._images(document, [row["page_number"] for row in rows])
         links = EditionLinks()
         for row in rows:
             number = row["page_number"]
@@ -278,7 +292,6 @@ class _Edition:
             page_citation = self.citation(document_id, number, path)
             context = page_view.context(self.db, document_id, number, links, citation=page_citation)
             assert context is not None  # the page was just listed
-            self._image(document, number)
             self.render(
                 "seite.html",
                 path,
@@ -291,15 +304,26 @@ class _Edition:
             )
         return len(rows)
 
-    def _image(self, document: dict[str, Any], number: int) -> None:
-        """The page image, from the index's cache (rendered into it first where missing)."""
+    def _images(self, document: dict[str, Any], numbers: list[int]) -> None:
+        """The document's page images, from the index's cache (those missing rendered into it first, in one
+        child process for the document)."""
         source = archived_file(self.paths.archive, document["file"])
-        image = page_images.ensure(self.paths.index, source, document["sha256"], number, IMAGE_SIZE)
-        target = self.target / "bilder" / document["id"] / f"{number}.webp"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if image.path is None:
-            raise PublishError(f"{source}: page {number} could not be rendered as an image ({image.failure})")
-        shutil.copyfile(image.path, target)
+        todo = sum(page_images.cached(self.paths.index, document["sha256"], n, IMAGE_SIZE) is None for n in numbers)
+        rendered = 0
+
+        def ready(number: int, image: page_images.PageImage) -> None:
+            nonlocal rendered
+            if image.path is None:
+                raise PublishError(f"{source}: page {number} could not be rendered as an image ({image.failure})")
+            target = self.target / "bilder" / document["id"] / f"{number}.webp"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(image.path, target)
+            if image.rendered:
+                rendered += 1
+                if rendered % IMAGE_PROGRESS == 0 or rendered == todo:
+                    self.step(f"Rendered {rendered} of {todo} page images of {document['id']}")
+
+        page_images.ensure_pages(self.paths.index, source, document["sha256"], numbers, IMAGE_SIZE, on_page=ready)
 
     def _robots(self, documents: list[dict[str, Any]]) -> None:
         lines = ["User-agent: *", "Allow: /"]
@@ -351,7 +375,18 @@ def _pagefind(site: Path) -> None:
     """Pagefind's indexer (the ``pagefind`` wheel's binary, offline) over the written pages."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", PAGEFIND_DIR, "--quiet"],
+            [
+                sys.executable,
+                "-m",
+                "pagefind",
+                "--site",
+                str(site),
+                "--output-subdir",
+                PAGEFIND_DIR,
+                "--exclude-selectors",
+                ", ".join(NOT_INDEXED),
+                "--quiet",
+            ],
             capture_output=True,
             text=True,
             timeout=600,

@@ -23,7 +23,7 @@ from urllib.request import urlopen
 
 from playwright.sync_api import sync_playwright
 
-from qmarchive.relevance import Report, read_cases
+from relevance_cases import Report, read_cases
 
 K = 10
 CHROMIUM = "/usr/bin/chromium"
