@@ -7,8 +7,9 @@ of a file gets new images and a cached image never changes: it can be served as 
 Rendering is lazy (on first request) and runs in a child process with a time limit, a memory limit and a
 pixel limit per page, at most ``WORKERS`` at once: a hostile page ends with a placeholder, never with a hung
 or crashed server. ``ensure_pages`` renders many pages of one file in one child (the static edition: a child
-per page spends most of its time starting Python and PDFium), under the same limits per page. A failure is remembered for ``FAILURE_RETRY_SECONDS``, so a page that cannot be rendered
-costs its time limit once a day, not on every request. The child reads the PDF through a file descriptor the
+per page spends most of its time starting Python and PDFium), under the same limits per page. A failure is
+remembered for ``FAILURE_RETRY_SECONDS``, so a page that cannot be rendered costs its time limit once a day,
+not on every request. The child reads the PDF through a file descriptor the
 caller opened (and checked), so it renders exactly the archived file.
 """
 
