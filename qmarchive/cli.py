@@ -531,7 +531,7 @@ def search_command(
     db = store.open_read_only(paths.database)
     result = search.run(db, paths.index, query, engine=engine, filters=filters, page=page, pagelen=limit)
     if fmt != "text":
-        _warn_missing(result)
+        _print_notes(result)
     if fmt == "text":
         _print_hits(result)
         return
@@ -587,14 +587,22 @@ def _print_hits(result: search.SearchResult) -> None:
     click.echo(f"{shown}{result.total} pages ({result.engine}, {result.seconds * 1000:.0f} ms)", err=True)
     if result.suggestion:
         click.echo(f"Meinten Sie: {result.suggestion}", err=True)
-    _warn_missing(result)
+    _print_notes(result)
     for hit in result.hits:
         ocr = "  (OCR)" if hit.ocr else ""
         click.echo(f"{hit.rank:>3}. {hit.title} ({hit.period}), {hit.page_locator}  [{hit.page_id}]{ocr}")
         click.echo("     " + _terminal_snippet(hit.snippet))
 
 
-def _warn_missing(result: search.SearchResult) -> None:
+def _print_notes(result: search.SearchResult) -> None:
+    """What the hits alone do not tell, on stderr in every output format."""
+    if result.stopwords_only:
+        words = " ".join(result.stopwords_only)
+        click.echo(
+            f"Note: '{words}' has only stopwords, too common to be searched alone; search them in a phrase with "
+            'other words (e.g. "beteiligt sich"), or word for word with --engine fts',
+            err=True,
+        )
     if result.missing:
         click.echo(
             f"Warning: {len(result.missing)} hit(s) of this page are no longer in the database and are left out "

@@ -432,3 +432,17 @@ def test_title_and_section_boost_pages_that_match_in_their_text(titled: Paths) -
     # zauberwald/3 and anderes/1 have the same text; the title (and section) naming it ranks zauberwald/3 first.
     order = [hit.page_id for hit in hits]
     assert order.index("zauberwald/3") < order.index("anderes/1")
+
+
+@pytest.mark.parametrize("engine", ["german", "whoosh"])
+def test_a_query_of_stopwords_only_is_said_to_be_not_searched(built: Paths, engine: str) -> None:
+    result = run(built, "search", "und die", "--engine", engine)
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"0 pages ({engine}, ")
+    assert (
+        "Note: 'und die' has only stopwords, too common to be searched alone; search them in a phrase with other "
+        'words (e.g. "beteiligt sich"), or word for word with --engine fts\n' in result.stderr
+    )
+    as_json = run(built, "search", "und die", "--engine", engine, "--json")
+    assert as_json.stdout == "[]\n" and "Note: 'und die' has only stopwords" in as_json.stderr
+    assert "Note:" not in run(built, "search", "Straße und die", "--engine", engine).stderr

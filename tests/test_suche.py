@@ -328,3 +328,15 @@ async def test_without_a_search_index_the_page_says_how_to_build_it(built: Paths
     assert response.status_code == 503
     assert response.json()["ok"] is False and "qmarchive index" in response.json()["error"]
     assert (await ds.client.get("/-/suche.csv", params={"q": "Straße"})).status_code == 503
+
+
+async def test_a_query_of_stopwords_only_is_explained_on_the_page_and_in_json(ds) -> None:
+    page = await html(ds, q="und die")
+    assert (
+        "„und die“ besteht nur aus sehr häufigen Wörtern (Stoppwörtern), die allein nicht gesucht werden. "
+        "Suchen Sie sie in einer Phrase mit weiteren Wörtern" in page
+    )
+    assert '<a href="/qmarchive/suche?q=und+die">Volltextsuche (exakte Wörter)</a>' in page
+    data = await suche_json(ds, q="und die")
+    assert (data["total"], data["stopwords_only"]) == (0, ["und", "die"])
+    assert (await suche_json(ds, q="Straße und die"))["stopwords_only"] == []

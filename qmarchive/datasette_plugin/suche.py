@@ -319,6 +319,7 @@ async def json_response(
         "pagelen": result.pagelen,
         "seconds": round(result.seconds, 4),
         "suggestion": result.suggestion,
+        "stopwords_only": result.stopwords_only,
         "filters": result.filters,
         "facets": {
             name: [

@@ -52,17 +52,21 @@ def run(
 
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooLongError(len(text), MAX_QUERY_CHARS)
+    from qmarchive.search import query
+
     if engine == "german":
         from qmarchive.search import german_fts
 
-        return german_fts.search(db, text, filters=filters, page=page, pagelen=pagelen)
-    if engine == "fts":
+        result = german_fts.search(db, text, filters=filters, page=page, pagelen=pagelen)
+    elif engine == "fts":
         from qmarchive.search import fts5
 
-        return fts5.search(db, text, filters=filters, page=page, pagelen=pagelen)
-    from qmarchive.search import query
-
-    return query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)
+        result = fts5.search(db, text, filters=filters, page=page, pagelen=pagelen)
+    else:
+        result = query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)
+    if not result.total:
+        result.stopwords_only = query.stopwords_only(text)
+    return result
 
 
 def mark(db, index_dir, text: str, q: str, *, engine: str = DEFAULT_ENGINE) -> str | None:

@@ -289,7 +289,16 @@ def mark(index_dir: Path, text: str, q: str) -> str | None:
 
 def plain_words(q: str) -> list[str]:
     """The words typed in a query, without operators and field filters: what a PDF viewer can look for."""
+    return [word for word in _typed_words(q) if not german.is_stopword(german.fold(word))]
+
+
+def stopwords_only(q: str) -> list[str]:
+    """The words of a query whose every word is a stopword ("sich", "und die"): too common to be searched
+    alone, so the German engines search nothing and must say so; [] for any other query."""
+    words = _typed_words(q)
+    return words if words and all(german.is_stopword(german.fold(word)) for word in words) else []
+
+
+def _typed_words(q: str) -> list[str]:
     q = re.sub(r"\b\w+:(\"[^\"]*\"|\S+)", " ", q[:MAX_QUERY_CHARS])
-    return [
-        word for word, _, _ in german.words(q) if word not in _OPERATORS and not german.is_stopword(german.fold(word))
-    ]
+    return [word for word, _, _ in german.words(q) if word not in _OPERATORS]

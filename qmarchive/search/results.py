@@ -93,6 +93,8 @@ class SearchResult:
     facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
     filters: dict[str, list[str]] = field(default_factory=dict)
     suggestion: str | None = None
+    # No hit because every word typed is a stopword ("sich"): not searched alone, and said so.
+    stopwords_only: list[str] = field(default_factory=list)
     seconds: float = 0.0
     # Hits of this page the index still lists but the database no longer has (the index is behind it).
     missing: list[str] = field(default_factory=list)
