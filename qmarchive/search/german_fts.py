@@ -114,6 +114,8 @@ class Query:
     prefixes: set[str] = field(default_factory=set)
     near: str | None = None  # for plain words only: the words as a phrase, for the bonus
     synonyms: bool = False  # thesaurus alternatives were added
+    # Words as written → marked in snippets or not, decided once per query (a page repeats its words).
+    decided: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
 
 class _Builder:
@@ -246,6 +248,18 @@ def lexicon_lookup(db_execute: Callable[..., Any]) -> Lookup:
 # --- snippets ---------------------------------------------------------------------------------------
 
 
+def _marked(entry: Entry | None, query: Query) -> bool:
+    """Whether a word with this analysis is one the query found: its stem, one of its parts, a prefix."""
+    if entry is None:
+        return False
+    return (
+        entry.stem in query.marks
+        or not query.marks.isdisjoint(entry.parts)
+        or not query.part_marks.isdisjoint(entry.parts)
+        or any(t.startswith(p) for t in (entry.stem, *entry.parts) for p in query.prefixes)
+    )
+
+
 def snippet(
     text: str,
     query: Query,
@@ -254,21 +268,23 @@ def snippet(
 ) -> str:
     """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
     the text (HTML by default; SQL callers leave that to the page that shows it)."""
-    found = []
-    for word, start, end in german.words(text):
-        entry = entries.get(german_terms.key(word))
-        if entry is None:
-            continue
-        terms = {entry.stem, *entry.parts}
-        if (
-            entry.stem in query.marks
-            or set(entry.parts) & (query.marks | query.part_marks)
-            or any(t.startswith(p) for t in terms for p in query.prefixes)
-        ):
-            found.append((start, end))
+    decided = query.decided
+    wanted = set()
+    for word in set(german.word_list(text)):
+        hit = decided.get(word)
+        if hit is None:
+            hit = decided[word] = _marked(entries.get(german_terms.key(word)), query)
+        if hit:
+            wanted.add(word)
+    found = [(start, end) for word, start, end in german.words(text) if word in wanted] if wanted else []
     if not found:
         return quote(text[:SNIPPET_CHARS]) + (" …" if len(text) > SNIPPET_CHARS else "")
-    best = max(range(len(found)), key=lambda i: sum(1 for s, _ in found[i:] if s - found[i][0] < SNIPPET_CHARS - 70))
+    best, most, j = 0, 0, 0  # the first match that begins the window with the most matches
+    for i, (first, _) in enumerate(found):
+        while j < len(found) and found[j][0] - first < SNIPPET_CHARS - 70:
+            j += 1
+        if j - i > most:
+            best, most = i, j - i
     start = max(0, found[best][0] - 70)
     start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + SNIPPET_CHARS)
@@ -324,7 +340,7 @@ class SqlFunctions:
     def snippet(self, text: str | None, query_text: str | None) -> str:
         """The passage with the query's words in ``<mark>``, not escaped (the page showing it escapes)."""
         text = text or ""
-        missing = [w for w in german.word_list(text) if german_terms.key(w) not in self._entries]
+        missing = [w for w in set(german.word_list(text)) if german_terms.key(w) not in self._entries]
         if missing:
             if len(self._entries) > self.CACHED_WORDS:
                 self._entries.clear()
