@@ -265,12 +265,14 @@ def snippet(
     query: Query,
     entries: dict[str, Entry],
     quote: Callable[[str], str] = lambda t: html.escape(t, quote=False),
+    distinct: set[str] | None = None,
 ) -> str:
     """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
-    the text (HTML by default; SQL callers leave that to the page that shows it)."""
+    the text (HTML by default; SQL callers leave that to the page that shows it). ``distinct``: the text's
+    words, if the caller has them already."""
     decided = query.decided
     wanted = set()
-    for word in set(german.word_list(text)):
+    for word in german.word_list(text) if distinct is None else distinct:
         hit = decided.get(word)
         if hit is None:
             hit = decided[word] = _marked(entries.get(german_terms.key(word)), query)
@@ -340,12 +342,13 @@ class SqlFunctions:
     def snippet(self, text: str | None, query_text: str | None) -> str:
         """The passage with the query's words in ``<mark>``, not escaped (the page showing it escapes)."""
         text = text or ""
-        missing = [w for w in set(german.word_list(text)) if german_terms.key(w) not in self._entries]
+        distinct = set(german.word_list(text))
+        missing = [w for w in distinct if german_terms.key(w) not in self._entries]
         if missing:
             if len(self._entries) > self.CACHED_WORDS:
                 self._entries.clear()
             self._entries.update(entries_for(self.conn, [" ".join(missing)]))
-        return snippet(text, self.query(query_text), self._entries, quote=str)
+        return snippet(text, self.query(query_text), self._entries, quote=str, distinct=distinct)
 
 
 # --- facets -----------------------------------------------------------------------------------------
