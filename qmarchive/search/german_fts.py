@@ -555,14 +555,15 @@ def suggest(db: Database, text: str) -> str | None:
 
 # Ranked by the table's bm25 with the column weights text 10, parts 4, section 2, title 1 (migration m012).
 _MATCHES_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? ORDER BY rank"
-# Every match in rowid order, without bm25 and as one string: what the total and the facets need, in a
+# The bm25 of matches in no order: the re-ranking looks up the best pages' among them.
+_RANKS_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ?"
+# Every match in rowid order, without bm25 and as one JSON array: what the total and the facets need, in a
 # tenth of the time that ranking and reading them row by row took.
-_ROWIDS_SQL = "SELECT group_concat(rowid) FROM pages_german WHERE pages_german MATCH ?"
+_ROWIDS_SQL = "SELECT json_group_array(rowid) FROM pages_german WHERE pages_german MATCH ?"
 
 
 def _rowids(db: Database, match: str) -> list[int]:
-    found = db.execute(_ROWIDS_SQL, [match]).fetchone()[0]
-    return [int(rowid) for rowid in found.split(",")] if found else []
+    return json.loads(db.execute(_ROWIDS_SQL, [match]).fetchone()[0])
 
 
 def _best(db: Database, match: str, allowed: bytes | None, wanted: int) -> list[tuple[int, float]]:
@@ -594,11 +595,11 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
         for rowid in top:
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
-    for rowid, rank in db.execute(_MATCHES_SQL, [query.near]) if query.near else ():
+    for rowid, rank in db.execute(_RANKS_SQL, [query.near]) if query.near else ():
         if rowid in top:
             top[rowid] += PHRASE_BONUS * -rank
     in_section = query.match.replace(WORD_COLUMNS, "{section}").replace(PHRASE_COLUMNS, "{section}")
-    for rowid, rank in db.execute(_MATCHES_SQL, [in_section]):
+    for rowid, rank in db.execute(_RANKS_SQL, [in_section]):
         if rowid in top:
             top[rowid] += SECTION_BONUS * -rank
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
