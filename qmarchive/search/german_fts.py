@@ -605,11 +605,11 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
 
 
-def _entries(facets: _PageFacets, db: Database, texts: list[str]) -> dict[str, Entry]:
-    """The lexicon entries of the words of these texts, kept with the facets of this database state (up
-    to SqlFunctions.CACHED_WORDS words): the next query's snippets read only the words not seen yet."""
+def _entries(facets: _PageFacets, db: Database, words: set[str]) -> dict[str, Entry]:
+    """The lexicon entries of these words, kept with the facets of this database state (up to
+    SqlFunctions.CACHED_WORDS words): the next query's snippets read only the words not seen yet."""
     cache = facets.entries
-    missing = [w for text in texts for w in german.word_list(text) if german_terms.key(w) not in cache]
+    missing = [w for w in words if german_terms.key(w) not in cache]
     if missing:
         if len(cache) > SqlFunctions.CACHED_WORDS:
             cache.clear()
@@ -662,11 +662,12 @@ def search(
     ids = [facets.page_id[rowid] for rowid, _ in ranked]
     scores = {facets.page_id[rowid]: score for rowid, score in ranked}
     rows = fetch_pages(db, ids)
-    entries = _entries(facets, db, [rows[i]["text"] for i in ids if i in rows])
+    distinct = {pid: set(german.word_list(row["text"])) for pid, row in rows.items()}
+    entries = _entries(facets, db, set().union(*distinct.values()))
     hits = [
         Hit.from_row(
             rows[pid],
-            snippet=snippet(rows[pid]["text"], query, entries),
+            snippet=snippet(rows[pid]["text"], query, entries, distinct=distinct[pid]),
             score=scores[pid],
             rank=(page - 1) * pagelen + n,
         )
