@@ -524,7 +524,7 @@ def search_command(
     """Search the archive in German.
 
     QUERY: words (all must occur), "phrases", OR/ODER, NOT/NICHT, prefix*, and field filters such as
-    jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, titel:…, abschnitt:….
+    jahr:2019, typ:ihek, feld:bildung, dokument:ihek-2019-2021, gebiet:…, seite:12, titel:…, abschnitt:….
     """
     paths: Paths = ctx.obj
     fmt = _format(ctx, fmt, "text") or "text"
@@ -693,6 +693,12 @@ def status_command(paths: Paths, as_json: bool) -> None:
         click.echo(f"Not in catalog: {len(report['uncatalogued'])}")
         for row in report["uncatalogued"]:
             click.echo(f"  {row['advice']}")
+    terms = report["german_terms"]
+    if terms:
+        state = f"needs 'qmarchive index' ({terms['rebuild_reason']})" if terms["rebuild_reason"] else "current version"
+        click.echo(
+            f"German terms:   {terms['pages']} of {report['pages']} pages analysed (the default engine), {state}"
+        )
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"

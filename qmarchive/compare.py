@@ -111,7 +111,7 @@ def _sections(db: Database, document_id: str) -> list[Section]:
 
 
 def _title_key(section: Section) -> str:
-    return " ".join(topics.fold(_HEADING_NUMBER.sub("", section.title)).split())
+    return " ".join(topics.fold_accents(_HEADING_NUMBER.sub("", section.title)).split())
 
 
 def _field_key(section: Section) -> str | None:
@@ -120,7 +120,9 @@ def _field_key(section: Section) -> str | None:
     ids = topics.lookup(title)
     if len(ids) != 1:
         return None
-    names = {topics.fold(name) for topic in topics.lexicon().topics if topic.id == ids[0] for name in topic.names}
+    names = {
+        topics.fold_accents(name) for topic in topics.lexicon().topics if topic.id == ids[0] for name in topic.names
+    }
     return ids[0] if title in names else None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from qmarchive import store, withdrawal
 from qmarchive.catalog import catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.paths import Paths
-from qmarchive.search import index_info
+from qmarchive.search import german_terms, index_info
 from qmarchive.search.agreement import compare
 
 # Page ids listed per kind of difference between the index and the database; the rest are counted.
@@ -17,14 +17,20 @@ LISTED = 20
 def report(paths: Paths) -> dict[str, Any]:
     """Counts from the database (if built), the catalog entries whose PDFs are not in the archive, the PDFs
     in the archive that no catalog row names, the withdrawn documents, the documents no longer in the
-    catalog, and the search index as it is now."""
+    catalog, the German engine's terms, and the Whoosh index as it is now."""
     entries = read_catalog(paths.catalog)
     missing = [{"id": entry.id, "file": entry.file} for entry in entries if not entry.path(paths.archive).is_file()]
     withdrawn: list[dict[str, Any]] = []
     uncatalogued: list[dict[str, Any]] = []
+    terms: dict[str, Any] | None = None
     if paths.database.exists():
         db = store.open_read_only(paths.database)
         counts = store.summary(db)
+        terms = {
+            "pages": db.execute(f"SELECT count(*) FROM {german_terms.TABLE}").fetchone()[0],
+            "version": german_terms.stored_version(db),
+            "rebuild_reason": german_terms.rebuild_reason(db),
+        }
         withdrawn = withdrawal.records(db)
         uncatalogued = [
             {**row, "advice": withdrawal.uncatalogued_advice(row["id"])}
@@ -48,6 +54,7 @@ def report(paths: Paths) -> dict[str, Any]:
         **counts,
         "withdrawn": withdrawn,
         "uncatalogued": uncatalogued,
+        "german_terms": terms,
         "search_index": _index(paths) if paths.database.exists() else index_info(paths.index),
     }
 

@@ -92,8 +92,9 @@ def lexicon() -> Lexicon:
 LEXICON_VERSION: int = lexicon().version
 
 
-def fold(text: str) -> str:
-    """Lower case without umlauts or accents (ß → ss, ä → ae, é → e): how names and keywords are compared."""
+def fold_accents(text: str) -> str:
+    """Lower case without umlauts or accents (ß → ss, ä → ae, é → e): how names and keywords are compared.
+    Looser than ``german.fold`` (case and compatibility forms only), which keeps umlauts for the stemmer."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
@@ -110,14 +111,14 @@ def _fold_with_origin(text: str) -> tuple[str, list[int]]:
 
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
-    return fold(ch)
+    return fold_accents(ch)
 
 
 def tag_page(text: str, section: str | None = None) -> list[str]:
     """The ids of the topics a page treats, in lexicon order; none for a table of contents."""
     text = unicodedata.normalize("NFKC", text)
     folded, origin = _fold_with_origin(text)
-    section_folded = fold(section or "")
+    section_folded = fold_accents(section or "")
     if section_folded.strip() in _TOC_TITLES or _is_table_of_contents(folded):
         return []
     named, enumerations = _named_topics(folded)
@@ -177,7 +178,7 @@ def _lookup_keys(topic: Topic) -> list[str]:
 
 def _lookup_key(text: str) -> str:
     """Words only, and "oe" like "o": people type "offentlicher" as well as "oeffentlicher"."""
-    return re.sub(r"([aou])e", r"\1", " ".join(_TOKEN.findall(fold(text))))
+    return re.sub(r"([aou])e", r"\1", " ".join(_TOKEN.findall(fold_accents(text))))
 
 
 # -- names ---------------------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def _names() -> tuple[_Name, ...]:
     owners: dict[tuple[str, ...], set[str]] = {}
     for topic in lexicon().topics:
         for name in topic.names:
-            owners.setdefault(tuple(_TOKEN.findall(fold(name))), set()).add(topic.id)
+            owners.setdefault(tuple(_TOKEN.findall(fold_accents(name))), set()).add(topic.id)
     return tuple(
         _Name(
             # Words of a name may be separated by any punctuation and line breaks; the last word may

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from qmarchive import search, store, withdrawal
 from qmarchive.provenance import log_path as provenance_log
-from qmarchive.search import integrity
+from qmarchive.search import german_terms, integrity
 from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError, StoreError
 from qmarchive.versions import VERSIONS_DIR, file_digest
@@ -134,6 +134,7 @@ def run(paths: Paths, *, search_index: bool = True, progress: Wrap | None = None
             ("sqlite-integrity", SQLITE_TITLE, lambda: sqlite_integrity(db, path)),
             ("orphans", ORPHANS_TITLE, lambda: orphans(db)),
             *((f"fts:{name}", fts_title(name), lambda name=name: fts_integrity(path, name)) for name in FTS_INDEXES),
+            ("german-terms", GERMAN_TERMS_TITLE, lambda: german_terms_current(db, path)),
             ("page-counts", PAGE_COUNTS_TITLE, lambda: page_counts(db)),
             ("page-texts", PAGE_TEXTS_TITLE, lambda: page_texts(db)),
         ]
@@ -172,6 +173,7 @@ SQLITE_TITLE = "SQLite integrity (PRAGMA integrity_check)"
 ORPHANS_TITLE = "Orphan rows (PRAGMA foreign_key_check)"
 PAGE_COUNTS_TITLE = "Pages per document (documents.page_count)"
 PAGE_TEXTS_TITLE = "Page texts (pages.text_sha256)"
+GERMAN_TERMS_TITLE = f"German search terms ({german_terms.TABLE}, the default engine)"
 READABLE_TITLE = "Search index readable (every segment, end to end)"
 AGREES_TITLE = "Search index agrees with the database (Whoosh)"
 
@@ -480,6 +482,21 @@ def fts_integrity(path: Path, name: str) -> Check:
             )
         return check
     check.summary = "matches the pages table"
+    return check
+
+
+def german_terms_current(db: Database, path: Path) -> Check:
+    """The German engine's terms: FTS5's own check of its index, and every page analysed by this version of
+    the German analysis (a page without terms is found by no search of the default engine)."""
+    check = fts_integrity(path, german_terms.TABLE)
+    check.name, check.title = "german-terms", GERMAN_TERMS_TITLE
+    if check.status != "ok":
+        return check
+    reason = german_terms.rebuild_reason(db)
+    if reason:
+        check.fail(german_terms.TABLE, f"not current: {reason}; run 'qmarchive index --rebuild'", "german-terms-stale")
+    else:
+        check.summary = "well-formed; every page analysed by this version of the German analysis"
     return check
 
 

@@ -13,7 +13,7 @@ realistic stand-in archive instead:
 * ``<out>/catalog.csv`` describing them (with the SHA-256 of each PDF).
 
 All texts are invented samples written for this project (see
-``sample_texts.py``); every page is marked "MUSTERDOKUMENT – kein Originaltext".
+``sample_texts.json``); every page is marked "MUSTERDOKUMENT – kein Originaltext".
 The output is deterministic: fixed seeds, fixed PDF dates and reportlab's
 invariant mode make two runs produce byte-identical files.
 
@@ -33,6 +33,7 @@ import csv
 import hashlib
 import io
 import itertools
+import json
 import os
 import random
 import re
@@ -40,6 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from collections.abc import Callable, Iterator, Sequence
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -49,7 +51,22 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-import sample_texts as T
+from qmarchive.catalog import COLUMNS
+
+
+TEXTS_FILE = Path(__file__).with_name("sample_texts.json")
+
+
+def load_texts(path: Path = TEXTS_FILE) -> SimpleNamespace:
+    """The invented German text material, its top-level keys as attributes; the hyphenation list ("|" marks a
+    break point) becomes a table from each plain word to its form with U+00AD soft hyphens."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["about"]
+    words = [entry for line in data.pop("HYPHENATION")["words"] for entry in line.split()]
+    return SimpleNamespace(**data, HYPHENATION={w.replace("|", ""): w.replace("|", "\u00ad") for w in words})
+
+
+T = load_texts()
 
 # ---------------------------------------------------------------------------
 # Fonts and page geometry
@@ -75,23 +92,8 @@ SCAN_SIZE = (round(PAGE_W / 72 * SCAN_DPI), round(PAGE_H / 72 * SCAN_DPI))
 SOFT_HYPHEN = "\u00ad"
 LICENSE = "Musterdokument, frei verwendbar (CC0)"
 PUBLISHER = "Bezirksamt Marzahn-Hellersdorf von Berlin / S.T.E.R.N. GmbH (Musterdokument)"
-CATALOG_FIELDS = [
-    "id",
-    "title",
-    "doc_type",
-    "area",
-    "place",
-    "period_start",
-    "period_end",
-    "published",
-    "publisher",
-    "file",
-    "source_url",
-    "landing_url",
-    "sha256",
-    "license",
-    "notes",
-]
+# The catalog's columns except those the samples have no use for: none is encrypted or has a persistent identifier.
+CATALOG_FIELDS = [column for column in COLUMNS if column not in ("password", "urn")]
 
 
 @dataclass(frozen=True)
@@ -566,8 +568,8 @@ class DocSpec:
     period_start: int
     period_end: int | None
     published: date
-    era: str  # key of sample_texts.FIELDS_BY_ERA
-    gender: str  # key of sample_texts.GENDER_STYLES
+    era: str  # key of FIELDS_BY_ERA in sample_texts.json
+    gender: str  # key of GENDER_STYLES in sample_texts.json
     programme: str
     ligatures: bool = False
     two_column: frozenset[str] = frozenset()  # chapter keys set in two columns
@@ -744,7 +746,7 @@ class _Slots(dict):
 
 
 class Writer:
-    """Fills the sentence templates of sample_texts for one document, deterministically."""
+    """Fills the sentence templates of sample_texts.json for one document, deterministically."""
 
     def __init__(self, spec: DocSpec, rng: random.Random) -> None:
         self.spec, self.rng = spec, rng

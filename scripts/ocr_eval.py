@@ -1,6 +1,6 @@
 """Measure qmarchive's OCR: seconds per page and character/word accuracy on German pages drawn as scans.
 
-Pages of invented German text (from ``sample_texts``) are drawn at 150 dpi, once clean and once made to
+Pages of invented German text (from ``sample_texts.json``) are drawn at 150 dpi, once clean and once made to
 look scanned as the sample archive's scans are (skew, dust, blur, JPEG), put into image-only PDFs and
 read by ``qmarchive.ocr`` in worker processes. Accuracy is 1 - edit distance / length of the drawn text
 (characters, then words; whitespace folded). The pages are also run with one worker and Tesseract's own
@@ -26,11 +26,11 @@ from reportlab.pdfgen.canvas import Canvas
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_samples as M  # noqa: E402
-import sample_texts as T  # noqa: E402
 
 from qmarchive import ocr  # noqa: E402
 from ocr_accuracy import accuracy  # noqa: E402
 
+T = M.T
 PARAGRAPHS = [
     T.LEITBILD,
     *T.AREA_FACTS,

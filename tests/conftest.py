@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,13 @@ def make_archive(paths: Paths) -> Paths:
         ],
     )
     return paths
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """``preexec_fn`` for a child that the test stops with SIGINT: a suite started in the background (``&``,
+    some CI runners) inherits SIGINT ignored, and Python only turns SIGINT into KeyboardInterrupt when it
+    starts with the default action."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def cli_args(paths: Paths, *args: str) -> list[str]:

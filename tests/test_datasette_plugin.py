@@ -1,6 +1,9 @@
 """The served archive through Datasette's own client: search box, canned query, escaping, metadata."""
 
+import sqlite3
+
 import pytest
+from datasette.app import Datasette
 from qmarchive.paths import Paths
 from qmarchive.serve import build_datasette
 
@@ -110,3 +113,24 @@ async def test_stylesheet_keeps_line_breaks_of_page_texts(ds) -> None:
     css = await ds.client.get("/-/static-plugins/qmarchive/qmarchive.css")
     assert css.status_code == 200
     assert "white-space: pre-line" in css.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/-/suche?q=Spielplatz",
+        "/-/zitat/ihek-2012",
+        "/-/seite/ihek-2012/1",
+        "/-/verlauf?q=Kita",
+        "/-/handlungsfelder",
+        "/-/vergleich",
+    ],
+)
+async def test_a_datasette_without_the_archive_answers_every_route_with_its_german_404_page(tmp_path, path) -> None:
+    other = tmp_path / "andere.db"
+    sqlite3.connect(other).close()
+    response = await Datasette([str(other)]).client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Diese Datasette stellt kein qmarchive-Archiv bereit." in response.text
+    assert '<html lang="de">' in response.text  # the page template, not a bare message

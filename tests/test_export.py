@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import HIT_COLUMNS, cli_args
+from conftest import HIT_COLUMNS, cli_args, ctrl_c_as_at_a_terminal
 from datasette.app import Datasette
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
@@ -520,7 +520,9 @@ def test_an_interrupted_export_removes_its_partial_file_and_says_so(built: Paths
         "qmarchive",
         *cli_args(built, "export", "--sql", ENDLESS_ROWS, "--time-limit", "0", "-o", str(output)),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_at_a_terminal
+    )
     try:
         deadline = time.monotonic() + 30
         while not list(tmp_path.glob(".endlos.csv.*.part")):

@@ -14,7 +14,7 @@ from pathlib import Path
 import hostile
 import pytest
 from click.testing import CliRunner
-from conftest import cli_args
+from conftest import cli_args, ctrl_c_as_at_a_terminal
 
 from qmarchive import locks
 from qmarchive.cli import cli
@@ -90,7 +90,9 @@ def test_two_real_ingests_at_once(copy: Paths, tmp_path: Path) -> None:
         "qmarchive",
         *cli_args(copy, "ingest", str(slow), "--jobs", "1", "--timeout", "60", "-q"),
     ]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_at_a_terminal
+    )
     try:
         lock = copy.index / locks.WRITER_LOCK
         deadline = time.monotonic() + 30

@@ -19,6 +19,7 @@ from pdfmaker import make_pdf, running_pages
 
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
+from qmarchive.search import german_terms
 from harness import child_server
 
 REASON = "Enthält personenbezogene Daten (Antrag vom 01.12.2026)"
@@ -368,9 +369,22 @@ def test_status_reads_the_index_as_it_is_now_and_says_whether_it_is_in_step(copy
         "Search index:   6 pages indexed, 9 in the database, out of step (3 missing): run 'qmarchive index'; built "
         in text
     )
+    # The German engine's terms are written with the pages, so they are in step without 'qmarchive index'.
+    assert "German terms:   9 of 9 pages analysed (the default engine), current version\n" in text
     assert run(copy, "index").exit_code == 0
     index = json.loads(run(copy, "status", "--json").stdout)["search_index"]
     assert (index["pages"], index["indexed_pages"], index["in_step"]) == (6, 9, True)
+    with sqlite3.connect(copy.database) as conn:
+        conn.execute("DELETE FROM pages_german WHERE rowid = (SELECT rowid FROM pages WHERE id = 'ihek-2010/1')")
+    assert json.loads(run(copy, "status", "--json").stdout)["german_terms"] == {
+        "pages": 8,
+        "version": german_terms.version(),
+        "rebuild_reason": "1 pages without terms",
+    }
+    assert (
+        "German terms:   8 of 9 pages analysed (the default engine), needs 'qmarchive index' (1 pages without terms)"
+        in run(copy, "status").stdout
+    )
 
 
 def test_the_withdrawn_text_is_not_left_in_the_database_file(copy: Paths) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from qmarchive import series
 from qmarchive.datasette_plugin import charts, downloads
-from qmarchive.datasette_plugin.common import DATABASE, database_path, in_thread, read_only
+from qmarchive.datasette_plugin.common import DATABASE, NO_ARCHIVE, database_path, in_thread, read_only
 
 PATH = "/-/handlungsfelder"
 ROUTE = r"^/-/handlungsfelder(\.(?P<format>json|csv|xlsx))?$"
@@ -43,7 +43,7 @@ async def handlungsfelder(request, datasette) -> Response:
         return Response.text("Nur GET.", status=405, headers={"Allow": "GET, HEAD"})
     db_path = database_path(datasette)
     if db_path is None:
-        return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
+        raise NotFound(NO_ARCHIVE)
     shares = await in_thread(load, db_path)
     if fmt != "html":
         return await downloads.records_response(

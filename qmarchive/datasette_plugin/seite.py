@@ -95,19 +95,20 @@ async def seite(request, datasette) -> Response:
     if db_path is None:
         raise NotFound(NO_ARCHIVE)
     notes: list[str] = []
-
-    def mark(text: str) -> Markup | None:
-        try:
-            marked = search.mark(db_path.parent, text, q)
-        except SearchIndexError:
-            notes.append(NO_MARKS)
-            return None
-        return safe_snippet(marked) if marked else None
-
     base = base_url(datasette, request)
 
     def load():
         with read_only(db_path) as db:
+
+            def mark(text: str) -> Markup | None:
+                """The words /-/suche found, as its engine matched them."""
+                try:
+                    marked = search.mark(db, db_path.parent, text, q, engine=search.DEFAULT_ENGINE)
+                except SearchIndexError:
+                    notes.append(NO_MARKS)
+                    return None
+                return safe_snippet(marked) if marked else None
+
             citation = cite.citation(db, f"{document_id}/{number}", base_url=base)
             return page_view.context(
                 db,

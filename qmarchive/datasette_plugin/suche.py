@@ -249,7 +249,7 @@ def found_text(total: int) -> str:
 
 
 def export_filename(q: str, extension: str) -> str:
-    slug = _FILENAME_UNSAFE.sub("-", topics.fold(q))[:40].strip("-")
+    slug = _FILENAME_UNSAFE.sub("-", topics.fold_accents(q))[:40].strip("-")
     return f"qmarchive-suche-{slug or 'alle'}.{extension}"
 
 
@@ -447,7 +447,11 @@ async def render(
         "hidden_fields": [(name, value) for name, values in params.filters.items() for value in values]
         + ([("n", params.pagelen)] if params.pagelen != DEFAULT_PAGELEN else []),
         "examples": [{"text": text, "url": f"{base}?{urlencode({'q': text})}"} for text in EXAMPLES],
-        "canned_url": datasette.urls.query(DATABASE, "suche") + (f"?{urlencode({'q': params.q})}" if params.q else ""),
+        "canned_url": (
+            datasette.urls.query(DATABASE, "suche") + (f"?{urlencode({'q': params.q})}" if params.q else "")
+            if DATABASE in datasette.databases
+            else None  # no archive: no canned query to point to
+        ),
         "error": error,
         "result": None,
     }

@@ -6,11 +6,11 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from qmarchive import compare, series
 from qmarchive.datasette_plugin import suche
-from qmarchive.datasette_plugin.common import database_path, in_thread, page_url, read_only
+from qmarchive.datasette_plugin.common import NO_ARCHIVE, database_path, in_thread, page_url, read_only
 from qmarchive.errors import UnknownDocumentError
 
 PATH = "/-/vergleich"
@@ -41,7 +41,7 @@ async def vergleich(request, datasette) -> Response:
         return Response.text("Nur GET.", status=405, headers={"Allow": "GET, HEAD"})
     db_path = database_path(datasette)
     if db_path is None:
-        return Response.text("Diese Datasette stellt kein qmarchive-Archiv bereit.", status=404)
+        raise NotFound(NO_ARCHIVE)
     a, b = _document_id(request.args, "a"), _document_id(request.args, "b")
     context: dict[str, Any] = {
         "archive_title": datasette.metadata("title") or "qmarchive",

@@ -15,7 +15,7 @@ from datasette.utils.asgi import Response
 from qmarchive import series
 from qmarchive.catalog import DOC_TYPE_LABELS
 from qmarchive.datasette_plugin import charts, downloads, suche
-from qmarchive.datasette_plugin.common import database_path, in_thread, read_only
+from qmarchive.datasette_plugin.common import NO_ARCHIVE, database_path, in_thread, read_only
 from qmarchive.errors import FilterValueError, QueryTooLongError, SearchIndexError
 
 PATH = "/-/verlauf"
@@ -66,9 +66,7 @@ async def verlauf(request, datasette) -> Response:
     terms, filters = parse_terms(request.args), parse_filters(request.args)
     db_path = database_path(datasette)
     if db_path is None:
-        return await _error(
-            datasette, request, fmt, terms, filters, "Diese Datasette stellt kein qmarchive-Archiv bereit.", 404
-        )
+        return await _error(datasette, request, fmt, terms, filters, NO_ARCHIVE, 404)
     if not terms:
         if fmt != "html":
             return await _error(

@@ -65,8 +65,13 @@ def run(
     return query.search(db, index_dir, text, filters=filters, page=page, pagelen=pagelen)
 
 
-def mark(index_dir, text: str, q: str) -> str | None:
-    """A page's whole text escaped, with what the query ``q`` finds in it in ``<mark>`` (None: nothing)."""
+def mark(db, index_dir, text: str, q: str, *, engine: str = DEFAULT_ENGINE) -> str | None:
+    """A page's whole text escaped, with what the query ``q`` finds in it in ``<mark>`` (None: nothing): the
+    words the engine matched, analysed as it analyses them (the exact-word engine marks as Whoosh does)."""
+    if engine == "german":
+        from qmarchive.search import german_fts
+
+        return german_fts.mark(db, text, q)
     from qmarchive.search import query
 
     return query.mark(index_dir, text, q)

@@ -47,11 +47,13 @@ def terms_for(searcher: Searcher, name: str, value: str) -> list[str]:
 def matching(name: str, value: str, known: list[str]) -> list[str]:
     """The terms of ``known`` (all of a field's terms) one filter value names, for any engine; raises
     FilterValueError if none."""
-    wanted = topics.fold(value).strip()
+    wanted = topics.fold_accents(value).strip()
     if name == "feld":
         found = topics.lookup(value)
     else:
-        found = [term for term in known if wanted in (topics.fold(term), topics.fold(label(name, term)))]
+        found = [
+            term for term in known if wanted in (topics.fold_accents(term), topics.fold_accents(label(name, term)))
+        ]
     if not found:
         raise FilterValueError(
             name,

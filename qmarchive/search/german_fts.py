@@ -16,8 +16,9 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -41,12 +42,12 @@ MIN_PREFIX = 2
 # raise the rank of pages whose text matches, unless asked for with abschnitt:… or titel:….
 WORD_COLUMNS = "{text parts}"
 PHRASE_COLUMNS = "{text}"
-FIELD_COLUMNS = {"titel": "title", "abschnitt": "section"}
+FIELD_COLUMNS = {"titel": "title", "abschnitt": "section", "text": "text parts"}
 _OR = {"OR", "ODER"}
 _NOT = {"NOT", "NICHT"}
 _AND = {"AND", "UND"}
 # A quoted phrase, a field with a value (quoted or not), or anything up to the next space.
-_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
+_TOKEN = re.compile(r'(?:(?P<field>[A-Za-z_]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))')
 _UMLAUT_BASE = str.maketrans("äöü", "aou")
 _YEARS = re.compile(r"\bjahr:\[\s*(\d{4})\s+(?:TO|BIS)\s+(\d{4})\s*\]", re.IGNORECASE)
 # Plain words typed together rank higher where they stand together as typed, stopwords included
@@ -54,10 +55,19 @@ _YEARS = re.compile(r"\bjahr:\[\s*(\d{4})\s+(?:TO|BIS)\s+(\d{4})\s*\]", re.IGNOR
 _PLAIN_WORDS = re.compile(r"^[^\W_]+(?:[^\w\"():*?\[\]{}^~]+[^\W_]+)*$")
 PHRASE_BONUS = 2.0
 PHRASE_BONUS_CANDIDATES = 100
+# Plain words typed together rank higher where they stand within NEAR_WORDS words of each other, in any
+# order: the best-ranked pages get that NEAR query's bm25 score times NEAR_BONUS (beside the phrase's).
+NEAR_WORDS = 10
+NEAR_BONUS = 1.0
 # A page found only through a synonym from the thesaurus counts this much of its bm25 score.
 SYNONYM_WEIGHT = 0.5
 # Among the best pages, the bm25 of the same query in the section heading, times this, is added.
 SECTION_BONUS = 1.0
+# Among the best pages, one that has a typed word only as another word of its stem, a compound's part or a
+# synonym ("Schule" for "Schüler", "vertreten" for "Vertreter") counts this much of its score, per share of
+# the typed words it lacks as written: at the start of a word, case, ß, accents and a gender ending aside
+# ("Spielplatz" is written in "Spielplätze", "Spielplatzes", "Spielplatzsanierung").
+STEM_ONLY_WEIGHT = 0.6
 
 Lookup = Callable[[str], Entry | None]
 
@@ -72,10 +82,14 @@ class Thesaurus:
 
     def alternatives(self, stem: str) -> list[tuple[str, ...]]:
         """The other entries of every group the stem belongs to."""
+        return self.alternatives_of((stem,))
+
+    def alternatives_of(self, entry: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The other entries of every group this entry (a word's stem, or a phrase's tokens) belongs to."""
         found: list[tuple[str, ...]] = []
         for group in self.groups:
-            if (stem,) in group:
-                found.extend(entry for entry in group if entry != (stem,) and entry not in found)
+            if entry in group:
+                found.extend(other for other in group if other != entry and other not in found)
         return found
 
 
@@ -108,11 +122,14 @@ class Query:
     match: str
     filters: dict[str, list[str]] = field(default_factory=dict)
     excluded: dict[str, list[str]] = field(default_factory=dict)  # NICHT jahr:2012
+    page_filters: dict[str, list[str]] = field(default_factory=dict)  # gebiet:, seite:, page_id: (PAGE_FIELDS)
+    page_excluded: dict[str, list[str]] = field(default_factory=dict)
     years: list[tuple[int, int]] = field(default_factory=list)  # jahr:[2015 TO 2019]
     marks: set[str] = field(default_factory=set)  # stems: mark words with this stem or part
     part_marks: set[str] = field(default_factory=set)  # a compound's parts: mark compounds with this part
     prefixes: set[str] = field(default_factory=set)
     near: str | None = None  # for plain words only: the words as a phrase, for the bonus
+    close: str | None = None  # for plain words only: the words near each other in any order (NEAR_WORDS)
     synonyms: bool = False  # thesaurus alternatives were added
     # Words as written → marked in snippets or not, decided once per query (a page repeats its words).
     decided: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
@@ -182,7 +199,8 @@ class _Builder:
 
 def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
     """A query → MATCH expression: all words required; OR/ODER between two terms, NOT/NICHT before one,
-    "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument: filters; titel:, abschnitt: one field.
+    "…" a phrase, word* a prefix; jahr:, typ:, feld:, dokument:, gebiet:, seite:, page_id: filters;
+    titel:, abschnitt:, text: one field.
     Never an FTS5 syntax error: every term is quoted."""
     builder = _Builder(lookup, synonyms)
     text = text[:MAX_QUERY_CHARS]
@@ -202,9 +220,13 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
         if raw in _AND:
             continue
         name = (match.group("field") or "").lower()
-        if name in FACETS:
+        if name in FACETS or name in PAGE_FIELDS:
             value = match.group("phrase") if match.group("phrase") is not None else match.group("bare") or ""
-            (builder.query.excluded if negate else builder.query.filters).setdefault(name, []).append(value)
+            if name in FACETS:
+                chosen = builder.query.excluded if negate else builder.query.filters
+            else:
+                chosen = builder.query.page_excluded if negate else builder.query.page_filters
+            chosen.setdefault(name, []).append(value)
             join_or = negate = False
             continue
         clause = builder.clause(match)
@@ -225,7 +247,22 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
     if _PLAIN_WORDS.match(text) and len(builder.stems) > 1:
         words = german.word_list(text)
         builder.query.near = f"{PHRASE_COLUMNS}: " + _quoted([german_terms.token(w, lookup(w)) for w in words])
+        builder.query.close = proximity(builder.stems)
+        if synonyms:
+            _phrase_synonyms(builder.query, tuple(german_terms.token(w, lookup(w)) for w in words))
     return builder.query
+
+
+def _phrase_synonyms(query: Query, tokens: tuple[str, ...]) -> None:
+    """Words typed that are a thesaurus entry of several words ("Soziale Stadt") find its group's other
+    entries too ("Sozialer Zusammenhalt"), weighted as synonyms."""
+    others = thesaurus().alternatives_of(tokens)
+    if not others or query.match == NOTHING:
+        return
+    options = [f"{WORD_COLUMNS if len(t) == 1 else PHRASE_COLUMNS}: {_quoted(t)}" for t in others]
+    query.match = f"({query.match}) OR " + " OR ".join(options)
+    query.marks.update(token for t in others for token in t)
+    query.synonyms = True
 
 
 # --- lexicon lookup ---------------------------------------------------------------------------------
@@ -260,6 +297,44 @@ def _marked(entry: Entry | None, query: Query) -> bool:
     )
 
 
+def matched_spans(
+    text: str, query: Query, entries: dict[str, Entry], distinct: set[str] | None = None
+) -> list[tuple[int, int]]:
+    """Where the words the query matches stand in the text (start, end): its stems, its compounds' parts,
+    its prefixes, its synonyms. Each distinct word is decided once per query (a page repeats its words);
+    ``distinct``: the text's words, if the caller has them already."""
+    decided = query.decided
+    wanted = set()
+    for word in german.word_list(text) if distinct is None else distinct:
+        hit = decided.get(word)
+        if hit is None:
+            hit = decided[word] = _marked(entries.get(german_terms.key(word)), query)
+        if hit:
+            wanted.add(word)
+    return [(start, end) for word, start, end in german.words(text) if word in wanted] if wanted else []
+
+
+def mark(db: Database, text: str, q: str) -> str | None:
+    """The whole text, HTML-escaped, with the words the query ``q`` matches in it in ``<mark>`` (analysed
+    as the search analyses them); None when none of them occurs."""
+    try:
+        query = parse(q, lexicon_lookup(db.execute))
+        spans = matched_spans(text, query, entries_for(db, [text]))
+    except sqlite3.OperationalError as exc:  # a database from before the German terms
+        raise SearchIndexError(f"{german_terms.database_file(db)}: no German search terms ({exc})") from exc
+    if not spans:
+        return None
+    out, position = [], 0
+    for start, end in spans:
+        out += [
+            html.escape(text[position:start], quote=False),
+            f"<mark>{html.escape(text[start:end], quote=False)}</mark>",
+        ]
+        position = end
+    out.append(html.escape(text[position:], quote=False))
+    return "".join(out)
+
+
 def snippet(
     text: str,
     query: Query,
@@ -270,15 +345,7 @@ def snippet(
     """The passage of the page with the most matched words, matched words in ``<mark>``; ``quote`` escapes
     the text (HTML by default; SQL callers leave that to the page that shows it). ``distinct``: the text's
     words, if the caller has them already."""
-    decided = query.decided
-    wanted = set()
-    for word in german.word_list(text) if distinct is None else distinct:
-        hit = decided.get(word)
-        if hit is None:
-            hit = decided[word] = _marked(entries.get(german_terms.key(word)), query)
-        if hit:
-            wanted.add(word)
-    found = [(start, end) for word, start, end in german.words(text) if word in wanted] if wanted else []
+    found = matched_spans(text, query, entries, distinct)
     if not found:
         return quote(text[:SNIPPET_CHARS]) + (" …" if len(text) > SNIPPET_CHARS else "")
     best, most, j = 0, 0, 0  # the first match that begins the window with the most matches
@@ -390,11 +457,21 @@ class _PageFacets:
                     by_topic.setdefault(topic, bytearray(self.size))[rowid] = 1
             self.topic_masks = {topic: int.from_bytes(mask, "little") for topic, mask in by_topic.items()}
 
-    def mask(self, rowids: list[int]) -> bytearray:
+    def mask(self, rowids: Iterable[int]) -> bytearray:
         found = bytearray(self.size)
         for rowid in rowids:
-            found[rowid] = 1
+            if rowid < self.size:
+                found[rowid] = 1
         return found
+
+    def as_integer(self, rowids: Iterable[int]) -> int:
+        """These pages as a mask read as an integer (as :meth:`allowed` gives it)."""
+        return int.from_bytes(self.mask(rowids), "little")
+
+    @property
+    def everything(self) -> int:
+        """Every rowid up to the largest as a mask read as an integer (a filter narrows it)."""
+        return int.from_bytes(b"\x01" * self.size, "little")
 
     def resolve(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
         """Filter values as the facets hold them, named as the Whoosh engine takes them (case and accents
@@ -595,6 +672,10 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
         for rowid in top:
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
+    _weigh_typed_forms(db, text, top)
+    for rowid, rank in db.execute(_RANKS_SQL, [query.close]) if query.close else ():
+        if rowid in top:
+            top[rowid] += NEAR_BONUS * -rank
     for rowid, rank in db.execute(_RANKS_SQL, [query.near]) if query.near else ():
         if rowid in top:
             top[rowid] += PHRASE_BONUS * -rank
@@ -615,6 +696,102 @@ def _entries(facets: _PageFacets, db: Database, words: set[str]) -> dict[str, En
             cache.clear()
         cache.update(entries_for(db, [" ".join(missing)]))
     return cache
+
+
+# --- filters on fields of the page or its document that are not facets ------------------------------
+
+# The other fields the Whoosh index has filters for: the document's area, the page's number in the PDF, its id.
+PAGE_FIELDS = {
+    "gebiet": "SELECT DISTINCT d.area FROM documents d WHERE d.area IS NOT NULL ORDER BY d.area",
+    "seite": "SELECT DISTINCT page_number FROM pages ORDER BY page_number",
+    "page_id": None,  # any page id; one not in the archive matches nothing, as with Whoosh
+}
+_PAGE_FIELD_SQL = {
+    "gebiet": "SELECT p.rowid FROM pages p JOIN documents d ON d.id = p.document_id WHERE d.area IN ({marks})",
+    "seite": "SELECT rowid FROM pages WHERE page_number IN ({marks})",
+    "page_id": "SELECT rowid FROM pages WHERE id IN ({marks})",
+}
+
+
+def page_field_rowids(db: Database, name: str, values: list[str]) -> set[int]:
+    """The rowids of the pages with one of these values of a PAGE_FIELDS field; a value naming nothing
+    raises FilterValueError listing the valid ones (areas compared as the other filters, case and accents
+    ignored; pages by number)."""
+    if name == "page_id":
+        terms: list[Any] = list(values)
+    else:
+        known = [str(value) for (value,) in db.execute(PAGE_FIELDS[name] or "")]
+        terms = [term for value in values for term in field_filters.matching(name, value, known)]
+        if name == "seite":
+            terms = [int(term) for term in terms]
+    sql = _PAGE_FIELD_SQL[name].format(marks=", ".join("?" * len(terms)))
+    return {rowid for (rowid,) in db.execute(sql, terms)}
+
+
+# --- ranking: words near each other -----------------------------------------------------------------
+
+
+def proximity(stems: list[str]) -> str | None:
+    """The FTS5 query for two or more different stems within NEAR_WORDS of each other in the text."""
+    distinct = list(dict.fromkeys(stems))
+    if len(distinct) < 2:
+        return None
+    return f"{PHRASE_COLUMNS}: NEAR({' '.join(_quoted([stem]) for stem in distinct)}, {NEAR_WORDS})"
+
+
+# --- ranking: the typed word before other words of its stem ----------------------------------------
+
+
+def typed_words(text: str) -> list[str]:
+    """The words of a query of plain words that are searched (no stopwords, no operators); [] otherwise."""
+    if not _PLAIN_WORDS.match(text):
+        return []
+    return [w for w in german.word_list(text) if w not in _OR | _NOT | _AND and not german.is_stopword(german.fold(w))]
+
+
+# Latin letters with accents by their base letter (a: àáâãäå…), so that a written form is found in a page's
+# text whatever its accents, without folding whole pages (that costs more than the search).
+def _accented_letters() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for letter in map(chr, range(0xC0, 0x250)):
+        base = unicodedata.normalize("NFD", letter)[0]
+        if base != letter and base.isascii() and letter.islower():
+            found[base] = found.get(base, "") + letter
+    return found
+
+
+_ACCENTED = _accented_letters()
+
+
+def written_pattern(forms: set[str]) -> re.Pattern[str]:
+    """A word starting with one of these forms, case, ß/ss and accents aside."""
+    options = []
+    for form in sorted(forms):
+        plain = "".join(unicodedata.normalize("NFD", c)[0] for c in german.fold(form))
+        parts = re.split("(ss)", plain)
+        options.append(
+            "".join(
+                "(?:ss|ß)"
+                if part == "ss"
+                else "".join(f"[{c}{_ACCENTED[c]}]" if c in _ACCENTED else re.escape(c) for c in part)
+                for part in parts
+            )
+        )
+    return re.compile(r"(?<!\w)(?:" + "|".join(options) + ")", re.IGNORECASE)
+
+
+def _weigh_typed_forms(db: Database, text: str, top: dict[int, float]) -> None:
+    """Scores in ``top`` times STEM_ONLY_WEIGHT to the share of typed words a page lacks as written. The
+    candidates' texts are read and searched (a bounded cost, however many pages match in the archive)."""
+    words = typed_words(text)
+    if not words or not top:
+        return
+    patterns = [written_pattern({word, german_terms.key(word)}) for word in words]
+    marks = ", ".join("?" * len(top))
+    texts = dict(db.execute(f"SELECT rowid, text FROM pages WHERE rowid IN ({marks})", list(top)).fetchall())
+    for rowid in top:
+        lacking = sum(1 for pattern in patterns if not pattern.search(texts.get(rowid) or ""))
+        top[rowid] *= STEM_ONLY_WEIGHT ** (lacking / len(words))
 
 
 def search(
@@ -642,15 +819,19 @@ def search(
         conditions.append(({"jahr": [y for y in facets.known("jahr") if first <= int(y) <= last]}, False))
     conditions = [(resolved, excluded) for resolved, excluded in conditions if resolved]
     allowed: bytes | None = None
-    if conditions:
-        mask = -1
+    if conditions or query.page_filters or query.page_excluded:
+        mask = facets.everything
         for resolved, excluded in conditions:
             mask &= facets.allowed(resolved, excluded=excluded)
+        for name, values in query.page_filters.items():
+            mask &= facets.as_integer(page_field_rowids(db, name, values))
+        for name, values in query.page_excluded.items():
+            mask &= ~facets.as_integer(page_field_rowids(db, name, values))
         allowed = mask.to_bytes(facets.size, "little")
     page = max(page, 1)
     wanted = max(PHRASE_BONUS_CANDIDATES, page * pagelen)
-    if query.match == NOTHING and conditions:  # "jahr:2019": every page of 2019, in document order
-        matched = [rowid for rowid in facets.page_id if allowed and allowed[rowid]]
+    if query.match == NOTHING and allowed is not None:  # "jahr:2019": every page of 2019, in document order
+        matched = [rowid for rowid in facets.page_id if allowed[rowid]]
         ranked = [(rowid, 0.0) for rowid in matched[:wanted]]
     else:
         matched = _rowids(db, query.match)

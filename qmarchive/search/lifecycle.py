@@ -51,7 +51,7 @@ def version() -> dict[str, int]:
 
 @dataclass
 class IndexReport:
-    action: str  # "rebuilt", "updated", "current"
+    action: str  # "built" (the first time), "rebuilt", "updated", "current"
     pages: int = 0
     added: int = 0
     removed: int = 0
@@ -384,10 +384,13 @@ def update(
     """
     try:
         with write_lock(index_dir) as recovered:
-            reason = None if rebuild else rebuild_reason(index_dir)
-            if rebuild or reason:
+            first = current_generation(index_dir) is None
+            reason = None if rebuild or first else rebuild_reason(index_dir)
+            if rebuild or first or reason:
                 report = _rebuild_locked(db, index_dir, progress, jobs)
                 report.reason = reason
+                if first:
+                    report.action = "built"
             else:
                 report = _updated_or_damaged(db, index_dir, progress)
             report.recovered_lock = recovered
