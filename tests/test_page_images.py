@@ -87,8 +87,8 @@ def test_decompression_bomb_renders_within_the_limits(tmp_path: Path) -> None:
     bomb = tmp_path / "bombe.pdf"
     bomb.write_bytes(hostile.decompression_bomb())
     started = time.monotonic()
-    found = page_images.ensure(tmp_path / "index", bomb, sha256(bomb), 1, "klein", timeout=10.0)
-    assert time.monotonic() - started < 10.0
+    found = page_images.ensure(tmp_path / "index", bomb, sha256(bomb), 1, "klein", timeout=30.0)
+    assert time.monotonic() - started < 30.0
     assert found.failure is None and Image.open(found.path).width in (
         200,
         201,

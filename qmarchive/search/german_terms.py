@@ -1,7 +1,7 @@
 """German terms in SQLite: every page's words as the stems of :mod:`qmarchive.german`, stored at ingest.
 
 ``pages_german`` is an FTS5 table (``unicode61``) over space-separated terms, one column each for the
-page text (one term per word, in order, so phrases work; stopwords kept as written so that a phrase
+page text (one term per word, in order, so phrases work; stopwords kept, marked, so that a phrase
 with "im" or "und" in it still lines up), the compound parts of its words, the section heading and the
 document title. ``lexicon`` maps each word of the archive (case-folded, gender suffix removed) to its
 stem, its indexed compound parts and its query split, so any SQLite client can analyse a query by
@@ -27,7 +27,12 @@ from sqlite_utils import Database
 from qmarchive import german
 
 # Raise when the stored layout of terms changes; german.ANALYZER_VERSION is part of the version too.
-LAYOUT_VERSION = 1
+# 2: stopwords carry STOPWORD_MARK.
+LAYOUT_VERSION = 2
+# Appended to a stopword's term, so that it never meets a stem: Snowball stems "Sicherheit" and "sicher" to
+# "sich", and without the mark every page with the word "sich" matched them. Stopwords are letters only,
+# so no word of a text has this form.
+STOPWORD_MARK = "0"
 # Columns text, parts, section, title, ranked by bm25 with the weights 10, 4, 2, 1 (migration m012).
 TABLE = "pages_german"
 
@@ -52,8 +57,8 @@ def key(word: str) -> str:
 
 
 def token(word: str, entry: Entry | None) -> str:
-    """The term a word stands as in the text column: its stem, or for a stopword the folded word."""
-    return entry.stem if entry is not None else german.fold(word)
+    """The term a word stands as in the text column: its stem, or for a stopword the folded word, marked."""
+    return entry.stem if entry is not None else german.fold(word) + STOPWORD_MARK
 
 
 def analyse(word: str, splitter: german.CompoundSplitter | None) -> Entry | None:
