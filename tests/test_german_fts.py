@@ -281,3 +281,12 @@ def test_facets_count_every_match_by_page(many: Database) -> None:
         many, Path("unused"), "Spielplatz feld:gesundheit-bewegung", engine="german", filters={"typ": ["ihek"]}
     )
     assert (both.total, [hit.page_id for hit in both.hits]) == (1, ["dok-2/50"])
+
+
+def test_page_filters_narrow_the_matches_and_their_facets(many: Database) -> None:
+    page_50 = search.run(many, Path("unused"), "Spielplatz seite:50", engine="german")
+    assert page_50.total == 3 and page_50.hits[0].page_id == "dok-2/50"
+    assert page_50.facets["dokument"] == [("dok-0", 1), ("dok-1", 1), ("dok-2", 1)]
+    assert search.run(many, Path("unused"), "Spielplatz NICHT seite:50", engine="german").total == 147
+    alone = search.run(many, Path("unused"), "seite:50 typ:ihek", engine="german", pagelen=5)
+    assert sorted(hit.page_id for hit in alone.hits) == ["dok-0/50", "dok-2/50"] and alone.total == 2
