@@ -6,8 +6,10 @@ of a file gets new images and a cached image never changes: it can be served as 
 
 Rendering is lazy (on first request) and runs in a child process with a time limit, a memory limit and a
 pixel limit per page, at most ``WORKERS`` at once: a hostile page ends with a placeholder, never with a hung
-or crashed server. A failure is remembered for ``FAILURE_RETRY_SECONDS``, so a page that cannot be rendered
-costs its time limit once a day, not on every request. The child reads the PDF through a file descriptor the
+or crashed server. ``ensure_pages`` renders many pages of one file in one child (the static edition: a child
+per page spends most of its time starting Python and PDFium), under the same limits per page. A failure is
+remembered for ``FAILURE_RETRY_SECONDS``, so a page that cannot be rendered costs its time limit once a day,
+not on every request. The child reads the PDF through a file descriptor the
 caller opened (and checked), so it renders exactly the archived file.
 """
 
@@ -16,14 +18,20 @@ from __future__ import annotations
 import io
 import math
 import os
+import queue
 import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 # Name → width in pixels. 1200 px is a sharp reading size on most screens; the thumbnail is shown 100 px
 # wide in the hit list and rendered at twice that for high-density screens.
@@ -114,6 +122,56 @@ def ensure(
     return PageImage(None, etag(sha256, page_number, size).replace("-v", "-fehlt-v"), failure, rendered=True)
 
 
+def ensure_pages(
+    index_dir: Path,
+    pdf: Path,
+    sha256: str,
+    page_numbers: Iterable[int],
+    size: str,
+    *,
+    timeout: float = TIME_LIMIT,
+    memory_mb: int = MEMORY_MB,
+    on_page: Callable[[int, PageImage], None] | None = None,
+) -> dict[int, PageImage]:
+    """The images of many pages of one file, those not in the cache rendered in one child process.
+
+    The child renders the pages in order and reports each one as written, each within ``timeout`` and all
+    within ``memory_mb``. Where a page takes longer, or the child fails or dies, that page is rendered once
+    more on its own by ``ensure`` (which ends with the placeholder and remembers why) and a new child takes
+    the pages after it. ``on_page`` hears of each page as its image is ready (or known to be missing).
+    """
+    if size not in SIZES:
+        raise ValueError(f"unknown image size {size!r}; one of {', '.join(SIZES)}")
+    report = on_page or (lambda number, image: None)
+    images: dict[int, PageImage] = {}
+    missing: list[int] = []
+    for number in page_numbers:
+        found = cached(index_dir, sha256, number, size)
+        if found is None:
+            missing.append(number)
+        else:
+            images[number] = found
+            report(number, found)
+
+    def written(number: int) -> None:
+        image = images[number] = PageImage(
+            cache_file(index_dir, sha256, number, size), etag(sha256, number, size), rendered=True
+        )
+        report(number, image)
+
+    while missing:
+        targets = [(number, cache_file(index_dir, sha256, number, size)) for number in missing]
+        with _slots:
+            done = _render_batch_in_child(pdf, targets, SIZES[size], timeout, memory_mb, written)
+        if done == len(missing):
+            break
+        failed = missing[done]
+        images[failed] = ensure(index_dir, pdf, sha256, failed, size, timeout=timeout, memory_mb=memory_mb)
+        report(failed, images[failed])
+        missing = missing[done + 1 :]
+    return images
+
+
 def render(pdf: Path | io.BufferedIOBase, page_number: int, width: int, *, max_pixels: int = MAX_PIXELS) -> bytes:
     """One page (1-based) as WebP, ``width`` pixels wide unless that would exceed ``max_pixels`` or WebP's
     largest side."""
@@ -121,23 +179,27 @@ def render(pdf: Path | io.BufferedIOBase, page_number: int, width: int, *, max_p
 
     document = pdfium.PdfDocument(pdf)
     try:
-        if not 1 <= page_number <= len(document):
-            raise ValueError(f"the PDF has no page {page_number} (it has {len(document)})")
-        page = document[page_number - 1]
-        try:
-            points_wide, points_high = page.get_size()
-            if points_wide <= 0 or points_high <= 0:
-                raise ValueError(f"page {page_number} has no area ({points_wide:g} × {points_high:g} pt)")
-            scale = min(
-                width / points_wide,
-                math.sqrt(max_pixels / (points_wide * points_high)),
-                MAX_SIDE / max(points_wide, points_high),
-            )
-            image = page.render(scale=scale).to_pil()
-        finally:
-            page.close()
+        return _render_page(document, page_number, width, max_pixels)
     finally:
         document.close()
+
+
+def _render_page(document: pdfium.PdfDocument, page_number: int, width: int, max_pixels: int = MAX_PIXELS) -> bytes:
+    if not 1 <= page_number <= len(document):
+        raise ValueError(f"the PDF has no page {page_number} (it has {len(document)})")
+    page = document[page_number - 1]
+    try:
+        points_wide, points_high = page.get_size()
+        if points_wide <= 0 or points_high <= 0:
+            raise ValueError(f"page {page_number} has no area ({points_wide:g} × {points_high:g} pt)")
+        scale = min(
+            width / points_wide,
+            math.sqrt(max_pixels / (points_wide * points_high)),
+            MAX_SIDE / max(points_wide, points_high),
+        )
+        image = page.render(scale=scale).to_pil()
+    finally:
+        page.close()
     out = io.BytesIO()
     image.save(out, **WEBP_OPTIONS)
     return out.getvalue()
@@ -215,18 +277,97 @@ def _render_in_child(
     return message[-1] if message else f"the renderer failed (exit code {done.returncode})"
 
 
-def _child(fd: int, page_number: int, width: int, target: Path, memory_mb: int) -> int:
-    """The child process: the memory limit first, then PDFium on its own descriptor of the file."""
+def _render_batch_in_child(
+    pdf: Path,
+    targets: list[tuple[int, Path]],
+    width: int,
+    timeout: float,
+    memory_mb: int,
+    written: Callable[[int], None],
+) -> int:
+    """Render the pages in one child that reads ``page<TAB>target`` lines and answers each page written with a
+    line of its number; how many pages (from the first) were written before it finished, failed or took
+    longer than ``timeout`` on one page."""
+    fd = os.open(pdf, os.O_RDONLY)
+    command = [sys.executable, "-m", "qmarchive.page_images", "--batch", str(fd), str(width), str(memory_mb)]
+    lines: queue.Queue[str | None] = queue.Queue()
+    try:
+        child = subprocess.Popen(
+            command,
+            pass_fds=(fd,),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a failing page is rendered again on its own, which says why
+            text=True,
+        )
+    finally:
+        os.close(fd)
+    assert child.stdin is not None and child.stdout is not None
+    threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True).start()
+    done = 0
+    try:
+        child.stdin.write("".join(f"{number}\t{target}\n" for number, target in targets))
+        child.stdin.close()
+        while done < len(targets):
+            try:
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                break  # this page took too long
+            if line is None or line.strip() != str(targets[done][0]):
+                break  # the child ended (failed or died) before this page
+            written(targets[done][0])
+            done += 1
+    except BrokenPipeError:
+        pass  # the child ended before it read the pages
+    finally:
+        child.kill()
+        child.wait()
+    return done
+
+
+def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
+def _batch_child(fd: int, width: int, memory_mb: int) -> int:
+    """The batch child: the memory limit, the document opened once, then each page written and answered."""
+    import pypdfium2 as pdfium
+
+    targets = [line.rstrip("\n").split("\t", 1) for line in sys.stdin]
+    _limit_memory(memory_mb)
+    with open(f"/proc/self/fd/{fd}", "rb") as pdf:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            for number, target in targets:
+                _write(Path(target), _render_page(document, int(number), width))
+                print(number, flush=True)
+        finally:
+            document.close()
+    return 0
+
+
+def _child(fd: int, page_number: int, width: int, target: Path, memory_mb: int) -> int:
+    """The child process: the memory limit first, then PDFium on its own descriptor of the file."""
+    _limit_memory(memory_mb)
     try:
         # Opened again through /proc, so that reading does not move the parent's file offset.
         with open(f"/proc/self/fd/{fd}", "rb") as pdf:
             data = render(pdf, page_number, width)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        _write(target, data)
     except MemoryError:
         print(f"rendering page {page_number} exceeded the memory limit of {memory_mb} MB", file=sys.stderr)
         return 3
@@ -236,5 +377,7 @@ def _child(fd: int, page_number: int, width: int, target: Path, memory_mb: int) 
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1] == "--batch":
+    sys.exit(_batch_child(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+elif __name__ == "__main__":
     sys.exit(_child(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])))

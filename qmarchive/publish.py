@@ -19,6 +19,7 @@ built in a directory beside OUTDIR and swapped in whole; OUTDIR must be new, emp
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -35,7 +36,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from qmarchive import cite, german, meta_tags, package, page_images, page_view, store, versions
+from qmarchive import cite, german, meta_tags, package, page_images, page_view, store, topics, versions
 from qmarchive.catalog import DOC_TYPE_LABELS, DOC_TYPES
 from qmarchive.errors import PublishError
 from qmarchive.pagelabels import locator
@@ -50,10 +51,26 @@ PLUGIN_TEMPLATES = Path(__file__).parent / "datasette_plugin" / "templates"
 STATIC_FILES = ("edition.css", "suche.js", "seite.js")
 CHECKSUMS_NAME = "SHA256SUMS"
 PAGEFIND_DIR = "pagefind"
+# The query side of the German analysis, for the search page's script: compound splits of the archive's words
+# in files by their first two letters (a query fetches only those of its words), beside the page's own data.
+SPLITS_DIR = "zerlegung"
 IMAGE_SIZE = "gross"
+IMAGE_PROGRESS = 25  # a progress line every this many page images rendered
 # Pagefind's weight of the added analysis terms (the page's own words weigh 1): they find a page, but rank it
 # below pages that have the words as written.
 TERMS_WEIGHT = 0.3
+# What Pagefind leaves out of a page: all but its text. The document's title, the contents, the citation and
+# the Handlungsfeld names stand on many pages; indexed, they made every page of a document a hit for a word
+# of its title (the served search, too, wants the words in the page's text).
+NOT_INDEXED = (
+    ".qm-seite-kopf",
+    ".qm-blaettern",
+    ".qm-seite-zitat",
+    ".qm-seite-toc",
+    "#qm-text-titel",
+    ".qm-hinweis",
+    ".qm-ocr-hinweis",
+)
 
 
 @dataclass
@@ -226,9 +243,33 @@ class _Edition:
             types=[(t, DOC_TYPE_LABELS[t]) for t in DOC_TYPES if any(d["doc_type"] == t for d in documents)],
             years=years,
             topics=topics,
+            search_data=self._search_data(splitter),
         )
         self._robots(documents)
         return pages
+
+    def _search_data(self, splitter: german.CompoundSplitter) -> str:
+        """What the search page's script needs to analyse a query as the served search does, as JSON: the
+        stopwords, the document types and Handlungsfelder (by every name, for typ: and feld: typed in the box);
+        the compound splits it fetches by word from ``zerlegung/``."""
+        shards: dict[str, dict[str, list[str]]] = {}
+        for (word,) in self.db.execute("SELECT word FROM lexicon ORDER BY word").fetchall():
+            parts = splitter.split(word)
+            if parts:
+                shards.setdefault(_shard(word), {})[word] = list(parts)
+        (self.target / SPLITS_DIR).mkdir()
+        for name, splits in shards.items():
+            (self.target / SPLITS_DIR / f"{name}.json").write_text(
+                json.dumps(splits, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            )
+        data = {
+            "stopwords": sorted(german.STOPWORDS),
+            "types": {key: DOC_TYPE_LABELS[key] for key in DOC_TYPES},
+            "topics": [{"id": t.id, "names": [t.id, *t.names]} for t in topics.lexicon().topics],
+            "splits": sorted(shards),
+        }
+        # Safe inside <script>: no "</" can close the element early.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
     def _document(self, document: dict[str, Any], splitter: german.CompoundSplitter) -> int:
         document_id = document["id"]
@@ -271,6 +312,7 @@ class _Edition:
             pdf=f"../pdf/{document_id}.pdf",
             **self.head(found, path, "../"),
         )
+        self._images(document, [row["page_number"] for row in rows])
         links = EditionLinks()
         for row in rows:
             number = row["page_number"]
@@ -278,7 +320,6 @@ class _Edition:
             page_citation = self.citation(document_id, number, path)
             context = page_view.context(self.db, document_id, number, links, citation=page_citation)
             assert context is not None  # the page was just listed
-            self._image(document, number)
             self.render(
                 "seite.html",
                 path,
@@ -291,15 +332,26 @@ class _Edition:
             )
         return len(rows)
 
-    def _image(self, document: dict[str, Any], number: int) -> None:
-        """The page image, from the index's cache (rendered into it first where missing)."""
+    def _images(self, document: dict[str, Any], numbers: list[int]) -> None:
+        """The document's page images, from the index's cache (those missing rendered into it first, in one
+        child process for the document)."""
         source = archived_file(self.paths.archive, document["file"])
-        image = page_images.ensure(self.paths.index, source, document["sha256"], number, IMAGE_SIZE)
-        target = self.target / "bilder" / document["id"] / f"{number}.webp"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if image.path is None:
-            raise PublishError(f"{source}: page {number} could not be rendered as an image ({image.failure})")
-        shutil.copyfile(image.path, target)
+        todo = sum(page_images.cached(self.paths.index, document["sha256"], n, IMAGE_SIZE) is None for n in numbers)
+        rendered = 0
+
+        def ready(number: int, image: page_images.PageImage) -> None:
+            nonlocal rendered
+            if image.path is None:
+                raise PublishError(f"{source}: page {number} could not be rendered as an image ({image.failure})")
+            target = self.target / "bilder" / document["id"] / f"{number}.webp"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(image.path, target)
+            if image.rendered:
+                rendered += 1
+                if rendered % IMAGE_PROGRESS == 0 or rendered == todo:
+                    self.step(f"Rendered {rendered} of {todo} page images of {document['id']}")
+
+        page_images.ensure_pages(self.paths.index, source, document["sha256"], numbers, IMAGE_SIZE, on_page=ready)
 
     def _robots(self, documents: list[dict[str, Any]]) -> None:
         lines = ["User-agent: *", "Allow: /"]
@@ -317,6 +369,11 @@ class _Edition:
 def _years(document: dict[str, Any]) -> list[int]:
     start, end = document["period_start"], document["period_end"] or document["period_start"]
     return list(range(start, end + 1)) if start else []
+
+
+def _shard(folded: str) -> str:
+    """The file of the split table a word is in: its first two letters (folded), as the search page does."""
+    return "".join(ch if ch.isalnum() else "_" for ch in folded[:2])
 
 
 def _search_terms(text: str, splitter: german.CompoundSplitter) -> str:
@@ -351,7 +408,18 @@ def _pagefind(site: Path) -> None:
     """Pagefind's indexer (the ``pagefind`` wheel's binary, offline) over the written pages."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", PAGEFIND_DIR, "--quiet"],
+            [
+                sys.executable,
+                "-m",
+                "pagefind",
+                "--site",
+                str(site),
+                "--output-subdir",
+                PAGEFIND_DIR,
+                "--exclude-selectors",
+                ", ".join(NOT_INDEXED),
+                "--quiet",
+            ],
             capture_output=True,
             text=True,
             timeout=600,

@@ -5,8 +5,8 @@ the relevance set, the bytes a query downloads, and the edition's size.
 
 EDITION is a folder `qmarchive publish` wrote. It is served by `python -m http.server`; every query runs in a
 fresh browser context (empty cache) through the edition's own search page (suche.html?q=…), and its first
-ten hits are scored. Filter syntax (jahr:2019) and phrase quotes are passed on as typed: Pagefind treats
-them as words, which the "field" and "phrase" rows show.
+ten hits are scored. The queries go through the page's own analysis (suche.js: phrases, typed filters,
+gendered forms, compound splits) as a reader's would; the bytes include the split tables it fetches.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.request import urlopen
 
 from playwright.sync_api import sync_playwright
 
-from qmarchive.relevance import Report, read_cases
+from relevance_cases import Report, read_cases
 
 K = 10
 CHROMIUM = "/usr/bin/chromium"

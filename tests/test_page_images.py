@@ -129,3 +129,41 @@ def test_placeholder_is_svg_with_a_german_notice() -> None:
 def test_unknown_size_is_refused(pdf: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown image size 'riesig'; one of gross, klein"):
         page_images.ensure(tmp_path, pdf, sha256(pdf), 1, "riesig")
+
+
+@pytest.mark.slow
+def test_pages_render_in_one_child_and_a_failing_page_falls_back_to_its_own(tmp_path: Path) -> None:
+    """ensure_pages (the static edition): the batch child stops at the slow page 2; page 2 is rendered on its
+    own (placeholder, failure remembered) and a new batch renders page 3."""
+    from pypdf import PdfReader, PdfWriter
+
+    good = PdfReader(hostile.good(tmp_path / "gut.pdf"))
+    writer = PdfWriter()
+    writer.add_page(good.pages[0])
+    writer.add_page(PdfReader(io.BytesIO(hostile.slow_drawing())).pages[0])
+    writer.add_page(good.pages[1])
+    mixed = tmp_path / "gemischt.pdf"
+    with mixed.open("wb") as out:
+        writer.write(out)
+    index = tmp_path / "index"
+    seen: list[tuple[int, bool]] = []
+    images = page_images.ensure_pages(
+        index, mixed, sha256(mixed), [1, 2, 3], "klein", timeout=3.0, on_page=lambda n, i: seen.append((n, i.rendered))
+    )
+    assert seen == [(1, True), (2, True), (3, True)]
+    assert images[1].path == page_images.cache_file(index, sha256(mixed), 1, "klein")
+    assert Image.open(images[1].path).width == 200 and Image.open(images[3].path).width == 200
+    assert images[2].path is None
+    assert images[2].failure == "rendering page 2 took longer than the time limit of 3 s"
+    # All from the cache now, the failure too: no child runs.
+    started = time.monotonic()
+    again = page_images.ensure_pages(index, mixed, sha256(mixed), [1, 2, 3], "klein", timeout=3.0)
+    assert time.monotonic() - started < 0.5
+    assert [image.rendered for image in again.values()] == [False, False, False]
+    assert again[2].failure == images[2].failure and again[3].path == images[3].path
+
+
+def test_pages_of_a_missing_page_number_end_with_their_reason(pdf: Path, tmp_path: Path) -> None:
+    images = page_images.ensure_pages(tmp_path / "index", pdf, sha256(pdf), [2, 9], "klein")
+    assert images[2].path is not None and images[2].rendered
+    assert images[9].failure == "PDFium could not render page 9 (ValueError: the PDF has no page 9 (it has 2))"

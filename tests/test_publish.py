@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import urlopen
 
 import bagit
@@ -99,6 +99,7 @@ def page(browser, host: str) -> Iterator:
     assert errors == []
 
 
+@pytest.mark.browser
 def test_search_spielplaetze_reaches_a_page_that_says_spielplatz_and_its_pdf(page, host: str) -> None:
     page.goto(host + "suche.html")
     page.get_by_label("Suchbegriffe").fill("Spielplätze")
@@ -123,6 +124,7 @@ def test_search_spielplaetze_reaches_a_page_that_says_spielplatz_and_its_pdf(pag
     assert response.status == 200 and response.body().startswith(b"%PDF-")
 
 
+@pytest.mark.browser
 def test_compound_part_gendered_form_and_filters(page, host: str) -> None:
     """The project's German analysis in the index: a part finds the compound, a gendered form its base noun;
     a year filter keeps to the documents of that year."""
@@ -138,6 +140,94 @@ def test_compound_part_gendered_form_and_filters(page, host: str) -> None:
     hrefs = [a.get_attribute("href") for a in page.locator("#qm-treffer a").all()]
     assert hrefs and all("/seite/muster-ihek-2010/" in href for href in hrefs)
     assert page.locator("select[name=jahr]").input_value() == "2010"
+
+
+def search(page, host: str, q: str) -> tuple[str, list[str]]:
+    """The status line and the hits (page ids) of a search typed into the edition's search page."""
+    page.goto(host + "suche.html?q=" + quote(q))
+    status = page.locator("#qm-status")
+    status.filter(has_text="gefunden").wait_for()
+    hrefs = [a.get_attribute("href") for a in page.locator("#qm-treffer a").all()]
+    return status.inner_text(), [re.search(r"/seite/(.+)\.html", href)[1] for href in hrefs]
+
+
+@pytest.mark.browser
+def test_a_phrase_keeps_the_pages_with_its_words_in_order(page, host: str) -> None:
+    """Pagefind's own exact search drops the stemming; the page's script checks Pagefind's word positions
+    instead, with the dash of "Schule–Beruf" (which Pagefind indexes as one word) and inflection allowed."""
+    assert search(page, host, '"Übergang Schule–Beruf"') == (
+        "3 Seiten gefunden.",
+        ["muster-ihek-2019-2021/12", "muster-abschlussplan-2024/14", "muster-ihek-2022-2024/10"],
+    )
+    status, apart = search(page, host, "Übergang Schule Beruf")
+    assert len(apart) > 3  # the words anywhere on the page
+    status, found = search(page, host, '"kühle Orte"')
+    assert status == "6 Seiten gefunden."
+    assert set(found) == {
+        "muster-abschlussplan-2024/22",
+        "muster-abschlussplan-2024/26",
+        "muster-broschuere-sozialer-zusammenhalt/14",
+        "muster-ihek-2022-2024/22",
+        "muster-ihek-2022-2024/23",
+        "muster-ihek-2022-2024/25",
+    }
+    page.goto(urljoin(host, page.locator("#qm-treffer a").first.get_attribute("href")))
+    assert re.search(r"kühlen? Orte", page.locator(".qm-lesetext").inner_text())
+
+
+@pytest.mark.browser
+def test_a_handlungsfeld_name_typed_as_words_finds_the_pages_that_name_it_first(page, host: str) -> None:
+    status, found = search(page, host, "Integration und Nachbarschaft")
+    assert status == "29 Seiten gefunden, die ersten 20."
+    naming = {
+        "muster-abschlussplan-2024/4",
+        "muster-abschlussplan-2024/11",
+        "muster-abschlussplan-2024/25",
+        "muster-broschuere-sozialer-zusammenhalt/5",
+        "muster-broschuere-sozialer-zusammenhalt/6",
+        "muster-ihek-2022-2024/4",
+        "muster-ihek-2022-2024/9",
+        "muster-ihek-2022-2024/12",
+        "muster-ihek-2022-2024/24",
+    }
+    assert naming <= set(found[:10])
+
+
+@pytest.mark.browser
+def test_filters_typed_in_the_box(page, host: str) -> None:
+    status, typed = search(page, host, "jahr:2019 Spielplatz")
+    assert status == "7 Seiten gefunden." and all(hit.startswith("muster-ihek-2019-2021/") for hit in typed)
+    assert page.locator("#qm-treffer a").first.get_attribute("href").endswith("?q=Spielplatz")
+    page.goto(host + "suche.html?q=Spielplatz&jahr=2019")
+    page.locator("#qm-status").filter(has_text="gefunden").wait_for()
+    assert [
+        re.search(r"/seite/(.+)\.html", a.get_attribute("href"))[1] for a in page.locator("#qm-treffer a").all()
+    ] == typed
+    status, found = search(page, host, 'feld:"Öffentlicher Raum" typ:ihek jahr:2010 Spielplatz')
+    assert status == "5 Seiten gefunden." and all(hit.startswith("muster-ihek-2010/") for hit in found)
+    status, found = search(page, host, "jahr:zwanzig Spielplatz")
+    assert status.endswith(" Hinweis: jahr:zwanzig ist unbekannt und wurde nicht als Filter verwendet.")
+    assert len(found) == 20
+
+
+@pytest.mark.browser
+def test_ae_oe_ss_spellings_and_gendered_forms(page, host: str) -> None:
+    status, found = search(page, host, "Foerdermoeglichkeiten")
+    assert status == "6 Seiten gefunden."
+    page.goto(urljoin(host, page.locator("#qm-treffer a").first.get_attribute("href")))
+    assert "Fördermöglichkeiten" in page.locator(".qm-lesetext").inner_text()
+    status, found = search(page, host, "Abschlußplan")
+    assert {f"muster-abschlussplan-2024/{n}" for n in (1, 3, 4, 5, 6)} <= set(found[:10])
+    pupils = {
+        "muster-abschlussplan-2024/13",
+        "muster-broschuere-sozialer-zusammenhalt/7",
+        "muster-ihek-2010/10",
+        "muster-ihek-2017-2018/10",
+        "muster-ihek-2019-2021/11",
+    }
+    for form in ("Schülerinnen", "Schüler:innen"):
+        status, found = search(page, host, form)
+        assert pupils <= set(found[:10]), form
 
 
 class Links(HTMLParser):
@@ -230,6 +320,7 @@ def test_meta_tags_as_zotero_reads_them(edition: Path) -> None:
     assert "@report{muster-ihek-2019-2021-s5," in text and "TY  - RPRT" in text
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("path", ["index.html", "dokument/muster-ihek-2019-2021.html", PAGE, "suche.html?q=Spielplatz"])
 def test_no_serious_accessibility_violations(page, host: str, path: str) -> None:
     page.goto(host + path)
