@@ -24,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 
+from harness import process_tree
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
 
@@ -71,21 +73,6 @@ def pypdf_loop(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, pages
 
 
-def _tree(pid: int) -> list[int]:
-    """The process and all its descendants, from /proc/PID/task/*/children."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as f:
-                    todo.extend(int(child) for child in f.read().split())
-        except OSError:
-            pass
-    return found
-
-
 def _rss_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -107,7 +94,7 @@ def run_measured(command: list[str]) -> tuple[float, float, float]:
     def sample() -> None:
         nonlocal peak_single, peak_tree
         while not done.is_set():
-            sizes = [_rss_kb(pid) for pid in _tree(process.pid)]
+            sizes = [_rss_kb(pid) for pid in process_tree(process.pid)]
             peak_single = max(peak_single, max(sizes, default=0))
             peak_tree = max(peak_tree, sum(sizes))
             done.wait(0.05)

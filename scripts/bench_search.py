@@ -4,14 +4,13 @@
 
 For each size, builds a database straight from generated page text (no PDFs): words drawn with their
 frequencies in the sample archive's pages (a Zipf-like distribution) plus compounds made from its nouns,
-in documents of 100 pages with years, types and topics; then builds the Whoosh index with
-``qmarchive.search.rebuild`` and the German terms in SQLite. Prints p50/p95 latency of rare, frequent, phrase,
-two-word, prefix and field-filtered queries for the German FTS5 engine and Whoosh (top 10 with snippets
-and facets) and the exact-word FTS5 search (top 20 with snippets),
-then starts ``qmarchive serve --workers N`` on 127.0.0.1 and sends a fixed number of requests from 8
-concurrent clients to
-``/-/suche?q=…`` and ``/qmarchive/suche.json?q=…``: p50/p95 and the error count. The server is stopped at
-the end, whatever happens.
+in documents of 100 pages with years, types and topics; then the German terms in SQLite and, when Whoosh
+is measured, the Whoosh index. Prints p50/p95 latency of rare, frequent, phrase, two-word, prefix and
+field-filtered queries for the German FTS5 engine and Whoosh (top 10 with snippets and facets) and the
+exact-word FTS5 search (top 20 with snippets), in wall and CPU time (CPU time is what a machine busy
+with other work does not inflate), then starts ``qmarchive serve --workers N`` on 127.0.0.1 and sends a
+fixed number of requests from 8 concurrent clients to ``/-/suche?q=…`` and ``/qmarchive/suche.json?q=…``:
+p50/p95, the error count, the server's CPU time a request and the load average. The server is stopped at the end, whatever happens.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qmarchive import search, store, topics
-from harness import child_server
+from harness import child_server, cpu_seconds, process_tree
 from qmarchive.search import german_terms
 
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
@@ -127,6 +126,11 @@ def queries(words: list[str], weights: list[int]) -> dict[str, list[str]]:
     }
 
 
+def load_average() -> str:
+    """The machine's 1/5/15-minute load: wall times on a shared machine are only as good as this."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -144,17 +148,19 @@ def bench_engines(
                 [t.replace(" typ:ihek", "").replace(" jahr:2019", "") for t in texts] if engine == "fts" else texts
             )
             search.run(db, index_dir, text_for_engine[0], engine=engine, pagelen=pagelen)  # warm up
-            samples, totals = [], []
+            samples, cpu, totals = [], [], []
             for _ in range(repeat):
                 for text in text_for_engine:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     result = search.run(db, index_dir, text, engine=engine, pagelen=pagelen)
                     samples.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - cpu_started)
                     totals.append(result.total)
             p50, p95 = percentiles(samples)
+            cpu50, cpu95 = percentiles(cpu)
             note = " (FTS5: without the field filter)" if engine == "fts" and kind == "filtered" else ""
             print(f"  {engine:<6} top {pagelen:<2} {kind:<10} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
-                  f"median hits {statistics.median_low(totals)}{note}")  # fmt: skip
+                  f"(CPU {cpu50 * 1000:.1f} / {cpu95 * 1000:.1f} ms)  median hits {statistics.median_low(totals)}{note}")  # fmt: skip
 
 
 def bench_http(archive: Path, index_dir: Path, kinds: dict[str, list[str]], requests: int, workers: int) -> None:
@@ -173,14 +179,17 @@ def bench_http(archive: Path, index_dir: Path, kinds: dict[str, list[str]], requ
                         ok = False
                     return time.perf_counter() - started, ok
 
-                started = time.perf_counter()
+                server = [pid for pid in process_tree(os.getpid()) if pid != os.getpid()]
+                cpu_before, started = cpu_seconds(server), time.perf_counter()
                 with ThreadPoolExecutor(CLIENTS) as pool:
                     outcomes = list(pool.map(one, range(requests)))
                 seconds = time.perf_counter() - started
+                cpu = (cpu_seconds(server) - cpu_before) / requests
             p50, p95 = percentiles([s for s, _ in outcomes])
             errors = sum(1 for _, ok in outcomes if not ok)
             print(f"  HTTP {path:<22} {CLIENTS} clients, {workers} server processes, {requests} requests: "
-                  f"p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  errors {errors}  ({requests / seconds:.1f} req/s)")  # fmt: skip
+                  f"p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  errors {errors}  ({requests / seconds:.1f} req/s, "
+                  f"server CPU {cpu * 1000:.0f} ms a request, load {load_average()})")  # fmt: skip
 
 
 def main() -> None:
@@ -247,11 +256,12 @@ def main() -> None:
                     f"  German terms built in {seconds:.1f} s ({pages / seconds:.0f} pages/s, {size / 1e6:.0f} MB with the lexicon)"
                 )
             db.conn.close()
-            if search.rebuild_reason(index_dir):
+            if "whoosh" in args.engines.split(",") and search.rebuild_reason(index_dir):
                 started = time.perf_counter()
                 report = search.rebuild(store.open_existing(database), index_dir)
                 seconds = time.perf_counter() - started
                 print(f"  Whoosh index built in {seconds:.1f} s ({report.pages / seconds:.0f} pages/s)")
+            print(f"  load average before measuring: {load_average()}")
             bench_engines(database, index_dir, kinds, args.repeat, args.engines.split(","))
             if not args.no_http:
                 bench_http(work / "archive", index_dir, kinds, args.requests, args.workers)

@@ -9,6 +9,7 @@ one, and the other requests are answered meanwhile.
     .venv/bin/python scripts/load.py                                   # the sample archive, 16 clients, 2,000 requests
     .venv/bin/python scripts/load.py --workers 2 --runaway             # two server processes, beside a runaway query
     .venv/bin/python scripts/load.py --url http://127.0.0.1:8001         # a server already running here
+    .venv/bin/python scripts/load.py --url … --clients 8 --kinds suche   # only the search page
 
 Without --url the sample archive is built into a temporary directory and served by a child process.
 Only 127.0.0.1 is ever a target.
@@ -91,8 +92,12 @@ def percentile(ordered: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-async def plan(client: httpx.AsyncClient, total: int, seed: int = 2027) -> list[tuple[str, str]]:
-    """``total`` requests (kind, path) in the mix above, over the pages and documents the server holds."""
+async def plan(
+    client: httpx.AsyncClient, total: int, seed: int = 2027, kinds: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """``total`` requests (kind, path) in the mix above (only ``kinds`` of it, if given), over the pages and
+    documents the server holds."""
+    mix = {kind: share for kind, share in MIX.items() if kinds is None or kind in kinds}
     response = await client.get(
         "/qmarchive.json", params={"sql": "select document_id, page_number from pages", "_shape": "array"}
     )
@@ -100,7 +105,7 @@ async def plan(client: httpx.AsyncClient, total: int, seed: int = 2027) -> list[
     pages = [(row["document_id"], row["page_number"]) for row in response.json()]
     draw = random.Random(seed)
     requests = []
-    for kind in draw.choices(list(MIX), weights=list(MIX.values()), k=total):
+    for kind in draw.choices(list(mix), weights=list(mix.values()), k=total):
         document, number = draw.choice(pages)
         if kind == "suche":
             path = f"/-/suche?q={quote(draw.choice(QUERIES))}{draw.choice(SEARCH_EXTRAS)}"
@@ -167,9 +172,9 @@ async def run(base: str, requests: list[tuple[str, str]], clients: int = 16, run
     return Report(clients, seconds, outcomes, stopped)
 
 
-async def measure(base: str, total: int, clients: int, runaway: bool) -> Report:
+async def measure(base: str, total: int, clients: int, runaway: bool, kinds: list[str] | None = None) -> Report:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        requests = await plan(client, total)
+        requests = await plan(client, total, kinds=kinds)
     return await run(base, requests, clients, runaway)
 
 
@@ -180,9 +185,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests in all (default: 2000)")
     parser.add_argument("--runaway", action="store_true", help="run a never-ending SQL query all the while")
     parser.add_argument("--workers", type=int, default=1, help="server processes when serving the samples (default: 1)")
+    parser.add_argument(
+        "--kinds",
+        help=f"only these kinds of request, comma-separated (default: all of {','.join(MIX)}); a synthetic "
+        "archive without PDF files, as bench_search.py builds, is measured without pdf",
+    )
     args = parser.parse_args()
+    kinds = args.kinds.split(",") if args.kinds else None
+    if kinds and not set(kinds) <= set(MIX):
+        parser.error(f"--kinds: unknown {sorted(set(kinds) - set(MIX))}; the kinds are {', '.join(MIX)}")
     if args.url:
-        report = asyncio.run(measure(args.url.rstrip("/"), args.requests, args.clients, args.runaway))
+        report = asyncio.run(measure(args.url.rstrip("/"), args.requests, args.clients, args.runaway, kinds))
     else:
         with tempfile.TemporaryDirectory() as index:
             command = [
@@ -198,7 +211,7 @@ def main() -> None:
             ]
             subprocess.run(command, check=True, capture_output=True)
             with child_server(ROOT / "archive" / "samples", Path(index) / "samples", workers=args.workers) as base:
-                report = asyncio.run(measure(base, args.requests, args.clients, args.runaway))
+                report = asyncio.run(measure(base, args.requests, args.clients, args.runaway, kinds))
     print("\n".join(report.lines()))
     sys.exit(1 if report.errors() else 0)
 

@@ -207,3 +207,86 @@ async def test_table_search_and_sql_functions(ds) -> None:
     sql = "select german_match(:q) as m"
     response = await ds.client.get("/qmarchive.json", params={"sql": sql, "q": "Spielplätze", "_shape": "array"})
     assert response.json() == [{"m": '{text parts}: ("spielplatz" OR ("spiel" AND "platz"))'}]
+
+
+# --- many matches: ranking reads only the best, facets count on masks ---------------------------------
+
+
+def _write_documents(db: Database, documents: dict[str, list[tuple[str, tuple[str, ...]]]]) -> None:
+    """Documents of synthetic pages straight through store.write_document: id → [(text, topics)]."""
+    for number, (document_id, pages) in enumerate(documents.items()):
+        document = {
+            "id": document_id, "area": "Hellersdorfer Promenade", "title": f"Dokument {number}",
+            "doc_type": ["ihek", "broschuere"][number % 2], "period_start": 2010 + number, "period_end": None,
+            "catalogued": 0, "file": f"pdf/{document_id}.pdf", "sha256": f"{number:064d}", "bytes": 0,
+            "page_count": len(pages), "pages_without_text": 0, "pdf_encrypted": 0, "extractor": "synthetic",
+            "extractor_version": "0", "extraction_version": "synthetic", "ingested_at": store.now(),
+        }  # fmt: skip
+        rows = [
+            {"id": f"{document_id}/{n}", "document_id": document_id, "page_number": n, "page_label": str(n),
+             "section": None, "text": text, "running_text": "", "chars": len(text), "text_sha256": f"{n:064d}",
+             "has_text_layer": 1}
+            for n, (text, _) in enumerate(pages, start=1)
+        ]  # fmt: skip
+        page_topics = [
+            {"page_id": f"{document_id}/{n}", "topic_id": topic}
+            for n, (_, topics) in enumerate(pages, start=1)
+            for topic in topics
+        ]
+        store.write_document(db, document, rows, [], page_topics)
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Database:
+    """150 pages that all say "Spielplatz": the last page written says it most often; a document written
+    again gets new rowids after the others (its pages are not one run of rowids any more)."""
+    db = store.open_database(tmp_path_factory.mktemp("many") / "qmarchive.db")
+    filler = "Die Nachbarschaft trifft sich im Stadtteilzentrum und bespricht den Haushalt des Jahres. "
+    pages = {
+        f"dok-{d}": [(f"Spielplatz {filler * (1 + (d * 50 + n) % 7)}", ("bildung",) if n % 3 else ())
+                     for n in range(50)]
+        for d in range(3)
+    }  # fmt: skip
+    pages["dok-2"][-1] = ("Spielplatz Spielplatz Spielplatz Spielplatz am Spielplatz.", ("gesundheit-bewegung",))
+    _write_documents(db, pages)
+    _write_documents(db, {"dok-0": pages["dok-0"]})  # dok-0 again: rowids 151–200, after dok-2's
+    return db
+
+
+def test_the_best_page_is_found_where_ever_it_stands(many: Database) -> None:
+    result = search.run(many, Path("unused"), "Spielplatz", engine="german")
+    assert result.total == 150 and result.hits[0].page_id == "dok-2/50"
+    # Page 15 of 10 reaches past the 100 best that are re-ranked: the pages in turn are one ranking.
+    one = search.run(many, Path("unused"), "Spielplatz", engine="german", pagelen=150).hits
+    in_turn = [hit for page in range(1, 16) for hit in search.run(many, Path("unused"), "Spielplatz",
+               engine="german", page=page, pagelen=10).hits]  # fmt: skip
+    assert [(h.page_id, h.rank) for h in in_turn] == [(h.page_id, h.rank) for h in one]
+    assert len({h.page_id for h in one}) == 150 and [h.score for h in one] == sorted(
+        (h.score for h in one), reverse=True
+    )
+    filtered = search.run(many, Path("unused"), "Spielplatz", engine="german", filters={"dokument": ["dok-2"]})
+    assert filtered.total == 50 and filtered.hits[0].page_id == "dok-2/50"
+
+
+def test_facets_count_every_match_by_page(many: Database) -> None:
+    result = search.run(many, Path("unused"), "Spielplatz", engine="german")
+    assert result.facets["dokument"] == [("dok-0", 50), ("dok-1", 50), ("dok-2", 50)]
+    assert result.facets["jahr"] == [("2010", 50), ("2011", 50), ("2012", 50)]
+    assert result.facets["typ"] == [("ihek", 100), ("broschuere", 50)]
+    assert result.facets["feld"] == [("bildung", 98), ("gesundheit-bewegung", 1)]  # 33 a document, dok-2/50 replaced
+    without = search.run(many, Path("unused"), "Spielplatz NICHT feld:bildung NICHT dokument:dok-1", engine="german")
+    assert without.total == 35 and without.facets["feld"] == [("gesundheit-bewegung", 1)]
+    assert without.facets["dokument"] == [("dok-2", 18), ("dok-0", 17)]
+    both = search.run(
+        many, Path("unused"), "Spielplatz feld:gesundheit-bewegung", engine="german", filters={"typ": ["ihek"]}
+    )
+    assert (both.total, [hit.page_id for hit in both.hits]) == (1, ["dok-2/50"])
+
+
+def test_page_filters_narrow_the_matches_and_their_facets(many: Database) -> None:
+    page_50 = search.run(many, Path("unused"), "Spielplatz seite:50", engine="german")
+    assert page_50.total == 3 and page_50.hits[0].page_id == "dok-2/50"
+    assert page_50.facets["dokument"] == [("dok-0", 1), ("dok-1", 1), ("dok-2", 1)]
+    assert search.run(many, Path("unused"), "Spielplatz NICHT seite:50", engine="german").total == 147
+    alone = search.run(many, Path("unused"), "seite:50 typ:ihek", engine="german", pagelen=5)
+    assert sorted(hit.page_id for hit in alone.hits) == ["dok-0/50", "dok-2/50"] and alone.total == 2

@@ -29,6 +29,13 @@ async def test_sixteen_clients_without_errors_beside_a_runaway_query(live_sample
     assert "all" in "\n".join(report.lines())
 
 
+async def test_a_mix_of_only_some_kinds(live_samples: str) -> None:
+    async with httpx.AsyncClient(base_url=live_samples) as client:
+        requests = await load.plan(client, 40, kinds=["suche", "zitat"])
+    assert set(Counter(kind for kind, _ in requests)) == {"suche", "zitat"} and len(requests) == 40
+    assert all(path.startswith("/-/suche?q=") for kind, path in requests if kind == "suche")
+
+
 async def test_only_this_machine_is_a_target() -> None:
     with pytest.raises(ValueError, match="only targets 127.0.0.1"):
         await load.run("http://192.0.2.1:8001", [("suche", "/-/suche?q=Kita")])
