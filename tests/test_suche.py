@@ -171,6 +171,7 @@ async def test_json_has_exactly_the_documented_keys(ds) -> None:
         "pagelen",
         "seconds",
         "suggestion",
+        "stopwords_only",
         "filters",
         "facets",
         "hits",
