@@ -51,6 +51,13 @@ BODIES = [
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the whole sample archive (its ingest with OCR takes seconds) is slow by definition."""
+    for item in items:
+        if "samples" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def write_catalog(archive: Path, rows: list[dict[str, str]]) -> Path:
     archive.mkdir(parents=True, exist_ok=True)
     path = archive / "catalog.csv"

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from conftest import HIT_COLUMNS, cli_args, ihek_spec, write_catalog
 from pdfmaker import Spec, make_pdf, running_pages
-from qmarchive import search
+from qmarchive import german, search
 from qmarchive.cli import cli
 from qmarchive.errors import FilterValueError, QueryTooLongError
 from qmarchive.paths import Paths
@@ -198,8 +198,9 @@ def test_an_index_from_another_analyzer_version_is_rebuilt(archive: Paths) -> No
     run(archive, "ingest")
     marker = lifecycle.current_generation(archive.index) / lifecycle.MARKER
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "analyzer_version": 0}))
+    base = german.base_key()
     assert search.rebuild_reason(archive.index).startswith(
-        f"built with {{'schema_version': {SCHEMA_VERSION}, 'analyzer_version': 0}}"
+        f"built with {{'schema_version': {SCHEMA_VERSION}, 'analyzer_version': 0, 'compound_base': '{base}'}}"
     )
     result = run(archive, "index", "--if-needed")
     assert "Search index rebuilt: built with" in result.stderr
@@ -254,6 +255,22 @@ def test_a_running_writer_blocks_a_second_one(archive: Paths) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_an_index_opens_without_its_splitter_and_stores_only_the_archives_words(archive: Paths) -> None:
+    """The table of contents (read at every opening) holds the archive's own words, not the 150,000 common
+    ones; the splitter is made again from them, once per process and index state."""
+    run(archive, "ingest")
+    generation = lifecycle.current_generation(archive.index)
+    assert sum(p.stat().st_size for p in generation.glob("*.toc")) < 20_000
+    with lifecycle.open_current(archive.index).searcher() as reader:
+        splitter = reader.schema["text"].analyzer.items[-1].splitter
+        assert splitter.split("spielplatzsanierung") == german.splitter_for(splitter._corpus).split(
+            "spielplatzsanierung"
+        )
+    with lifecycle.open_current(archive.index).searcher() as again:
+        assert again.schema["text"].analyzer.items[-1].splitter is splitter  # made once per process
+    assert ids(archive, "Sanierung") == ["ihek-2012/2", "ihek-2019-2021/2"]
 
 
 def test_the_analyzer_cache_stays_out_of_the_pickled_schema() -> None:

@@ -44,9 +44,13 @@ def whoosh_dir(index_dir: Path) -> Path:
     return index_dir / "whoosh"
 
 
-def version() -> dict[str, int]:
+def version() -> dict[str, int | str]:
     """What an index must have been built with to be used as it is."""
-    return {"schema_version": SCHEMA_VERSION, "analyzer_version": german.ANALYZER_VERSION}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "analyzer_version": german.ANALYZER_VERSION,
+        "compound_base": german.base_key(),
+    }
 
 
 @dataclass
