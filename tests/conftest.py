@@ -125,6 +125,18 @@ def ctrl_c_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def ingested(root: Path, documents: list[tuple[dict[str, str], Spec]]) -> Paths:
+    """An archive of generated PDFs (catalog row, PDF spec), each at pdf/<id>.pdf, ingested and indexed."""
+    paths = Paths(archive=root / "archive", index=root / "index")
+    (paths.archive / "pdf").mkdir(parents=True)
+    for row, spec in documents:
+        make_pdf(paths.archive / "pdf" / f"{row['id']}.pdf", spec)
+    write_catalog(paths.archive, [{**row, "file": f"pdf/{row['id']}.pdf"} for row, _ in documents])
+    result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
+    assert result.exit_code == 0, result.output
+    return paths
+
+
 def cli_args(paths: Paths, *args: str) -> list[str]:
     return ["--archive", str(paths.archive), "--index", str(paths.index), *args]
 

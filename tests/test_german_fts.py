@@ -4,13 +4,11 @@ the lexicon, the thesaurus, and Datasette's canned query and table search."""
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlite_utils import Database
 
-from conftest import cli_args, write_catalog
-from pdfmaker import Spec, make_pdf
+from conftest import ingested
+from pdfmaker import Spec
 from qmarchive import search, store
-from qmarchive.cli import cli
 from qmarchive.errors import FilterValueError
 from qmarchive.paths import Paths
 from qmarchive.search import german_fts, german_terms
@@ -28,20 +26,13 @@ BROCHURE = [["Rückblick", "Die Spielplatzsanierung war ein Erfolg der Nachbarsc
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Paths:
-    root = tmp_path_factory.mktemp("german")
-    paths = Paths(archive=root / "archive", index=root / "index")
-    (paths.archive / "pdf").mkdir(parents=True)
     outline = [(body[0], 0, n) for n, body in enumerate(PAGES)]
-    make_pdf(paths.archive / "pdf" / "ihek-2019.pdf", Spec(pages=PAGES, outline=outline, title="IHEK 2019"))
-    make_pdf(paths.archive / "pdf" / "broschuere-2021.pdf", Spec(pages=BROCHURE, title="Broschüre 2021"))
-    write_catalog(paths.archive, [
-        {"id": "ihek-2019", "title": "IHEK 2019", "doc_type": "ihek", "period_start": "2019", "file": "pdf/ihek-2019.pdf"},
-        {"id": "broschuere-2021", "title": "Spielplatz-Broschüre", "doc_type": "broschuere", "period_start": "2021",
-         "file": "pdf/broschuere-2021.pdf"},
+    return ingested(tmp_path_factory.mktemp("german"), [
+        ({"id": "ihek-2019", "title": "IHEK 2019", "doc_type": "ihek", "period_start": "2019"},
+         Spec(pages=PAGES, outline=outline, title="IHEK 2019")),
+        ({"id": "broschuere-2021", "title": "Spielplatz-Broschüre", "doc_type": "broschuere", "period_start": "2021"},
+         Spec(pages=BROCHURE, title="Broschüre 2021")),
     ])  # fmt: skip
-    result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
-    assert result.exit_code == 0, result.output
-    return paths
 
 
 @pytest.fixture

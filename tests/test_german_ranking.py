@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from conftest import cli_args, write_catalog
-from pdfmaker import Spec, make_pdf
+from conftest import cli_args, ingested
+from pdfmaker import Spec
 from qmarchive import search, store
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
@@ -47,20 +47,12 @@ OTHER_AREA = [
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Paths:
-    root = tmp_path_factory.mktemp("ranking")
-    paths = Paths(archive=root / "archive", index=root / "index")
-    (paths.archive / "pdf").mkdir(parents=True)
-    make_pdf(paths.archive / "pdf" / "ihek-2019.pdf", Spec(pages=PAGES, title="IHEK 2019"))
-    make_pdf(paths.archive / "pdf" / "ihek-2020.pdf", Spec(pages=OTHER_AREA, title="IHEK 2020"))
-    write_catalog(paths.archive, [
-        {"id": "ihek-2019", "title": "IHEK 2019", "doc_type": "ihek", "period_start": "2019", "area": "Hellersdorfer Promenade",
-         "file": "pdf/ihek-2019.pdf"},
-        {"id": "ihek-2020", "title": "IHEK 2020", "doc_type": "ihek", "period_start": "2020", "area": "Boulevard Kastanienallee",
-         "file": "pdf/ihek-2020.pdf"},
+    return ingested(tmp_path_factory.mktemp("ranking"), [
+        ({"id": "ihek-2019", "title": "IHEK 2019", "doc_type": "ihek", "period_start": "2019",
+          "area": "Hellersdorfer Promenade"}, Spec(pages=PAGES, title="IHEK 2019")),
+        ({"id": "ihek-2020", "title": "IHEK 2020", "doc_type": "ihek", "period_start": "2020",
+          "area": "Boulevard Kastanienallee"}, Spec(pages=OTHER_AREA, title="IHEK 2020")),
     ])  # fmt: skip
-    result = CliRunner().invoke(cli, cli_args(paths, "ingest"))
-    assert result.exit_code == 0, result.output
-    return paths
 
 
 @pytest.fixture
