@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 from pathlib import Path
 from xml.etree import ElementTree
@@ -154,7 +155,12 @@ def test_pages_render_in_one_child_and_a_failing_page_falls_back_to_its_own(tmp_
     assert images[1].path == page_images.cache_file(index, sha256(mixed), 1, "klein")
     assert Image.open(images[1].path).width == 200 and Image.open(images[3].path).width == 200
     assert images[2].path is None
-    assert images[2].failure == "rendering page 2 took longer than the time limit of 3 s"
+    # The slow page ends at one of its limits: the time limit, or (on a loaded machine, seen in 3 of 5 runs)
+    # the memory limit its growing drawing reaches first.
+    assert images[2].failure in ("rendering page 2 took longer than the time limit of 3 s",) or re.fullmatch(
+        r"the renderer crashed \(SIG[A-Z]+\) after [0-9.]+ s, most likely at the memory limit of 1024 MB",
+        images[2].failure or "",
+    )
     # All from the cache now, the failure too: no child runs.
     started = time.monotonic()
     again = page_images.ensure_pages(index, mixed, sha256(mixed), [1, 2, 3], "klein", timeout=3.0)
