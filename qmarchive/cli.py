@@ -586,7 +586,7 @@ def _print_hits(result: search.SearchResult) -> None:
     shown = f"{first}–{first + len(result.hits) - 1} of " if result.hits else ""
     click.echo(f"{shown}{result.total} pages ({result.engine}, {result.seconds * 1000:.0f} ms)", err=True)
     if result.suggestion:
-        click.echo(f"Meinten Sie: {result.suggestion}", err=True)
+        click.echo(f"Did you mean: {result.suggestion}", err=True)
     _print_notes(result)
     for hit in result.hits:
         ocr = "  (OCR)" if hit.ocr else ""

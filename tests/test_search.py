@@ -131,6 +131,9 @@ def test_meinten_sie(built: Paths) -> None:
     assert result.total == 0
     assert result.suggestion == "Quartiersrat"
     assert search.run(Database(built.database), built.index, "Quartiersrat").suggestion is None
+    typed = run(built, "search", "Quartiersrad")
+    assert typed.exit_code == 0
+    assert "Did you mean: Quartiersrat" in typed.stderr
 
 
 def test_search_command_formats(built: Paths) -> None:
