@@ -24,7 +24,7 @@ from qmarchive.errors import QmarchiveError
 from qmarchive.extract import EXTRACTORS
 from qmarchive.ocr import OCR_MODES, TESSERACT_ENV
 from qmarchive.paths import Paths
-from qmarchive.search import german_terms
+from qmarchive.search import best_pages, german_fts, german_terms
 
 
 SEARCH_FORMATS = ("text", "json", "csv", "csv-excel")
@@ -384,10 +384,19 @@ def _report_ocr(ocr: ingest.OcrCounts) -> None:
 def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None = None) -> None:
     db = store.open_existing(paths.database)
     reason = "asked for" if rebuild else german_terms.rebuild_reason(db)
+    listed: best_pages.Report | None = None
     if reason:
         started = time.perf_counter()
         analysed = german_terms.rebuild(db)
         click.echo(f"German search terms rebuilt ({reason}): {analysed} pages — {time.perf_counter() - started:.1f} s")
+    if best_pages.is_stale(db):
+        listed = best_pages.refresh(db, german_fts.word_match(db))
+        if listed.lists:
+            click.echo(f"Best pages listed for {listed.lists} frequent words — {listed.seconds:.1f} s")
+    if reason or listed is not None:
+        unfinished = store.checkpoint(db)
+        if unfinished:
+            click.echo(f"Warning: {unfinished}", err=True)
     pages = db["pages"].count
     with _progress(pages, "Indexing", quiet) as bar:
         act = search.rebuild if rebuild else search.update
@@ -498,7 +507,8 @@ def index_command(paths: Paths, rebuild: bool, if_needed: bool, jobs: int | None
         if (
             if_needed
             and search.rebuild_reason(paths.index) is None
-            and german_terms.rebuild_reason(store.open_existing(paths.database)) is None
+            and german_terms.rebuild_reason(db := store.open_existing(paths.database)) is None
+            and not best_pages.is_stale(db)
         ):
             click.echo("Search index is current; nothing to do.")
             return
@@ -707,6 +717,11 @@ def status_command(paths: Paths, as_json: bool) -> None:
         click.echo(
             f"German terms:   {terms['pages']} of {report['pages']} pages analysed (the default engine), {state}"
         )
+        listed = terms["best_pages"]
+        if listed and not listed["fresh"]:
+            click.echo("Best pages:     not current, frequent words are ranked in full until 'qmarchive index'")
+        elif listed and listed["lists"]:
+            click.echo(f"Best pages:     listed for {listed['lists']} frequent words, {listed['built_at']}")
     index = report["search_index"]
     if index:
         state = f"needs rebuild ({index['rebuild_reason']})" if index["rebuild_reason"] else "current version"

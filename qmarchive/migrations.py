@@ -370,3 +370,23 @@ def m012_german_fts(db: Database) -> None:
 def m013_urn(db: Database) -> None:
     """A persistent identifier per document (URN such as urn:nbn:de:…, or a DOI), from the catalog's urn column."""
     db.execute("ALTER TABLE documents ADD COLUMN urn TEXT")
+
+
+@migrations()
+def m014_best_pages(db: Database) -> None:
+    """The best pages of the most frequent words of ``pages_german`` (:mod:`qmarchive.search.best_pages`) and
+    whether they are current: any change of the pages or of their German terms marks them stale, until the
+    writing command lists them again."""
+    db.execute(
+        "CREATE TABLE best_pages (match TEXT NOT NULL, position INTEGER NOT NULL, page_rowid INTEGER NOT NULL,"
+        " score REAL NOT NULL, PRIMARY KEY (match, position)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE best_pages_state (id INTEGER PRIMARY KEY CHECK (id = 1), fresh INTEGER NOT NULL,"
+        " terms INTEGER, lists INTEGER, built_at TEXT, seconds REAL)"
+    )
+    db.execute("INSERT INTO best_pages_state (id, fresh) VALUES (1, 0)")
+    stale = "BEGIN UPDATE best_pages_state SET fresh = 0 WHERE fresh = 1; END"
+    for event, table in (("INSERT", "pages"), ("DELETE", "pages"), ("UPDATE", "pages"),
+                         ("INSERT", "german_terms_state"), ("UPDATE", "german_terms_state")):  # fmt: skip
+        db.execute(f"CREATE TRIGGER best_pages_stale_{table}_{event.lower()} AFTER {event} ON {table} {stale}")

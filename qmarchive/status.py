@@ -7,7 +7,7 @@ from typing import Any
 from qmarchive import store, withdrawal
 from qmarchive.catalog import catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.paths import Paths
-from qmarchive.search import german_terms, index_info
+from qmarchive.search import best_pages, german_terms, index_info
 from qmarchive.search.agreement import compare
 
 # Page ids listed per kind of difference between the index and the database; the rest are counted.
@@ -30,6 +30,7 @@ def report(paths: Paths) -> dict[str, Any]:
             "pages": db.execute(f"SELECT count(*) FROM {german_terms.TABLE}").fetchone()[0],
             "version": german_terms.stored_version(db),
             "rebuild_reason": german_terms.rebuild_reason(db),
+            "best_pages": best_pages.state(db),
         }
         withdrawn = withdrawal.records(db)
         uncatalogued = [

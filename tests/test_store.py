@@ -69,6 +69,7 @@ def test_open_applies_migrations_once(tmp_path: Path) -> None:
         "m011_massnahmen",
         "m012_german_fts",
         "m013_urn",
+        "m014_best_pages",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"  # a server reads while ingest writes
 

@@ -31,7 +31,7 @@ from qmarchive import german, topics
 from qmarchive.catalog import DOC_TYPES
 from qmarchive.errors import SearchIndexError
 from qmarchive.search import filters as field_filters
-from qmarchive.search import german_terms
+from qmarchive.search import best_pages, german_terms
 from qmarchive.search.german_terms import Entry
 from qmarchive.search.results import FACETS, SNIPPET_CHARS, Hit, SearchResult, fetch_pages
 
@@ -40,7 +40,7 @@ MAX_QUERY_CHARS = 500  # search.run refuses longer queries; SQL's german_match r
 MIN_PREFIX = 2
 # A word must be on the page: the section heading (shared by all pages of a chapter) and the title only
 # raise the rank of pages whose text matches, unless asked for with abschnitt:… or titel:….
-WORD_COLUMNS = "{text parts}"
+WORD_COLUMNS = german_terms.WORD_COLUMNS
 PHRASE_COLUMNS = "{text}"
 FIELD_COLUMNS = {"titel": "title", "abschnitt": "section", "text": "text parts"}
 _OR = {"OR", "ODER"}
@@ -263,6 +263,12 @@ def _phrase_synonyms(query: Query, tokens: tuple[str, ...]) -> None:
     query.match = f"({query.match}) OR " + " OR ".join(options)
     query.marks.update(token for t in others for token in t)
     query.synonyms = True
+
+
+def word_match(db: Database) -> Callable[[str], str]:
+    """A word → the MATCH expression a query of that word alone is searched with (for best_pages.refresh)."""
+    lookup = lexicon_lookup(db.execute)
+    return lambda word: parse(word, lookup).match
 
 
 # --- lexicon lookup ---------------------------------------------------------------------------------
@@ -799,7 +805,8 @@ def search(
 ) -> SearchResult:
     """Ranked by bm25 with the column weights (text ≫ parts), the 100 best re-ranked; a page past the end
     has no hits (as with Whoosh). The total and the facets come from every match, unranked; only the
-    best max(100, page × pagelen) matches are read ranked."""
+    best max(100, page × pagelen) matches are read ranked, from the word's list of best pages when it is a
+    frequent word alone (:mod:`qmarchive.search.best_pages`)."""
     started = time.perf_counter()
     query = parse(text, lexicon_lookup(db.execute))
     try:
@@ -837,7 +844,11 @@ def search(
         matched = _rowids(db, query.match)
         if allowed is not None:
             matched = [rowid for rowid in matched if rowid < len(allowed) and allowed[rowid]]
-        ranked = _best(db, query.match, allowed, wanted) if matched else []
+        ranked = (
+            (best_pages.listed(db, query.match, allowed, wanted) or _best(db, query.match, allowed, wanted))
+            if matched
+            else []
+        )
     total = len(matched)
     ranked = _reranked(db, text, query, ranked)[(page - 1) * pagelen : page * pagelen]
     ids = [facets.page_id[rowid] for rowid, _ in ranked]

@@ -35,6 +35,8 @@ LAYOUT_VERSION = 2
 STOPWORD_MARK = "0"
 # Columns text, parts, section, title, ranked by bm25 with the weights 10, 4, 2, 1 (migration m012).
 TABLE = "pages_german"
+# The columns a word of a query is searched in: the section heading and the title only raise the rank.
+WORD_COLUMNS = "{text parts}"
 
 
 def version() -> str:

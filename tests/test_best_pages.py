@@ -1,0 +1,146 @@
+"""Lists of the best pages of frequent words: a query of one frequent word is ranked from its list exactly as
+from every match (hits, scores, totals, facets, filters, later pages), the lists are never read once the
+pages or their terms changed, every writing command lists them again, and a live server answers as the
+CLI does while the archive changes beside it. The sample archive stands in for a large one: words on 50
+of its 174 pages count as frequent here, and a list holds 120 pages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from conftest import cli_args
+from harness import child_server
+from qmarchive import search, store
+from qmarchive.cli import cli
+from qmarchive.paths import Paths
+from qmarchive.search import best_pages, german_fts, german_terms
+
+pytestmark = pytest.mark.slow  # the sample archive is copied and listed, seconds
+
+QUERIES = ["Quartier", "Bewohner", "Quartiersrat", "Projekt", "Angebote"]
+FILTERS = [{}, {"typ": ["ihek"]}, {"jahr": ["2019"]}, {"feld": ["bildung"]}]
+
+
+@pytest.fixture
+def listed(samples: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A private copy of the built sample archive with lists for the words on at least 50 of its pages."""
+    monkeypatch.setattr(best_pages, "FREQUENT", 50)
+    monkeypatch.setattr(best_pages, "LISTED", 120)
+    paths = Paths(tmp_path / "archive", tmp_path / "index")
+    shutil.copytree(samples.archive, paths.archive)
+    shutil.copytree(samples.index, paths.index)
+    result = CliRunner().invoke(cli, cli_args(paths, "index", "--rebuild"))
+    assert result.exit_code == 0, result.output
+    assert "Best pages listed for" in result.stdout
+    status = CliRunner().invoke(cli, cli_args(paths, "status")).stdout
+    assert "Best pages:     listed for" in status
+    return paths
+
+
+def backup(database: Path, target: Path) -> Path:
+    """A copy of the database with what its write-ahead log holds."""
+    with sqlite3.connect(database) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return target
+
+
+def ranks_every_match(statements: list[str]) -> bool:
+    return any("ORDER BY rank" in s and german_terms.TABLE in s for s in statements)
+
+
+def outcome(db: Database, index: Path, query: str, filters: dict[str, list[str]], page: int) -> tuple:
+    result = search.run(db, index, query, engine="german", filters=filters, page=page, pagelen=10)
+    return [(h.page_id, round(h.score, 9)) for h in result.hits], result.total, result.facets
+
+
+def traced(db: Database, index: Path, query: str, filters: dict[str, list[str]], page: int) -> tuple[tuple, bool]:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        return outcome(db, index, query, filters, page), ranks_every_match(statements)
+    finally:
+        db.conn.set_trace_callback(None)
+
+
+def test_a_frequent_word_is_ranked_from_its_list_exactly_as_from_every_match(listed: Paths, tmp_path: Path) -> None:
+    db = store.open_existing(listed.database)
+    state = best_pages.state(db)
+    assert state is not None and state["fresh"] and state["lists"] > 10
+    # The same archive, its lists made stale by a change of a page (a trigger): every match is ranked.
+    full = store.open_existing(backup(listed.database, tmp_path / "full.db"))
+    full.execute("UPDATE pages SET page_label = page_label WHERE rowid = 1")
+    full.conn.commit()
+    assert best_pages.is_stale(full)
+    used = fallbacks = 0
+    for query in QUERIES:
+        for filters in FILTERS:
+            for page in (1, 3, 13):
+                got, in_full = traced(db, listed.index, query, filters, page)
+                expected, expected_in_full = traced(full, listed.index, query, filters, page)
+                assert got == expected, (query, filters, page)
+                assert expected_in_full or expected[1] == 0  # the stale lists were never read
+                used += not in_full
+                fallbacks += in_full and expected[1] > 0
+    # Both ways were taken: the list (no filter, or one that leaves enough of it) and every match (page 13
+    # lies past the 120 listed pages; a narrow filter leaves too few of them).
+    assert used >= 10 and fallbacks >= 10
+
+
+def test_lists_of_a_database_from_before_are_not_needed(listed: Paths, tmp_path: Path) -> None:
+    older = backup(listed.database, tmp_path / "older.db")
+    with sqlite3.connect(older) as conn:
+        conn.executescript("DROP TABLE best_pages; DROP TABLE best_pages_state;")
+    db = Database(sqlite3.connect(f"file:{older}?mode=ro", uri=True))  # as served: read-only, not migrated
+    got, in_full = traced(db, listed.index, "Quartier", {}, 1)
+    assert in_full and got[0] and got == outcome(store.open_existing(listed.database), listed.index, "Quartier", {}, 1)
+
+
+def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Paths) -> None:
+    db = store.open_existing(listed.database)
+    german_terms.rebuild(db)
+    assert best_pages.is_stale(db)
+    assert traced(db, listed.index, "Quartier", {}, 1)[1]
+    status = CliRunner().invoke(cli, cli_args(listed, "status")).stdout
+    assert "Best pages:     not current, frequent words are ranked in full until 'qmarchive index'" in status
+    report = best_pages.refresh(db, german_fts.word_match(db))
+    assert report.lists == best_pages.state(db)["lists"] > 10 and not best_pages.is_stale(db)
+    assert not traced(db, listed.index, "Quartier", {}, 1)[1]
+
+
+def cli_hits(paths: Paths, query: str) -> list[str]:
+    result = CliRunner().invoke(cli, cli_args(paths, "search", query, "--engine", "german", "--json", "-n", "20"))
+    assert result.exit_code == 0, result.output
+    return [hit["page_id"] for hit in json.loads(result.stdout)]
+
+
+def served_hits(base: str, query: str) -> list[str]:
+    data = httpx.get(f"{base}/-/suche.json", params={"q": query, "n": 20}, timeout=30).json()
+    return [hit["page_id"] for hit in data["hits"]]
+
+
+def test_a_live_server_ranks_as_the_cli_while_a_document_is_withdrawn_beside_it(listed: Paths) -> None:
+    with child_server(listed.archive, listed.index) as base:
+        before = {query: served_hits(base, query) for query in QUERIES}
+        assert before == {query: cli_hits(listed, query) for query in QUERIES}
+        gone = "muster-ihek-2019-2021"
+        assert any(hit.startswith(gone + "/") for hit in before["Quartier"])
+        result = CliRunner().invoke(cli, cli_args(listed, "withdraw", gone, "--reason", "Test", "--quiet"))
+        assert result.exit_code == 0, result.output
+        assert "Best pages listed for" in result.stdout
+        db = store.open_existing(listed.database)
+        assert not best_pages.is_stale(db)
+        assert not db.execute(
+            "SELECT count(*) FROM best_pages WHERE page_rowid NOT IN (SELECT rowid FROM pages)"
+        ).fetchone()[0]
+        for query in QUERIES:
+            served = served_hits(base, query)
+            assert served == cli_hits(listed, query), query
+            assert not any(hit.startswith(gone + "/") for hit in served)
