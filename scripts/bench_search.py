@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from qmarchive import search, store, topics
 from harness import child_server, cpu_seconds, process_tree
-from qmarchive.search import german_terms
+from qmarchive.search import best_pages, german_fts, german_terms
 
 SAMPLES = ROOT / "archive" / "samples" / "pdf"
 PAGES_PER_DOCUMENT = 100
@@ -254,6 +254,12 @@ def main() -> None:
                 ).fetchone()[0]
                 print(
                     f"  German terms built in {seconds:.1f} s ({pages / seconds:.0f} pages/s, {size / 1e6:.0f} MB with the lexicon)"
+                )
+            if best_pages.is_stale(db):
+                listed = best_pages.refresh(db, german_fts.word_match(db))
+                size = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'best_pages%'").fetchone()[0]
+                print(
+                    f"  best pages listed for {listed.lists} frequent words in {listed.seconds:.1f} s ({size / 1e6:.1f} MB)"
                 )
             db.conn.close()
             if "whoosh" in args.engines.split(",") and search.rebuild_reason(index_dir):

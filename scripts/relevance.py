@@ -22,13 +22,13 @@ import tempfile
 from pathlib import Path
 
 from qmarchive import search, store
-from qmarchive.search import german_terms
+from qmarchive.search import best_pages, german_fts, german_terms
 from relevance_cases import Case, Report, evaluate, read_cases
 
 
 def with_distractors(index_dir: Path, work: Path, pages: int) -> Path:
-    """A copy of the index in ``work`` with ``pages`` synthetic pages added, its German terms and Whoosh
-    index rebuilt; returns the copy's index directory."""
+    """A copy of the index in ``work`` with ``pages`` synthetic pages added, its German terms, their lists of
+    best pages and the Whoosh index rebuilt; returns the copy's index directory."""
     from bench_search import build_database, vocabulary
 
     copy = work / "index"
@@ -37,6 +37,7 @@ def with_distractors(index_dir: Path, work: Path, pages: int) -> Path:
     build_database(copy / "qmarchive.db", pages, words, weights)
     db = store.open_existing(copy / "qmarchive.db")
     german_terms.rebuild(db)
+    best_pages.refresh(db, german_fts.word_match(db))
     search.rebuild(db, copy)
     return copy
 
