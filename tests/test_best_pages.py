@@ -113,6 +113,15 @@ def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Path
     report = best_pages.refresh(db, german_fts.word_match(db))
     assert report.lists == best_pages.state(db)["lists"] > 10 and not best_pages.is_stale(db)
     assert not traced(db, listed.index, "Quartier", {}, 1)[1]
+    # Several words, a prefix, a word on few pages: no list, every match ranked.
+    for query in ("Quartier Bewohner", "Quartier*", "Zaunkönigweg", "Spielplatz"):
+        assert (
+            best_pages.listed(db, german_fts.parse(query, german_fts.lexicon_lookup(db.execute)).match, None, 100)
+            is None
+        )
+        assert (
+            traced(db, listed.index, query, {}, 1)[1] or not search.run(db, listed.index, query, engine="german").total
+        )
 
 
 def cli_hits(paths: Paths, query: str) -> list[str]:

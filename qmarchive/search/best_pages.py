@@ -50,6 +50,8 @@ def listed(db: Database, match: str, allowed: bytes | None, wanted: int) -> list
         ).fetchall()
     except sqlite3.OperationalError:  # a database from before migration m014, served without being migrated
         return None
+    if not rows:  # no list for this expression: not a frequent word alone
+        return None
     best = [(rowid, score) for rowid, score in rows if allowed is None or (rowid < len(allowed) and allowed[rowid])]
     return best[:wanted] if len(best) >= wanted or len(rows) < LISTED else None
 
