@@ -383,7 +383,7 @@ def m014_best_pages(db: Database) -> None:
     )
     db.execute(
         "CREATE TABLE best_pages_state (id INTEGER PRIMARY KEY CHECK (id = 1), fresh INTEGER NOT NULL,"
-        " terms INTEGER, lists INTEGER, built_at TEXT, seconds REAL)"
+        " size INTEGER, terms INTEGER, lists INTEGER, built_at TEXT, seconds REAL)"
     )
     db.execute("INSERT INTO best_pages_state (id, fresh) VALUES (1, 0)")
     stale = "BEGIN UPDATE best_pages_state SET fresh = 0 WHERE fresh = 1; END"

@@ -153,3 +153,18 @@ def test_a_live_server_ranks_as_the_cli_while_a_document_is_withdrawn_beside_it(
             served = served_hits(base, query)
             assert served == cli_hits(listed, query), query
             assert not any(hit.startswith(gone + "/") for hit in served)
+
+
+def test_a_list_cut_short_is_known_as_such_whatever_size_lists_have_later(
+    listed: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = store.open_existing(listed.database)
+    full = store.open_existing(backup(listed.database, tmp_path / "full.db"))
+    full.execute("UPDATE pages SET page_label = page_label WHERE rowid = 1")
+    full.conn.commit()
+    monkeypatch.setattr(best_pages, "LISTED", 10_000)  # a later version keeps longer lists
+    for query in QUERIES:
+        for filters in FILTERS:
+            for page in (1, 3):
+                got = traced(db, listed.index, query, filters, page)[0]
+                assert got == traced(full, listed.index, query, filters, page)[0], (query, filters, page)

@@ -40,10 +40,11 @@ class Report:
 def listed(db: Database, match: str, allowed: bytes | None, wanted: int) -> list[tuple[int, float]] | None:
     """The ``wanted`` best matches (rowid, bm25) within the allowed pages (a mask by rowid; None: all), read
     from the list of this MATCH expression when there is one, the lists are current and it holds that many
-    allowed pages (or all matches of the expression); None when the search must rank every match itself."""
+    allowed pages or all matches of the expression (fewer than the lists' size when they were made); None
+    when the search must rank every match itself."""
     try:
-        fresh = db.execute("SELECT fresh FROM best_pages_state WHERE id = 1").fetchone()
-        if not fresh or not fresh[0]:
+        current = db.execute("SELECT fresh, size FROM best_pages_state WHERE id = 1").fetchone()
+        if not current or not current[0]:
             return None
         rows = db.execute(
             "SELECT page_rowid, score FROM best_pages WHERE match = ? ORDER BY position", [match]
@@ -53,7 +54,7 @@ def listed(db: Database, match: str, allowed: bytes | None, wanted: int) -> list
     if not rows:  # no list for this expression: not a frequent word alone
         return None
     best = [(rowid, score) for rowid, score in rows if allowed is None or (rowid < len(allowed) and allowed[rowid])]
-    return best[:wanted] if len(best) >= wanted or len(rows) < LISTED else None
+    return best[:wanted] if len(best) >= wanted or len(rows) < current[1] else None
 
 
 def state(db: Database) -> dict[str, Any] | None:
@@ -106,7 +107,13 @@ def refresh(db: Database, match_of: Callable[[str], str]) -> Report:
                 )
         seconds = time.perf_counter() - started
         db.execute(
-            "UPDATE best_pages_state SET fresh = 1, terms = ?, lists = ?, built_at = ?, seconds = ? WHERE id = 1",
-            [len(terms), len(done), datetime.now(timezone.utc).isoformat(timespec="seconds"), round(seconds, 3)],
+            "UPDATE best_pages_state SET fresh = 1, size = ?, terms = ?, lists = ?, built_at = ?, seconds = ? WHERE id = 1",
+            [
+                LISTED,
+                len(terms),
+                len(done),
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                round(seconds, 3),
+            ],
         )
     return Report(len(terms), len(done), time.perf_counter() - started)
