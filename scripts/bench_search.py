@@ -257,9 +257,9 @@ def main() -> None:
                 )
             if best_pages.is_stale(db):
                 listed = best_pages.refresh(db, german_fts.word_match(db))
-                size = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'best_pages%'").fetchone()[0]
+                listed_bytes = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'best_pages%'").fetchone()[0]
                 print(
-                    f"  best pages listed for {listed.lists} frequent words in {listed.seconds:.1f} s ({size / 1e6:.1f} MB)"
+                    f"  best pages listed for {listed.lists} frequent words in {listed.seconds:.1f} s ({listed_bytes / 1e6:.1f} MB)"
                 )
             db.conn.close()
             if "whoosh" in args.engines.split(",") and search.rebuild_reason(index_dir):

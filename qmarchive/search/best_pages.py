@@ -72,14 +72,14 @@ def is_stale(db: Database) -> bool:
 
 
 def frequent_terms(db: Database) -> list[str]:
-    """The terms on at least FREQUENT pages (in any column; stopwords, which are never searched alone, left out)."""
+    """The terms on at least FREQUENT pages, in any column (a stopword's term has no word in the lexicon, so
+    nothing is listed for it)."""
     db.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.best_pages_vocab USING fts5vocab(main, {german_terms.TABLE}, 'row')"
     )
     return [
         term
         for (term,) in db.execute("SELECT term FROM temp.best_pages_vocab WHERE doc >= ? ORDER BY term", [FREQUENT])
-        if not term.endswith(german_terms.STOPWORD_MARK)
     ]
 
 
@@ -90,17 +90,20 @@ def refresh(db: Database, match_of: Callable[[str], str]) -> Report:
     with db.atomic():
         db.execute("DELETE FROM best_pages")
         terms = frequent_terms(db)
-        done: set[str] = set()
+        tried: set[str] = set()
+        done: set[str] = set()  # the expressions with matches, listed
         for term in terms:
             for (word,) in db.execute("SELECT word FROM lexicon WHERE stem = ?", [term]).fetchall():
                 match = match_of(word)
-                if match in done:
+                if match in tried:
                     continue
-                done.add(match)
+                tried.add(match)
                 ranked = db.execute(
                     f"SELECT rowid, rank FROM {german_terms.TABLE} WHERE {german_terms.TABLE} MATCH ? ORDER BY rank LIMIT ?",
                     [match, LISTED],
                 ).fetchall()
+                if ranked:
+                    done.add(match)
                 db.conn.executemany(
                     "INSERT INTO best_pages (match, position, page_rowid, score) VALUES (?, ?, ?, ?)",
                     [(match, position, rowid, -rank) for position, (rowid, rank) in enumerate(ranked)],
