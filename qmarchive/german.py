@@ -93,6 +93,11 @@ def words(text: str) -> Iterator[tuple[str, int, int]]:
         yield match.group(0), match.start(), match.end()
 
 
+def spans(text: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Where these words, as written, stand in the text (start, end)."""
+    return [match.span() for match in _WORD.finditer(text) if match.group() in wanted]
+
+
 def word_list(text: str) -> list[str]:
     """The words of a text, without offsets (faster where they are not needed)."""
     return _WORD.findall(text)

@@ -1,5 +1,5 @@
-"""Lists of the best pages of frequent words: a query of one frequent word is ranked from its list exactly as
-from every match (hits, scores, totals, facets, filters, later pages), the lists are never read once the
+"""Lists of the best pages of frequent words: a query of one frequent word, or of several, is ranked from
+the lists exactly as from every match (hits, scores, totals, facets, filters, later pages), the lists are never read once the
 pages or their terms changed, every writing command lists them again, and a live server answers as the
 CLI does while the archive changes beside it. The sample archive stands in for a large one: words on 50
 of its 174 pages count as frequent here, and a list holds 120 pages."""
@@ -26,6 +26,8 @@ from qmarchive.search import best_pages, german_fts, german_terms
 pytestmark = pytest.mark.slow  # the sample archive is copied and listed, seconds
 
 QUERIES = ["Quartier", "Bewohner", "Quartiersrat", "Projekt", "Angebote"]
+# Several frequent words, all required or some of them: ranked from their words' lists (the threshold algorithm).
+SEVERAL = ["Quartier Bewohner", "Quartiersrat Bewohner", "Bewohner Angebote Quartier", "Quartier ODER Projekt"]
 FILTERS = [{}, {"typ": ["ihek"]}, {"jahr": ["2019"]}, {"feld": ["bildung"]}]
 
 
@@ -94,6 +96,71 @@ def test_a_frequent_word_is_ranked_from_its_list_exactly_as_from_every_match(lis
     assert used >= 10 and fallbacks >= 10
 
 
+def test_several_frequent_words_are_ranked_from_their_lists_exactly_as_from_every_match(
+    listed: Paths, tmp_path: Path
+) -> None:
+    db = store.open_existing(listed.database)
+    full = store.open_existing(backup(listed.database, tmp_path / "full.db"))
+    full.execute("UPDATE pages SET page_label = page_label WHERE rowid = 1")
+    full.conn.commit()
+    used = fallbacks = 0
+    for query in SEVERAL + ["Quartier Spielplatz", "Bewohner NICHT Projekt"]:
+        for filters in FILTERS:
+            for page in (1, 13):
+                got, in_full = traced(db, listed.index, query, filters, page)
+                expected, expected_in_full = traced(full, listed.index, query, filters, page)
+                assert got == expected, (query, filters, page)
+                assert expected_in_full or expected[1] == 0
+                used += not in_full
+                fallbacks += in_full and expected[1] > 0
+                if query not in SEVERAL:  # a compound's parts in an OR, or NOT: no sum of lists
+                    assert in_full or expected[1] == 0, query
+    # From the lists where they prove their pages the best; in full behind a narrow filter or past them.
+    assert used >= 10 and fallbacks >= 10
+
+
+def test_pages_in_no_list_are_bounded_by_the_lists_last_scores(listed: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short lists hold every match of no word: the listed pages are given as the best only when their
+    scores prove it, and then they are exactly the best of every match."""
+    db = store.open_existing(listed.database)
+    facets = german_fts.page_facets(db)
+    lookup = german_fts.lexicon_lookup(db.execute)
+    outcomes = []
+    for size in (20, 40):
+        monkeypatch.setattr(best_pages, "LISTED", size)
+        best_pages.refresh(db, german_fts.word_match(db))
+        for text in SEVERAL + ["Projekt Bewohner"]:
+            query = german_fts.parse(text, lookup)
+            ranked = db.execute(german_terms.MATCHES_SQL, [query.match]).fetchall()
+            every = sorted(((rowid, -rank) for rowid, rank in ranked), key=lambda item: (-item[1], item[0]))
+            for wanted in (5, 10, 20):
+                found = best_pages.combined(db, query.match, query.chains, facets.mask(r for r, _ in ranked), wanted)
+                assert found is None or found == every[:wanted], (size, text, wanted)
+                outcomes.append(found is not None)
+    assert outcomes.count(True) >= 10 and outcomes.count(False) >= 10
+
+
+def test_which_queries_are_summed_from_lists(listed: Paths) -> None:
+    db = store.open_existing(listed.database)
+    lookup = german_fts.lexicon_lookup(db.execute)
+    assert german_fts.parse("Quartier ODER Projekt", lookup).chains == [
+        ['{text parts}: "quarti"', '{text parts}: "projekt"']
+    ]
+    # NOT, and a thesaurus phrase added to what was typed, make no sum of clauses.
+    assert german_fts.parse("Bewohner NICHT Projekt", lookup).chains == []
+    assert german_fts.parse("Soziale Stadt", lookup).chains == []
+    # A clause of several phrases (a compound and its parts) beside another in an OR: a page that has some
+    # of its phrases, not all, scores without matching it, so its list bounds nothing.
+    compound = german_fts.parse("Quartiersrat ODER Bewohner", lookup)
+    facets = german_fts.page_facets(db)
+    everything = facets.mask(facets.page_id)
+    assert len(compound.chains[0]) == 2
+    assert best_pages.combined(db, compound.match, compound.chains, everything, 10) is None
+    # One clause alone is a single word's list (best_pages.listed), not a sum.
+    one = german_fts.parse("Quartier", lookup)
+    assert best_pages.combined(db, one.match, one.chains, everything, 10) is None
+
+
 def test_lists_of_a_database_from_before_are_not_needed(listed: Paths, tmp_path: Path) -> None:
     older = backup(listed.database, tmp_path / "older.db")
     with sqlite3.connect(older) as conn:
@@ -113,8 +180,8 @@ def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Path
     report = best_pages.refresh(db, german_fts.word_match(db))
     assert report.lists == best_pages.state(db)["lists"] > 10 and not best_pages.is_stale(db)
     assert not traced(db, listed.index, "Quartier", {}, 1)[1]
-    # Several words, a prefix, a word on few pages: no list, every match ranked.
-    for query in ("Quartier Bewohner", "Quartier*", "Zaunkönigweg", "Spielplatz"):
+    # A prefix, a word on few pages: no list, every match ranked.
+    for query in ("Quartier*", "Zaunkönigweg", "Spielplatz"):
         assert (
             best_pages.listed(db, german_fts.parse(query, german_fts.lexicon_lookup(db.execute)).match, None, 100)
             is None

@@ -57,6 +57,13 @@ def test_words_keep_gender_suffixes_and_split_hyphens() -> None:
     ]
 
 
+def test_spans_are_where_the_words_stand_as_written() -> None:
+    text = "Die Bewohner:innen, Kita-Ausbau und die Kita"
+    assert german.spans(text, {"Kita", "Bewohner:innen"}) == [(4, 18), (20, 24), (40, 44)]
+    assert german.spans(text, {"Bewohner", "kita"}) == []  # whole words as written, case kept
+    assert german.spans(text, set()) == []
+
+
 def test_stopwords_have_no_term() -> None:
     assert analyse("und") is None
     assert fold("STRASSE") == fold("Straße") == "strasse"

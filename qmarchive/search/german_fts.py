@@ -131,6 +131,9 @@ class Query:
     near: str | None = None  # for plain words only: the words as a phrase, for the bonus
     close: str | None = None  # for plain words only: the words near each other in any order (NEAR_WORDS)
     synonyms: bool = False  # thesaurus alternatives were added
+    # The MATCH expression as an AND of OR-chains of clauses (a word, a phrase, a prefix, a field) when it is
+    # no more than that (no NOT, no thesaurus phrase added): its bm25 is then the sum of its clauses' own.
+    chains: list[list[str]] = field(default_factory=list)
     # Words as written → marked in snippets or not, decided once per query (a page repeats its words).
     decided: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
@@ -243,6 +246,8 @@ def parse(text: str, lookup: Lookup, *, synonyms: bool = True) -> Query:
         expression = " AND ".join(chain[0] if len(chain) == 1 else "(" + " OR ".join(chain) + ")" for chain in positive)
         if negative:
             expression = f"({expression}) NOT ({' OR '.join(negative)})"
+        else:
+            builder.query.chains = positive
         builder.query.match = expression
     if _PLAIN_WORDS.match(text) and len(builder.stems) > 1:
         words = german.word_list(text)
@@ -261,6 +266,7 @@ def _phrase_synonyms(query: Query, tokens: tuple[str, ...]) -> None:
         return
     options = [f"{WORD_COLUMNS if len(t) == 1 else PHRASE_COLUMNS}: {_quoted(t)}" for t in others]
     query.match = f"({query.match}) OR " + " OR ".join(options)
+    query.chains = []
     query.marks.update(token for t in others for token in t)
     query.synonyms = True
 
@@ -317,7 +323,7 @@ def matched_spans(
             hit = decided[word] = _marked(entries.get(german_terms.key(word)), query)
         if hit:
             wanted.add(word)
-    return [(start, end) for word, start, end in german.words(text) if word in wanted] if wanted else []
+    return german.spans(text, wanted) if wanted else []
 
 
 def mark(db: Database, text: str, q: str) -> str | None:
@@ -636,10 +642,6 @@ def suggest(db: Database, text: str) -> str | None:
 
 # --- search -----------------------------------------------------------------------------------------
 
-# Ranked by the table's bm25 with the column weights text 10, parts 4, section 2, title 1 (migration m012).
-_MATCHES_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ? ORDER BY rank"
-# The bm25 of matches in no order: the re-ranking looks up the best pages' among them.
-_RANKS_SQL = "SELECT rowid, rank FROM pages_german WHERE pages_german MATCH ?"
 # Every match in rowid order, without bm25 and as one JSON array: what the total and the facets need, in a
 # tenth of the time that ranking and reading them row by row took.
 _ROWIDS_SQL = "SELECT json_group_array(rowid) FROM pages_german WHERE pages_german MATCH ?"
@@ -653,7 +655,7 @@ def _best(db: Database, match: str, allowed: bytes | None, wanted: int) -> list[
     """The ``wanted`` best-ranked matches within the allowed pages (a mask by rowid; None: all), with
     their bm25. FTS5 still scores every match to sort them, but only these rows reach Python."""
     best: list[tuple[int, float]] = []
-    cursor = db.execute(_MATCHES_SQL, [match])
+    cursor = db.execute(german_terms.MATCHES_SQL, [match])
     try:
         for rowid, rank in cursor:
             if allowed is None or (rowid < len(allowed) and allowed[rowid]):
@@ -667,28 +669,22 @@ def _best(db: Database, match: str, allowed: bytes | None, wanted: int) -> list[
 
 def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """The ranked matches, the best PHRASE_BONUS_CANDIDATES re-ranked (whatever page is asked for, so
-    that every page size gives the same order): a page found only through a thesaurus synonym weighted down, the phrase and section bonuses added.
-    Phrase and typed words are matched on their own: restricting FTS5 to a list of rowids made it
-    evaluate the expression once per rowid (0.5 s at 20,000 pages)."""
+    that every page size gives the same order): a page found only through a thesaurus synonym weighted
+    down, the proximity, phrase and section bonuses added. Each is an FTS5 query of its own, its bm25
+    computed for these pages alone."""
     if query.match == NOTHING:
         return ranked
     top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
     if query.synonyms:
-        typed = set(_rowids(db, parse(text, lexicon_lookup(db.execute), synonyms=False).match))
+        typed = german_terms.matching(db, parse(text, lexicon_lookup(db.execute), synonyms=False).match, top)
         for rowid in top:
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
     _weigh_typed_forms(db, text, top)
-    for rowid, rank in db.execute(_RANKS_SQL, [query.close]) if query.close else ():
-        if rowid in top:
-            top[rowid] += NEAR_BONUS * -rank
-    for rowid, rank in db.execute(_RANKS_SQL, [query.near]) if query.near else ():
-        if rowid in top:
-            top[rowid] += PHRASE_BONUS * -rank
     in_section = query.match.replace(WORD_COLUMNS, "{section}").replace(PHRASE_COLUMNS, "{section}")
-    for rowid, rank in db.execute(_RANKS_SQL, [in_section]):
-        if rowid in top:
-            top[rowid] += SECTION_BONUS * -rank
+    for bonus, match in ((NEAR_BONUS, query.close), (PHRASE_BONUS, query.near), (SECTION_BONUS, in_section)):
+        for rowid, score in german_terms.scores(db, match, top).items() if match else ():
+            top[rowid] += bonus * score
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
 
 
@@ -839,13 +835,19 @@ def search(
     wanted = max(PHRASE_BONUS_CANDIDATES, page * pagelen)
     if query.match == NOTHING and allowed is not None:  # "jahr:2019": every page of 2019, in document order
         matched = [rowid for rowid in facets.page_id if allowed[rowid]]
+        found = facets.mask(matched)
         ranked = [(rowid, 0.0) for rowid in matched[:wanted]]
     else:
         matched = _rowids(db, query.match)
         if allowed is not None:
             matched = [rowid for rowid in matched if rowid < len(allowed) and allowed[rowid]]
+        found = facets.mask(matched)
         ranked = (
-            (best_pages.listed(db, query.match, allowed, wanted) or _best(db, query.match, allowed, wanted))
+            (
+                best_pages.listed(db, query.match, allowed, wanted)
+                or best_pages.combined(db, query.match, query.chains, found, wanted, filtered=allowed is not None)
+                or _best(db, query.match, allowed, wanted)
+            )
             if matched
             else []
         )
@@ -873,7 +875,7 @@ def search(
         page=page,
         pagelen=pagelen,
         hits=hits,
-        facets=facets.count(facets.mask(matched)),
+        facets=facets.count(found),
         filters=chosen,
         suggestion=suggest(db, text) if total < SUGGEST_BELOW else None,
         seconds=time.perf_counter() - started,

@@ -14,6 +14,7 @@ own when :data:`VERSION` (analyzer and layout) differs from the stored one.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,29 @@ STOPWORD_MARK = "0"
 TABLE = "pages_german"
 # The columns a word of a query is searched in: the section heading and the title only raise the rank.
 WORD_COLUMNS = "{text parts}"
+# Every match ranked by bm25 with those weights.
+MATCHES_SQL = f"SELECT rowid, rank FROM {TABLE} WHERE {TABLE} MATCH ? ORDER BY rank"
+# Which of these pages match, with their bm25. "+rowid" keeps the rowids from FTS5, which, given them,
+# evaluates the expression once for each (176 ms for 100 pages at 20,000); so it reads every match as usual,
+# but bm25 is computed for these pages alone and only they reach Python.
+_AMONG_SQL = (
+    "SELECT rowid{rank} FROM " + TABLE + " WHERE " + TABLE + " MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
+)
+
+
+def scores(db: Database, match: str, rowids: Iterable[int]) -> dict[int, float]:
+    """The bm25 score (higher is better) of each of these pages that matches the MATCH expression."""
+    wanted = sorted(rowids)
+    sql = _AMONG_SQL.format(rank=", rank")
+    return {rowid: -rank for rowid, rank in db.execute(sql, [match, json.dumps(wanted)])} if wanted else {}
+
+
+def matching(db: Database, match: str, rowids: Iterable[int]) -> set[int]:
+    """Those of these pages that match the MATCH expression."""
+    wanted = sorted(rowids)
+    return (
+        {rowid for (rowid,) in db.execute(_AMONG_SQL.format(rank=""), [match, json.dumps(wanted)])} if wanted else set()
+    )
 
 
 def version() -> str:
