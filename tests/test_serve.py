@@ -23,6 +23,7 @@ def test_serve_answers_searches_over_http(server: str) -> None:
     home = httpx.get(server + "/")
     assert home.status_code == 200
     assert "Archiv Quartiersmanagement Hellersdorfer Promenade" in home.text
+    assert home.headers.get("connection") != "close"  # one process: connections are kept alive
     hits = httpx.get(server + "/qmarchive/suche.json", params={"q": "Bewohner:innen", "_shape": "array"}).json()
     assert sorted(hit["seiten_id"] for hit in hits) == ["ihek-2012/2", "ihek-2019-2021/2"]
     plugins = httpx.get(server + "/-/plugins.json").json()
@@ -44,15 +45,20 @@ def test_worker_processes_share_the_port_and_answer_alike(built: Paths) -> None:
     with child_server(built.archive, built.index, workers=2) as base:
         with httpx.Client(base_url=base, timeout=30) as client:
 
-            def search(_: int) -> tuple[int, list[str]]:
+            def search(_: int) -> tuple[int, str | None, list[str]]:
                 answer = client.get("/-/suche.json", params={"q": "Straße"})
-                return answer.status_code, [hit["page_id"] for hit in answer.json()["hits"]]
+                return (
+                    answer.status_code,
+                    answer.headers.get("connection"),
+                    [hit["page_id"] for hit in answer.json()["hits"]],
+                )
 
             with ThreadPoolExecutor(4) as pool:
                 answers = list(pool.map(search, range(12)))
             citation = client.get("/-/zitat/ihek-2012/2")
-    assert {status for status, _ in answers} == {200}
-    assert len({tuple(ids) for _, ids in answers}) == 1 and answers[0][1]
+    # Every answer closes its connection, so that the client's next request goes to a free process.
+    assert {(status, connection) for status, connection, _ in answers} == {(200, "close")}
+    assert len({tuple(ids) for _, _, ids in answers}) == 1 and answers[0][2]
     assert citation.status_code == 200 and "IHEK 2012" in citation.text
 
 
@@ -71,3 +77,27 @@ def test_a_database_of_an_older_version_is_refused_with_what_to_do(copy: Paths) 
     assert result.exit_code == 1
     assert "made by an older version of qmarchive (missing m004_ocr)" in result.output
     assert "run 'qmarchive ingest' once" in result.output
+
+
+def test_a_process_is_warmed_up_before_it_takes_requests(built: Paths) -> None:
+    """What a first search would wait for is made before serving: the search then reads no facets."""
+    import asyncio
+
+    from qmarchive import store
+    from qmarchive.search import german_fts
+    from qmarchive.serve import build_datasette, warm_up
+
+    datasette = build_datasette(built.database)
+    warm_up(datasette, built.database)
+    assert datasette.jinja_env.auto_reload is False
+    db = store.open_read_only(built.database)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        assert german_fts.search(db, "Straße").total > 0
+    finally:
+        db.close()
+    assert statements and not [sql for sql in statements if "page_topics" in sql]
+    asyncio.run(datasette.invoke_startup())
+    answer = asyncio.run(datasette.client.get("/-/suche?q=Stra%C3%9Fe"))
+    assert answer.status_code == 200 and "ihek-2019-2021" in answer.text

@@ -586,6 +586,13 @@ def page_facets(db: Database) -> _PageFacets:
     return found
 
 
+def prepare(db: Database) -> None:
+    """Build what a process's first search would otherwise wait for: the pages' facets of the database's
+    current state and the common German words that analyse words the archive lacks."""
+    page_facets(db)
+    german._base_splitter()
+
+
 # --- "Meinten Sie …?" -------------------------------------------------------------------------------
 
 # Plain words of three letters or more (not field filters, prefixes or quoted) get spelling suggestions.
