@@ -259,6 +259,19 @@ def test_the_best_page_is_found_where_ever_it_stands(many: Database) -> None:
     assert filtered.total == 50 and filtered.hits[0].page_id == "dok-2/50"
 
 
+def test_a_filter_keeps_the_order_of_all_matches(many: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter leaving a third of the matches (their bm25 computed alone) or two thirds (FTS5 ranks
+    every match) gives the pages it allows in the order of the search without it, beyond the best pages
+    re-ranked as well (10 of them here, so that the 50 of a document are more than that)."""
+    monkeypatch.setattr(german_fts, "PHRASE_BONUS_CANDIDATES", 10)
+    every = search.run(many, Path("unused"), "Spielplatz", engine="german", pagelen=150).hits
+    for filters, allowed in (({"dokument": ["dok-2"]}, ("dok-2/",)), ({"typ": ["ihek"]}, ("dok-0/", "dok-2/"))):
+        filtered = search.run(many, Path("unused"), "Spielplatz", engine="german", filters=filters, pagelen=100)
+        expected = [(h.page_id, h.score) for h in every if h.page_id.startswith(allowed)]
+        assert filtered.total == len(expected) and len(expected) in (50, 100)
+        assert [(h.page_id, h.score) for h in filtered.hits] == expected
+
+
 def test_facets_count_every_match_by_page(many: Database) -> None:
     result = search.run(many, Path("unused"), "Spielplatz", engine="german")
     assert result.facets["dokument"] == [("dok-0", 50), ("dok-1", 50), ("dok-2", 50)]
