@@ -1,5 +1,5 @@
-"""The best-ranked pages of the archive's most frequent words, so that a query of one frequent word need not
-rank every match.
+"""The best-ranked pages of the archive's most frequent words, so that a query of one frequent word, or of
+several (:func:`combined`), need not rank every match.
 
 FTS5 computes bm25 for every match before it hands out the best ten (about 1.5 µs a match: 130 ms for a word
 on 70,000 of 100,000 pages). For every term of ``pages_german`` on at least FREQUENT pages, the words of the
