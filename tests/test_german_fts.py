@@ -93,6 +93,22 @@ def test_filters_facets_and_snippets(db: Database) -> None:
     assert everything.facets["dokument"] == [("ihek-2019", 2), ("broschuere-2021", 1)]
 
 
+def test_a_snippet_reads_each_word_of_the_lexicon_once(db: Database) -> None:
+    """german_snippet (the canned query's 200 rows) keeps the words it has read, stopwords too (they have
+    no lexicon entry): the same page again reads nothing."""
+    functions = german_fts.SqlFunctions(db.conn)
+    text = "Die Spielplätze im Quartier werden in diesem Jahr erneuert."
+    first = functions.snippet(text, "Spielplatz")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        again = functions.snippet(text, "Spielplatz")
+    finally:
+        db.conn.set_trace_callback(None)
+    assert again == first == "Die <mark>Spielplätze</mark> im Quartier werden in diesem Jahr erneuert."
+    assert statements == []
+
+
 def test_the_typed_word_ranks_before_its_synonyms(db: Database) -> None:
     for typed, first in (("Kita", "ihek-2019/5"), ("Kindertagesstätte", "ihek-2019/3")):
         hits = search.run(db, Path("unused"), typed, engine="german").hits

@@ -19,7 +19,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -71,6 +71,9 @@ SECTION_BONUS = 1.0
 STEM_ONLY_WEIGHT = 0.6
 
 Lookup = Callable[[str], Entry | None]
+# Lexicon entries by key (german_terms.key), None for a word that has none; kept up to CACHED_WORDS.
+Entries = dict[str, Entry | None]
+CACHED_WORDS = 100_000
 
 
 # --- thesaurus ------------------------------------------------------------------------------------
@@ -311,7 +314,7 @@ def _marked(entry: Entry | None, query: Query) -> bool:
 
 
 def matched_spans(
-    text: str, query: Query, entries: dict[str, Entry], distinct: set[str] | None = None
+    text: str, query: Query, entries: Mapping[str, Entry | None], distinct: set[str] | None = None
 ) -> list[tuple[int, int]]:
     """Where the words the query matches stand in the text (start, end): its stems, its compounds' parts,
     its prefixes, its synonyms. Each distinct word is decided once per query (a page repeats its words);
@@ -351,7 +354,7 @@ def mark(db: Database, text: str, q: str) -> str | None:
 def snippet(
     text: str,
     query: Query,
-    entries: dict[str, Entry],
+    entries: Mapping[str, Entry | None],
     quote: Callable[[str], str] = lambda t: html.escape(t, quote=False),
     distinct: set[str] | None = None,
 ) -> str:
@@ -381,6 +384,19 @@ def snippet(
     return ("… " if start else "") + "".join(out).strip() + (" …" if end < len(text) else "")
 
 
+def remembered(cache: Entries, db: Any, words: Iterable[str]) -> Entries:
+    """``cache`` (lexicon key → entry) holding the entries of these words, up to CACHED_WORDS (then begun
+    anew): only words not seen yet are read, and a word without an entry (a stopword, a number) is kept as
+    None, so that it is not looked up again at every page that has it."""
+    missing = [w for w in words if german_terms.key(w) not in cache]
+    if missing:
+        if len(cache) > CACHED_WORDS:
+            cache.clear()
+        found = entries_for(db, [" ".join(missing)])
+        cache.update({german_terms.key(w): found.get(german_terms.key(w)) for w in missing})
+    return cache
+
+
 def entries_for(db: Any, texts: list[str]) -> dict[str, Entry]:
     """The lexicon entries of the words of these texts (``db``: anything with SQLite's ``execute``)."""
     words = {german_terms.key(w) for text in texts for w in german.word_list(text)}
@@ -399,12 +415,10 @@ class SqlFunctions:
     (a connection's lifetime, up to CACHED_WORDS): the canned query makes up to 200 snippets at once.
     """
 
-    CACHED_WORDS = 100_000
-
     def __init__(self, conn: Any):
         self.conn = conn
         self._queries: dict[str, Query] = {}
-        self._entries: dict[str, Entry] = {}
+        self._entries: Entries = {}
 
     def query(self, text: str | None) -> Query:
         text = text or ""
@@ -423,12 +437,8 @@ class SqlFunctions:
         """The passage with the query's words in ``<mark>``, not escaped (the page showing it escapes)."""
         text = text or ""
         distinct = set(german.word_list(text))
-        missing = [w for w in distinct if german_terms.key(w) not in self._entries]
-        if missing:
-            if len(self._entries) > self.CACHED_WORDS:
-                self._entries.clear()
-            self._entries.update(entries_for(self.conn, [" ".join(missing)]))
-        return snippet(text, self.query(query_text), self._entries, quote=str, distinct=distinct)
+        entries = remembered(self._entries, self.conn, distinct)
+        return snippet(text, self.query(query_text), entries, quote=str, distinct=distinct)
 
 
 # --- facets -----------------------------------------------------------------------------------------
@@ -452,7 +462,7 @@ class _PageFacets:
     stale: str | None  # why the German terms are not in step with the pages (german_terms.rebuild_reason)
     runs: list[tuple[int, int, str]] = field(default_factory=list)  # rowids [start, end) all of one document
     topic_masks: dict[str, int] = field(default_factory=dict)  # topic → its pages as a mask read as an integer
-    entries: dict[str, Entry] = field(default_factory=dict)  # lexicon entries read for snippets (this state)
+    entries: Entries = field(default_factory=dict)  # lexicon entries read for snippets (this state)
 
     def __post_init__(self) -> None:
         self.size = max(self.page_id, default=0) + 1
@@ -709,18 +719,6 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
     return sorted(top.items(), key=lambda item: (-item[1], item[0])) + ranked[PHRASE_BONUS_CANDIDATES:]
 
 
-def _entries(facets: _PageFacets, db: Database, words: set[str]) -> dict[str, Entry]:
-    """The lexicon entries of these words, kept with the facets of this database state (up to
-    SqlFunctions.CACHED_WORDS words): the next query's snippets read only the words not seen yet."""
-    cache = facets.entries
-    missing = [w for w in words if german_terms.key(w) not in cache]
-    if missing:
-        if len(cache) > SqlFunctions.CACHED_WORDS:
-            cache.clear()
-        cache.update(entries_for(db, [" ".join(missing)]))
-    return cache
-
-
 # --- filters on fields of the page or its document that are not facets ------------------------------
 
 # The other fields the Whoosh index has filters for: the document's area, the page's number in the PDF, its id.
@@ -881,7 +879,7 @@ def search(
     scores = {facets.page_id[rowid]: score for rowid, score in ranked}
     rows = fetch_pages(db, ids)
     distinct = {pid: set(german.word_list(row["text"])) for pid, row in rows.items()}
-    entries = _entries(facets, db, set().union(*distinct.values()))
+    entries = remembered(facets.entries, db, set().union(*distinct.values()))
     hits = [
         Hit.from_row(
             rows[pid],
