@@ -390,7 +390,7 @@ def _update_index(paths: Paths, *, rebuild: bool, quiet: bool, jobs: int | None 
         analysed = german_terms.rebuild(db)
         click.echo(f"German search terms rebuilt ({reason}): {analysed} pages — {time.perf_counter() - started:.1f} s")
     if best_pages.is_stale(db):
-        listed = best_pages.refresh(db, german_fts.word_match(db))
+        listed = best_pages.refresh(db, german_fts.word_expressions(db))
         if listed.lists:
             click.echo(f"Best pages listed for {listed.lists} frequent words — {listed.seconds:.1f} s")
     if reason or listed is not None:

@@ -390,3 +390,10 @@ def m014_best_pages(db: Database) -> None:
     for event, table in (("INSERT", "pages"), ("DELETE", "pages"), ("UPDATE", "pages"),
                          ("INSERT", "german_terms_state"), ("UPDATE", "german_terms_state")):  # fmt: skip
         db.execute(f"CREATE TRIGGER best_pages_stale_{table}_{event.lower()} AFTER {event} ON {table} {stale}")
+
+
+@migrations()
+def m015_best_pages_matches(db: Database) -> None:
+    """Every match of each listed expression, as a compressed mask by rowid, kept and made stale with the
+    lists (:func:`qmarchive.search.best_pages.matched`)."""
+    db.execute("CREATE TABLE best_pages_matches (match TEXT PRIMARY KEY, mask BLOB NOT NULL)")

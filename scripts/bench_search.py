@@ -256,7 +256,7 @@ def main() -> None:
                     f"  German terms built in {seconds:.1f} s ({pages / seconds:.0f} pages/s, {size / 1e6:.0f} MB with the lexicon)"
                 )
             if best_pages.is_stale(db):
-                listed = best_pages.refresh(db, german_fts.word_match(db))
+                listed = best_pages.refresh(db, german_fts.word_expressions(db))
                 listed_bytes = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'best_pages%'").fetchone()[0]
                 print(
                     f"  best pages listed for {listed.lists} frequent words in {listed.seconds:.1f} s ({listed_bytes / 1e6:.1f} MB)"

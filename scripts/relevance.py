@@ -37,7 +37,7 @@ def with_distractors(index_dir: Path, work: Path, pages: int) -> Path:
     build_database(copy / "qmarchive.db", pages, words, weights)
     db = store.open_existing(copy / "qmarchive.db")
     german_terms.rebuild(db)
-    best_pages.refresh(db, german_fts.word_match(db))
+    best_pages.refresh(db, german_fts.word_expressions(db))
     search.rebuild(db, copy)
     return copy
 

@@ -135,7 +135,7 @@ def test_pages_in_no_list_are_bounded_by_the_lists_last_scores(listed: Paths, mo
     outcomes = []
     for size in (20, 40):
         monkeypatch.setattr(best_pages, "LISTED", size)
-        best_pages.refresh(db, german_fts.word_match(db))
+        best_pages.refresh(db, german_fts.word_expressions(db))
         for text in SEVERAL + ["Projekt Bewohner"]:
             query = german_fts.parse(text, lookup)
             ranked = db.execute(german_terms.MATCHES_SQL, [query.match]).fetchall()
@@ -177,6 +177,47 @@ def test_lists_of_a_database_from_before_are_not_needed(listed: Paths, tmp_path:
     assert in_full and got[0] and got == outcome(store.open_existing(listed.database), listed.index, "Quartier", {}, 1)
 
 
+def test_a_frequent_word_s_matches_are_kept_with_its_list(listed: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The total, the facets and the check which pages have the typed word (not only its synonym) of a
+    frequent word come from the matches kept with its list, not from FTS5; they equal FTS5's (the tests above
+    compare whole outcomes with stale lists, which are never read)."""
+    db = store.open_existing(listed.database)
+    lookup = german_fts.lexicon_lookup(db.execute)
+    quartiersrat = german_fts.parse("Quartiersrat", lookup)
+    assert quartiersrat.synonyms  # QR
+    typed = german_fts.parse("Quartiersrat", lookup, synonyms=False).match
+    for match in (german_fts.parse("Quartier", lookup).match, quartiersrat.match, typed):
+        kept = best_pages.matched(db, match)
+        assert kept is not None and kept.count(1) > 50
+        assert kept == german_terms.mask(german_terms.rowids(db, match), len(kept))
+    asked: list[str] = []
+    for name in ("rowids", "matching"):
+        original = getattr(german_terms, name)
+        monkeypatch.setattr(german_terms, name, lambda *args, f=original, n=name: asked.append(n) or f(*args))
+    # Several words, all required or some of them: their matches are made of their words' (the outcomes
+    # equal those of every match in test_several_frequent_words_are_ranked_from_their_lists…).
+    for query in ("Quartiersrat", *SEVERAL):
+        for filters in FILTERS:
+            result = search.run(db, listed.index, query, engine="german", filters=filters)
+            assert result.total and result.facets
+    assert asked == []
+    search.run(db, listed.index, "Spielplatz", engine="german")  # on few pages: no list, FTS5 gives its matches
+    assert asked == ["rowids"]
+    # Stale lists: nothing kept is read.
+    db.execute("UPDATE pages SET page_label = page_label WHERE rowid = 1")
+    assert best_pages.matched(db, typed) is None
+
+
+def test_matches_need_not_be_kept_in_a_database_from_before(listed: Paths, tmp_path: Path) -> None:
+    older = backup(listed.database, tmp_path / "older.db")
+    with sqlite3.connect(older) as conn:
+        conn.executescript("DROP TABLE best_pages_matches;")
+    db = Database(sqlite3.connect(f"file:{older}?mode=ro", uri=True))  # as served: read-only, not migrated
+    for query in QUERIES:
+        got, in_full = traced(db, listed.index, query, {}, 1)
+        assert not in_full and got == outcome(store.open_existing(listed.database), listed.index, query, {}, 1)
+
+
 def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Paths) -> None:
     db = store.open_existing(listed.database)
     german_terms.rebuild(db)
@@ -184,7 +225,7 @@ def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Path
     assert traced(db, listed.index, "Quartier", {}, 1)[1]
     status = CliRunner().invoke(cli, cli_args(listed, "status")).stdout
     assert "Best pages:     not current, frequent words are ranked in full until 'qmarchive index'" in status
-    report = best_pages.refresh(db, german_fts.word_match(db))
+    report = best_pages.refresh(db, german_fts.word_expressions(db))
     assert report.lists == best_pages.state(db)["lists"] > 10 and not best_pages.is_stale(db)
     assert not traced(db, listed.index, "Quartier", {}, 1)[1]
     # A prefix, a word on few pages: no list, every match ranked.

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -275,10 +276,16 @@ def _phrase_synonyms(query: Query, tokens: tuple[str, ...]) -> None:
     query.synonyms = True
 
 
-def word_match(db: Database) -> Callable[[str], str]:
-    """A word → the MATCH expression a query of that word alone is searched with (for best_pages.refresh)."""
+def word_expressions(db: Database) -> Callable[[str], tuple[str, ...]]:
+    """A word → the MATCH expression a query of that word alone is searched with, then, if that has
+    synonyms, the one of the word as typed, without them (for best_pages.refresh)."""
     lookup = lexicon_lookup(db.execute)
-    return lambda word: parse(word, lookup).match
+
+    def expressions(word: str) -> tuple[str, ...]:
+        query = parse(word, lookup)
+        return (query.match, parse(word, lookup, synonyms=False).match) if query.synonyms else (query.match,)
+
+    return expressions
 
 
 # --- lexicon lookup ---------------------------------------------------------------------------------
@@ -481,11 +488,7 @@ class _PageFacets:
             self.topic_masks = {topic: int.from_bytes(mask, "little") for topic, mask in by_topic.items()}
 
     def mask(self, rowids: Iterable[int]) -> bytearray:
-        found = bytearray(self.size)
-        for rowid in rowids:
-            if rowid < self.size:
-                found[rowid] = 1
-        return found
+        return german_terms.mask(rowids, self.size)
 
     def as_integer(self, rowids: Iterable[int]) -> int:
         """These pages as a mask read as an integer (as :meth:`allowed` gives it)."""
@@ -660,13 +663,29 @@ def suggest(db: Database, text: str) -> str | None:
 
 # --- search -----------------------------------------------------------------------------------------
 
-# Every match in rowid order, without bm25 and as one JSON array: what the total and the facets need, in a
-# tenth of the time that ranking and reading them row by row took.
-_ROWIDS_SQL = "SELECT json_group_array(rowid) FROM pages_german WHERE pages_german MATCH ?"
+
+def _matches(db: Database, facets: _PageFacets, query: Query, allowed: bytes | None) -> tuple[bytearray, int]:
+    """The query's matches within the allowed pages (None: all) as a mask by rowid, and the number of all
+    its matches. Those of frequent words are read from their lists (:func:`best_pages.matched`), any
+    other's from FTS5."""
+    kept = best_pages.matched(db, query.match, query.chains)
+    every = (
+        bytearray(kept)
+        if kept is not None and len(kept) == facets.size
+        else facets.mask(german_terms.rowids(db, query.match))
+    )
+    if allowed is None:
+        return every, every.count(1)
+    within = int.from_bytes(every, "little") & int.from_bytes(allowed, "little")
+    return bytearray(within.to_bytes(facets.size, "little")), every.count(1)
 
 
-def _rowids(db: Database, match: str) -> list[int]:
-    return json.loads(db.execute(_ROWIDS_SQL, [match]).fetchone()[0])
+def _matching(db: Database, query: Query, rowids: Iterable[int]) -> set[int]:
+    """Those of these pages that match the query: from its words' kept matches if they have them."""
+    kept = best_pages.matched(db, query.match, query.chains)
+    if kept is None:
+        return german_terms.matching(db, query.match, rowids)
+    return {rowid for rowid in rowids if rowid < len(kept) and kept[rowid]}
 
 
 # A filter that leaves at most this share of a query's matches has the bm25 of those alone computed
@@ -676,7 +695,7 @@ def _rowids(db: Database, match: str) -> list[int]:
 FILTERED_SHARE = 0.5
 
 
-def _best_among(db: Database, match: str, rowids: list[int], wanted: int) -> list[tuple[int, float]]:
+def _best_among(db: Database, match: str, rowids: Iterable[int], wanted: int) -> list[tuple[int, float]]:
     """The ``wanted`` best-ranked of these matches, with their bm25, computed for them alone."""
     scored = german_terms.scores(db, match, rowids)
     return heapq.nsmallest(wanted, scored.items(), key=lambda item: (-item[1], item[0]))
@@ -707,7 +726,7 @@ def _reranked(db: Database, text: str, query: Query, ranked: list[tuple[int, flo
         return ranked
     top = dict(ranked[:PHRASE_BONUS_CANDIDATES])
     if query.synonyms:
-        typed = german_terms.matching(db, parse(text, lexicon_lookup(db.execute), synonyms=False).match, top)
+        typed = _matching(db, parse(text, lexicon_lookup(db.execute), synonyms=False), top)
         for rowid in top:
             if rowid not in typed:
                 top[rowid] *= SYNONYM_WEIGHT
@@ -856,24 +875,23 @@ def search(
         matched = [rowid for rowid in facets.page_id if allowed[rowid]]
         found = facets.mask(matched)
         ranked = [(rowid, 0.0) for rowid in matched[:wanted]]
+        total = len(matched)
     else:
-        every = _rowids(db, query.match)
-        matched = every if allowed is None else [rowid for rowid in every if rowid < len(allowed) and allowed[rowid]]
-        found = facets.mask(matched)
+        found, every = _matches(db, facets, query, allowed)
+        total = found.count(1)
         ranked = (
             (
                 best_pages.listed(db, query.match, allowed, wanted)
                 or best_pages.combined(db, query.match, query.chains, found, wanted, filtered=allowed is not None)
                 or (
-                    _best_among(db, query.match, matched, wanted)
-                    if len(matched) <= FILTERED_SHARE * len(every)
+                    _best_among(db, query.match, compress(range(facets.size), found), wanted)
+                    if total <= FILTERED_SHARE * every
                     else _best(db, query.match, allowed, wanted)
                 )
             )
-            if matched
+            if total
             else []
         )
-    total = len(matched)
     ranked = _reranked(db, text, query, ranked)[(page - 1) * pagelen : page * pagelen]
     ids = [facets.page_id[rowid] for rowid, _ in ranked]
     scores = {facets.page_id[rowid]: score for rowid, score in ranked}

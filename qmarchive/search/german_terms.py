@@ -48,6 +48,25 @@ _AMONG_SQL = (
 )
 
 
+# Every match in rowid order, without bm25 and as one JSON array: what the total and the facets need, in a
+# tenth of the time that ranking and reading them row by row took.
+_ROWIDS_SQL = f"SELECT json_group_array(rowid) FROM {TABLE} WHERE {TABLE} MATCH ?"
+
+
+def rowids(db: Database, match: str) -> list[int]:
+    """Every page that matches the MATCH expression, by rowid, in rowid order."""
+    return json.loads(db.execute(_ROWIDS_SQL, [match]).fetchone()[0])
+
+
+def mask(rowids: Iterable[int], size: int) -> bytearray:
+    """These pages as a mask by rowid (1: in the set) of ``size`` pages; rowids beyond it are left out."""
+    found = bytearray(size)
+    for rowid in rowids:
+        if rowid < size:
+            found[rowid] = 1
+    return found
+
+
 def scores(db: Database, match: str, rowids: Iterable[int]) -> dict[int, float]:
     """The bm25 score (higher is better) of each of these pages that matches the MATCH expression."""
     wanted = sorted(rowids)
