@@ -395,5 +395,7 @@ def m014_best_pages(db: Database) -> None:
 @migrations()
 def m015_best_pages_matches(db: Database) -> None:
     """Every match of each listed expression, as a compressed mask by rowid, kept and made stale with the
-    lists (:func:`qmarchive.search.best_pages.matched`)."""
+    lists (:func:`qmarchive.search.best_pages.matched`); the lists are marked stale, so that the command
+    that migrates lists them again with their matches."""
     db.execute("CREATE TABLE best_pages_matches (match TEXT PRIMARY KEY, mask BLOB NOT NULL)")
+    db.execute("UPDATE best_pages_state SET fresh = 0")

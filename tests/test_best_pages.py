@@ -218,6 +218,18 @@ def test_matches_need_not_be_kept_in_a_database_from_before(listed: Paths, tmp_p
         assert not in_full and got == outcome(store.open_existing(listed.database), listed.index, query, {}, 1)
 
 
+def test_the_command_that_migrates_a_database_from_before_keeps_the_matches(listed: Paths) -> None:
+    with sqlite3.connect(listed.database) as conn:
+        conn.executescript(
+            "DROP TABLE best_pages_matches; DELETE FROM _sqlite_migrations WHERE name = 'm015_best_pages_matches';"
+        )
+    result = CliRunner().invoke(cli, cli_args(listed, "index"))
+    assert result.exit_code == 0, result.output
+    assert "Best pages listed for" in result.stdout
+    db = store.open_existing(listed.database)
+    assert best_pages.matched(db, german_fts.parse("Quartier", german_fts.lexicon_lookup(db.execute)).match)
+
+
 def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Paths) -> None:
     db = store.open_existing(listed.database)
     german_terms.rebuild(db)
