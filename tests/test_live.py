@@ -237,3 +237,28 @@ async def test_hits_the_database_no_longer_has_are_named_not_shown_until_the_ind
     assert CliRunner().invoke(cli, cli_args(copy, "index", "-q")).exit_code == 0
     data = (await ds.client.get("/-/suche.json", params={"q": "Straße"})).json()
     assert (data["total"], data["missing"], [hit["page_id"] for hit in data["hits"]]) == (1, [], ["ihek-2019-2021/2"])
+
+
+def test_a_request_reads_one_committed_state_while_a_withdrawal_commits(live: Paths) -> None:
+    """What one request of the served pages reads (a search, then its pages and titles) is the state of
+    when it began, though a withdrawal commits in the middle; the next request reads the new state."""
+    from qmarchive import search
+    from qmarchive.datasette_plugin.common import read_only
+
+    gone = "muster-ihek-2019-2021"
+
+    def state(db) -> tuple:
+        result = search.run(db, live.index, "Quartiersrat", engine="german", pagelen=PAGELEN)
+        pages = db.execute("SELECT count(*) FROM pages WHERE document_id = ?", [gone]).fetchone()[0]
+        return result.total, [hit.page_id for hit in result.hits], pages
+
+    with read_only(live.database) as db:
+        before = state(db)
+        assert before[2] and any(page_id.startswith(gone + "/") for page_id in before[1])
+        withdrawn = qmarchive(live, "withdraw", gone, "--reason", "Test", "--quiet")
+        assert withdrawn.returncode == 0, withdrawn.stderr
+        assert state(db) == before
+    with read_only(live.database) as db:
+        after = state(db)
+    assert after[2] == 0 and after[0] < before[0]
+    assert not any(page_id.startswith(gone + "/") for page_id in after[1])

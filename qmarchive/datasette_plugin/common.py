@@ -32,12 +32,15 @@ def database_path(datasette) -> Path | None:
 
 @contextmanager
 def read_only(db_path: Path) -> Iterator[Database]:
-    """The database opened read-only, for library code that runs in a worker thread."""
+    """The database opened read-only, for library code that runs in a worker thread: in one read
+    transaction, so that everything a request reads (a search's matches, their pages, the documents'
+    titles) is one committed state, whatever is written meanwhile."""
     db = store.open_read_only(db_path, check_schema=False)
     try:
+        db.execute("BEGIN")
         yield db
     finally:
-        db.close()
+        db.close()  # ends the read transaction
 
 
 async def in_thread(function: Callable[..., T], *args) -> T:
