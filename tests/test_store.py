@@ -133,3 +133,16 @@ def test_page_topics_are_replaced_with_their_document_or_not_at_all(tmp_path: Pa
         [{"page_id": "ihek-2012/1", "topic_id": "oeffentlicher-raum"}],
     )
     assert pairs() == [("ihek-2010/1", "bildung"), ("ihek-2012/1", "oeffentlicher-raum")]
+
+
+def test_a_snapshot_reads_one_committed_state_until_it_is_closed(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    db = store.open_database(path)
+    store.write_document(db, document(), [page("ihek-2012", 1, "Spielplatz"), page("ihek-2012", 2, "Grünfläche")], [])
+    reader = store.open_read_only(path, snapshot=True)
+    assert fts_ids(reader, "spielplatz") == ["ihek-2012/1"]
+    store.write_document(db, document(page_count=1), [page("ihek-2012", 1, "Grünfläche")], [])
+    assert fts_ids(reader, "spielplatz") == ["ihek-2012/1"]  # the state of its first read
+    assert reader.execute("SELECT count(*) FROM pages").fetchone()[0] == 2
+    assert fts_ids(store.open_read_only(path), "spielplatz") == []
+    reader.close()

@@ -35,12 +35,11 @@ def read_only(db_path: Path) -> Iterator[Database]:
     """The database opened read-only, for library code that runs in a worker thread: in one read
     transaction, so that everything a request reads (a search's matches, their pages, the documents'
     titles) is one committed state, whatever is written meanwhile."""
-    db = store.open_read_only(db_path, check_schema=False)
+    db = store.open_read_only(db_path, check_schema=False, snapshot=True)
     try:
-        db.execute("BEGIN")
         yield db
     finally:
-        db.close()  # ends the read transaction
+        db.close()
 
 
 async def in_thread(function: Callable[..., T], *args) -> T:
