@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
