@@ -538,7 +538,7 @@ def search_command(
     """
     paths: Paths = ctx.obj
     fmt = _format(ctx, fmt, "text") or "text"
-    db = store.open_read_only(paths.database, snapshot=True)
+    db = store.open_read_only(paths.database)
     result = search.run(db, paths.index, query, engine=engine, filters=filters, page=page, pagelen=limit)
     if fmt != "text":
         _print_notes(result)
@@ -1063,7 +1063,7 @@ def export_command(
     fmt = fmt or _export_format(output, to_stdout)
     if to_stdout and fmt == "xlsx":
         raise click.UsageError("xlsx cannot go to standard output; name a file with --output")
-    db = store.open_read_only(paths.database, snapshot=True)
+    db = store.open_read_only(paths.database)
     base_url = paths.base_url
     if table is not None:
         source = export.table_rows(db, table, base_url=base_url)

@@ -87,12 +87,12 @@ def open_existing(path: Path) -> Database:
     return open_database(path)
 
 
-def open_read_only(path: Path, *, check_schema: bool = True, snapshot: bool = False) -> Database:
+def open_read_only(path: Path, *, check_schema: bool = True) -> Database:
     """Open a database that must already exist for reading only, with the SQL function the canned queries
     use; refused if it was made by an older version (a reader cannot migrate it) unless not ``check_schema``
-    (verify, which reports what it finds in any file). ``snapshot``: in one read transaction until the
-    connection is closed, so that all it reads is one committed state (a search's total and its hits,
-    an export's chunks) whatever other processes commit meanwhile."""
+    (verify, which reports what it finds in any file). The connection is one read transaction until it is
+    closed, so that all it reads is one committed state whatever other processes commit meanwhile (a
+    search's total and its hits, an export's chunks, a package's file list and its copy of the database)."""
     _must_exist(path)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -100,7 +100,7 @@ def open_read_only(path: Path, *, check_schema: bool = True, snapshot: bool = Fa
         conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
         db = Database(conn)
         pending = [m.name for m in migrations.pending(db)] if check_schema else []
-        if snapshot and not pending:
+        if not pending:
             conn.execute("BEGIN")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: cannot read the database ({exc})") from exc

@@ -139,10 +139,25 @@ def test_a_snapshot_reads_one_committed_state_until_it_is_closed(tmp_path: Path)
     path = tmp_path / "q.db"
     db = store.open_database(path)
     store.write_document(db, document(), [page("ihek-2012", 1, "Spielplatz"), page("ihek-2012", 2, "Grünfläche")], [])
-    reader = store.open_read_only(path, snapshot=True)
+    reader = store.open_read_only(path)
     assert fts_ids(reader, "spielplatz") == ["ihek-2012/1"]
     store.write_document(db, document(page_count=1), [page("ihek-2012", 1, "Grünfläche")], [])
     assert fts_ids(reader, "spielplatz") == ["ihek-2012/1"]  # the state of its first read
     assert reader.execute("SELECT count(*) FROM pages").fetchone()[0] == 2
     assert fts_ids(store.open_read_only(path), "spielplatz") == []
     reader.close()
+
+
+def test_a_copy_made_while_reading_is_of_the_state_read(tmp_path: Path) -> None:
+    """package and publish list the documents, copy their files, then copy the database: one state."""
+    from qmarchive import package
+
+    path = tmp_path / "q.db"
+    db = store.open_database(path)
+    store.write_document(db, document(), [page("ihek-2012", 1, "Spielplatz")], [])
+    reader = store.open_read_only(path)
+    assert fts_ids(reader, "spielplatz") == ["ihek-2012/1"]
+    store.write_document(db, document(), [page("ihek-2012", 1, "Grünfläche")], [])
+    package.backup_database(reader.conn, tmp_path / "copy.db")
+    reader.close()
+    assert fts_ids(store.open_read_only(tmp_path / "copy.db"), "spielplatz") == ["ihek-2012/1"]

@@ -35,7 +35,7 @@ def read_only(db_path: Path) -> Iterator[Database]:
     """The database opened read-only, for library code that runs in a worker thread: in one read
     transaction, so that everything a request reads (a search's matches, their pages, the documents'
     titles) is one committed state, whatever is written meanwhile."""
-    db = store.open_read_only(db_path, check_schema=False, snapshot=True)
+    db = store.open_read_only(db_path, check_schema=False)
     try:
         yield db
     finally:
