@@ -399,3 +399,17 @@ def m015_best_pages_matches(db: Database) -> None:
     that migrates lists them again with their matches."""
     db.execute("CREATE TABLE best_pages_matches (match TEXT PRIMARY KEY, mask BLOB NOT NULL)")
     db.execute("UPDATE best_pages_state SET fresh = 0")
+
+
+@migrations()
+def m016_archive_state(db: Database) -> None:
+    """A number raised by every change of the pages, their documents, their Handlungsfelder or their German
+    terms' state. A reader reads it in its own transaction, so what it keeps in memory from one state (the
+    search facets) is never taken for another's: the files' sizes and times, read outside the transaction,
+    can already tell of a write that the reader's snapshot does not hold."""
+    db.execute("CREATE TABLE archive_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL)")
+    db.execute("INSERT INTO archive_state (id, generation) VALUES (1, 1)")
+    raise_it = "BEGIN UPDATE archive_state SET generation = generation + 1; END"
+    for table in ("pages", "documents", "page_topics", "german_terms_state"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER archive_state_{table}_{event.lower()} AFTER {event} ON {table} {raise_it}")

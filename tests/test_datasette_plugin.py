@@ -93,6 +93,8 @@ async def test_metadata_facets_and_hidden_tables(ds) -> None:
     assert "Archiv Quartiersmanagement Hellersdorfer Promenade" in home
     tables = {t["name"]: t for t in (await ds.client.get("/qmarchive.json")).json()["tables"]}
     assert tables["pages_fts"]["hidden"] and tables["pages_trigram"]["hidden"]
+    internal = ("german_terms_state", "best_pages", "best_pages_state", "best_pages_matches", "archive_state")
+    assert all(tables[name]["hidden"] for name in internal)
     assert not tables["pages"]["hidden"]
     documents = (await ds.client.get("/qmarchive/documents.json")).json()
     assert set(documents["facet_results"]) >= {"doc_type", "period_start"}

@@ -262,3 +262,24 @@ def test_a_request_reads_one_committed_state_while_a_withdrawal_commits(live: Pa
         after = state(db)
     assert after[2] == 0 and after[0] < before[0]
     assert not any(page_id.startswith(gone + "/") for page_id in after[1])
+
+
+def test_a_reader_that_began_before_an_ingest_leaves_its_state_to_itself(live: Paths) -> None:
+    """A request that began reading before an ingest committed keeps its state to the end, and what it
+    builds from that state (the search facets, kept in memory per state) is not served to the requests
+    after it: they find the new document's page at once."""
+    from qmarchive import search
+    from qmarchive.datasette_plugin.common import read_only
+
+    def found(db) -> tuple[int, list[str]]:
+        result = search.run(db, live.index, "Zaunkönigweg", engine="german", pagelen=PAGELEN)
+        return result.total, [hit.page_id for hit in result.hits]
+
+    with read_only(live.database) as db:
+        assert found(db) == (0, [])
+        add_document(live, NEW_ID, "Zaunkönigweg")
+        ingested = qmarchive(live, "ingest", "--quiet")
+        assert ingested.returncode == 0, ingested.stderr
+        assert found(db) == (0, [])  # its own state: read after the ingest committed
+    with read_only(live.database) as db:
+        assert found(db) == (1, [f"{NEW_ID}/5"])

@@ -71,6 +71,7 @@ def test_open_applies_migrations_once(tmp_path: Path) -> None:
         "m013_urn",
         "m014_best_pages",
         "m015_best_pages_matches",
+        "m016_archive_state",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"  # a server reads while ingest writes
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import html
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import compress
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -563,40 +563,46 @@ class _PageFacets:
 _facet_lock = threading.Lock()
 _facet_cache: dict[tuple[Any, ...], _PageFacets] = {}
 
-_FACETS_SQL = """
-SELECT p.rowid, p.id, p.document_id, d.doc_type, d.period_start, d.period_end,
+_GENERATION_SQL = "SELECT generation FROM archive_state"
+_FACETS_SQL = f"""
+SELECT ({_GENERATION_SQL}), p.rowid, p.id, p.document_id, d.doc_type, d.period_start, d.period_end,
        (SELECT group_concat(topic_id, ' ') FROM page_topics t WHERE t.page_id = p.id) AS topics
 FROM pages p JOIN documents d ON d.id = p.document_id
 """
 
 
-def _file_state(path: Path) -> tuple[int, int]:
+def _file_identity(path: str) -> tuple[int, ...]:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
-        return (0, 0)
-    return (stat.st_mtime_ns, stat.st_size)
+        return ()
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def page_facets(db: Database) -> _PageFacets:
-    """Read once per state of the database: its file's and its write-ahead log's size and modification time."""
+    """Read once per state of the database: the generation of ``archive_state`` (migration m016), read in
+    the connection's own transaction (the file's size and time, read outside it, can tell of a write its
+    snapshot does not hold), and the file's identity (another database put in its place)."""
     path = german_terms.database_file(db)
-    state = (path, *_file_state(Path(path)), *_file_state(Path(f"{path}-wal"))) if path else None
-    cached = _facet_cache.get(state) if state else None
+    (generation,) = db.execute(_GENERATION_SQL).fetchone()
+    cached = _facet_cache.get((path, generation, *_file_identity(path))) if path else None
     if cached is not None:
         return cached
+    rows = db.execute(_FACETS_SQL).fetchall()
+    if rows:  # the generation the rows were read in: one statement, one state, even outside a transaction
+        generation = rows[0][0]
     page_id, document, page_topics, documents = {}, {}, {}, {}
-    for rowid, pid, document_id, doc_type, start, end, topic_ids in db.execute(_FACETS_SQL):
+    for _, rowid, pid, document_id, doc_type, start, end, topic_ids in rows:
         page_id[rowid], document[rowid] = pid, document_id
         page_topics[rowid] = tuple((topic_ids or "").split())
         if document_id not in documents:
             years = tuple(str(y) for y in range(start, (end or start) + 1)) if start else ()
             documents[document_id] = {"jahr": years, "typ": (doc_type,), "dokument": (document_id,)}
     found = _PageFacets(page_id, document, page_topics, documents, german_terms.rebuild_reason(db))
-    if state:
+    if path:
         with _facet_lock:
             _facet_cache.clear()
-            _facet_cache[state] = found
+            _facet_cache[(path, generation, *_file_identity(path))] = found
     return found
 
 
