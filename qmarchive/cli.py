@@ -792,8 +792,9 @@ def verify_command(paths: Paths, as_json: bool, quiet: bool) -> None:
     """Prove that nothing changed: files, database and search index.
 
     Fixity: every document's file against the SHA-256 recorded at ingest (and the catalog's sha256).
-    Database: PRAGMA integrity_check, orphan rows, the FTS5 indexes against the pages, pages per
-    document, page texts against their text_sha256. Search index: every segment read end to end, and
+    Database: PRAGMA integrity_check, orphan rows, the FTS5 indexes against the pages, the German terms,
+    the lists of best pages of frequent words against FTS5, pages per document, page texts against their
+    text_sha256. Search index: every segment read end to end, and
     the same pages as the database. Reads only. Exits with 1 if any check fails, naming each file or
     table and the command that repairs it.
     """

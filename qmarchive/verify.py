@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from qmarchive import search, store, withdrawal
 from qmarchive.provenance import log_path as provenance_log
-from qmarchive.search import german_terms, integrity
+from qmarchive.search import best_pages, german_terms, integrity
 from qmarchive.catalog import CatalogEntry, catalog_header, read_catalog, unlisted_pdfs
 from qmarchive.errors import QmarchiveError, SearchIndexDamagedError, SearchIndexError, StoreError
 from qmarchive.versions import VERSIONS_DIR, file_digest
@@ -135,6 +135,7 @@ def run(paths: Paths, *, search_index: bool = True, progress: Wrap | None = None
             ("orphans", ORPHANS_TITLE, lambda: orphans(db)),
             *((f"fts:{name}", fts_title(name), lambda name=name: fts_integrity(path, name)) for name in FTS_INDEXES),
             ("german-terms", GERMAN_TERMS_TITLE, lambda: german_terms_current(db, path)),
+            ("best-pages", BEST_PAGES_TITLE, lambda: best_pages_current(db)),
             ("page-counts", PAGE_COUNTS_TITLE, lambda: page_counts(db)),
             ("page-texts", PAGE_TEXTS_TITLE, lambda: page_texts(db)),
         ]
@@ -174,6 +175,7 @@ ORPHANS_TITLE = "Orphan rows (PRAGMA foreign_key_check)"
 PAGE_COUNTS_TITLE = "Pages per document (documents.page_count)"
 PAGE_TEXTS_TITLE = "Page texts (pages.text_sha256)"
 GERMAN_TERMS_TITLE = f"German search terms ({german_terms.TABLE}, the default engine)"
+BEST_PAGES_TITLE = "Best pages of frequent words (best_pages, the default engine)"
 READABLE_TITLE = "Search index readable (every segment, end to end)"
 AGREES_TITLE = "Search index agrees with the database (Whoosh)"
 
@@ -497,6 +499,33 @@ def german_terms_current(db: Database, path: Path) -> Check:
         check.fail(german_terms.TABLE, f"not current: {reason}; run 'qmarchive index --rebuild'", "german-terms-stale")
     else:
         check.summary = "well-formed; every page analysed by this version of the German analysis"
+    return check
+
+
+def best_pages_current(db: Database) -> Check:
+    """The lists of best pages and the kept matches a search reads instead of ranking every match of a
+    frequent word: current, readable and the same as FTS5 finds now. Stale lists are only a warning:
+    searches rank every match until the next writing command lists them again."""
+    check = Check("best-pages", BEST_PAGES_TITLE)
+    current = best_pages.state(db)
+    if current is None:
+        check.warn("best_pages", "none: a database from before them; run 'qmarchive index'", "best-pages-missing")
+    elif not current["fresh"]:
+        check.warn(
+            "best_pages",
+            "stale (the pages or their terms changed since they were made): searches rank every match until "
+            "'qmarchive index' lists them again",
+            "best-pages-stale",
+        )
+    else:
+        compared, found = best_pages.differences(db)
+        for line in found:
+            check.fail("best_pages", f"{line}; run 'qmarchive index --rebuild'", "best-pages-differ")
+        check.summary = (
+            f"{compared} lists and kept matches agree with FTS5"
+            if compared
+            else f"no word on {best_pages.FREQUENT:,} pages or more, nothing listed"
+        )
     return check
 
 

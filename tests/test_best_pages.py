@@ -7,6 +7,7 @@ of its 174 pages count as frequent here, and a list holds 120 pages."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
@@ -228,6 +229,45 @@ def test_the_command_that_migrates_a_database_from_before_keeps_the_matches(list
     assert "Best pages listed for" in result.stdout
     db = store.open_existing(listed.database)
     assert best_pages.matched(db, german_fts.parse("Quartier", german_fts.lexicon_lookup(db.execute)).match)
+
+
+def best_pages_check(paths: Paths) -> dict:
+    result = CliRunner().invoke(cli, cli_args(paths, "verify", "--json", "--quiet"))
+    return next(check for check in json.loads(result.stdout)["checks"] if check["name"] == "best-pages")
+
+
+def test_verify_compares_the_lists_with_fts5_and_names_a_damaged_one_that_searches_do_not_read(
+    listed: Paths, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`verify` compares every list and kept mask with what FTS5 finds; a damaged mask or a list that
+    differs fails it, named with the repair, and a search meanwhile finds that word's matches with FTS5,
+    exactly as before, saying so in the log."""
+    check = best_pages_check(listed)
+    assert check["status"] == "ok" and check["summary"].endswith("lists and kept matches agree with FTS5")
+    db = store.open_existing(listed.database)
+    lookup = german_fts.lexicon_lookup(db.execute)
+    quartier, projekt = (german_fts.parse(word, lookup).match for word in ("Quartier", "Projekt"))
+    before = outcome(db, listed.index, "Quartier", {"typ": ["ihek"]}, 1)
+    db.execute("UPDATE best_pages_matches SET mask = x'00ff00' WHERE match = ?", [quartier])
+    db.execute("UPDATE best_pages SET score = score + 1 WHERE match = ? AND position = 3", [projekt])
+    db.conn.commit()
+    assert not best_pages.is_stale(db)
+    with caplog.at_level(logging.WARNING, logger="qmarchive.search.best_pages"):
+        assert outcome(db, listed.index, "Quartier", {"typ": ["ihek"]}, 1) == before
+    assert f"the kept matches of {quartier} cannot be read" in caplog.text
+    check = best_pages_check(listed)
+    assert check["status"] == "failed"
+    assert [(f["code"], f["message"].split(" (")[0]) for f in check["findings"]] == [
+        ("best-pages-differ", f"the list of {projekt} differs from FTS5's ranking from position 4"),
+        ("best-pages-differ", f"the kept matches of {quartier} cannot be read"),
+    ]
+    assert all(f["message"].endswith("; run 'qmarchive index --rebuild'") for f in check["findings"])
+    assert CliRunner().invoke(cli, cli_args(listed, "index", "--rebuild")).exit_code == 0
+    assert best_pages_check(listed)["status"] == "ok"
+    # Stale lists are only a warning: searches rank every match until they are listed again.
+    db.execute("UPDATE pages SET page_label = page_label WHERE rowid = 1")
+    db.conn.commit()
+    assert [f["code"] for f in best_pages_check(listed)["findings"]] == ["best-pages-stale"]
 
 
 def test_new_terms_make_the_lists_stale_until_they_are_listed_again(listed: Paths) -> None:

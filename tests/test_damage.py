@@ -242,4 +242,4 @@ def test_a_full_disk_stops_ingest_with_one_line_and_loses_nothing(copy: Paths) -
         f"Error: {copy.database}: cannot write the database: the disk holding it is full (disk I/O error); nothing "
         "stored was changed\n",
     ), error
-    assert (out / "verify.out").read_text().splitlines()[-1] == "All 10 checks passed, 1 with warnings."
+    assert (out / "verify.out").read_text().splitlines()[-1] == "All 11 checks passed, 1 with warnings."

@@ -44,12 +44,14 @@ def test_clean_archive_passes_and_nothing_is_written(copy: Paths) -> None:
         "ok       Full-text index pages_trigram (FTS5 integrity-check): matches the pages table",
         "ok       German search terms (pages_german, the default engine): well-formed; every page analysed by this "
         "version of the German analysis",
+        "ok       Best pages of frequent words (best_pages, the default engine): no word on 5,000 pages or more, "
+        "nothing listed",
         "ok       Pages per document (documents.page_count): 2 documents, 6 pages stored of 6 counted",
         "ok       Page texts (pages.text_sha256): 6 page texts hashed",
         "ok       Search index readable (every segment, end to end): 1 segment(s), 6 pages, 122 terms read",
         "ok       Search index agrees with the database (Whoosh): 6 pages indexed, 6 in the database",
         "",
-        "All 10 checks passed, 1 with warnings.",
+        "All 11 checks passed, 1 with warnings.",
     ]
     assert (hashlib.sha256(copy.database.read_bytes()).hexdigest(), copy.database.stat().st_mtime_ns) == before
     # A reader of a WAL database leaves SQLite's shared-memory index and an empty log beside it: no data.
@@ -68,7 +70,7 @@ def test_a_flipped_byte_is_named_by_file(copy: Paths) -> None:
     assert "FAILED   Fixity of the archived files (SHA-256)" in result.stdout
     assert f"           {pdf}: SHA-256 {hashlib.sha256(data).hexdigest()[:12]}… differs from the " in result.stdout
     assert "recorded at ingest (document ihek-2012): the file has changed since it was ingested" in result.stdout
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (fixity); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (fixity); see the findings above."
 
     report = json.loads(run(copy, "--json").stdout)
     assert report["status"] == "failed"
@@ -101,7 +103,7 @@ def test_the_catalogs_checksum_is_compared(copy: Paths) -> None:
     result = run(copy)
     assert result.exit_code == 1
     assert f"{copy.catalog}: row 2 (ihek-2019-2021): sha256 000000000000… differs from the file's " in result.stdout
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (fixity); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (fixity); see the findings above."
 
 
 def test_a_deleted_page_row_is_named(copy: Paths) -> None:
@@ -115,7 +117,7 @@ def test_a_deleted_page_row_is_named(copy: Paths) -> None:
     assert "page_topics: 1 row(s) with page_id 'ihek-2019-2021/2', which is not in pages" in result.stdout
     assert "document ihek-2019-2021: holds 1 page(s) that are not in the database: ihek-2019-2021/2" in result.stdout
     assert (
-        failed_checks(result) == "FAILED: 3 of 10 checks (orphans, page-counts, search-index); see the findings above."
+        failed_checks(result) == "FAILED: 3 of 11 checks (orphans, page-counts, search-index); see the findings above."
     )
 
 
@@ -128,7 +130,7 @@ def test_an_orphan_row_is_named(copy: Paths) -> None:
     result = run(copy)
     assert result.exit_code == 1
     assert "           sections: 1 row(s) with document_id 'ihek-1999', which is not in documents" in result.stdout
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (orphans); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (orphans); see the findings above."
 
 
 def test_a_changed_page_text_is_named(copy: Paths) -> None:
@@ -139,7 +141,7 @@ def test_a_changed_page_text_is_named(copy: Paths) -> None:
         "           pages: text of ihek-2019-2021/4 (document ihek-2019-2021) no longer matches its text_sha256"
         in result.stdout
     )
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (page-texts); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (page-texts); see the findings above."
 
 
 def test_german_terms_missing_for_a_page_are_named_with_the_repair(copy: Paths) -> None:
@@ -149,7 +151,7 @@ def test_german_terms_missing_for_a_page_are_named_with_the_repair(copy: Paths) 
     assert (
         "           pages_german: not current: 1 pages without terms; run 'qmarchive index --rebuild'" in result.stdout
     )
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (german-terms); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (german-terms); see the findings above."
     assert CliRunner().invoke(cli, cli_args(copy, "index", "--rebuild")).exit_code == 0
     assert run(copy).exit_code == 0
 
@@ -159,7 +161,7 @@ def test_a_full_text_index_out_of_step_is_named(copy: Paths) -> None:
     result = run(copy)
     assert result.exit_code == 1
     assert "           pages_fts: out of step with the pages table (SQLite reports: " in result.stdout
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (fts:pages_fts); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (fts:pages_fts); see the findings above."
 
 
 def test_a_read_only_database_is_checked_on_a_copy(copy: Paths, monkeypatch) -> None:
@@ -191,7 +193,7 @@ def test_pages_missing_from_the_search_index_are_named(copy: Paths) -> None:
         f"           {generation}: document ihek-2012: lacks 2 of the document's 2 page(s): ihek-2012/1, "
         "ihek-2012/2 (the index has 0, the database 2); run 'qmarchive index'"
     ) in result.stdout
-    assert failed_checks(result) == "FAILED: 1 of 10 checks (search-index); see the findings above."
+    assert failed_checks(result) == "FAILED: 1 of 11 checks (search-index); see the findings above."
     assert CliRunner().invoke(cli, cli_args(copy, "index", "-q")).exit_code == 0
     assert run(copy).exit_code == 0
 

@@ -20,6 +20,7 @@ match from FTS5 (at 100,000 pages 15–25 ms for a word on most pages, :func:`ma
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 import zlib
@@ -34,6 +35,8 @@ from qmarchive.search import german_terms
 
 FREQUENT = 5_000  # pages a term is on before its best pages are listed (bm25 of fewer takes under ~8 ms)
 LISTED = 1_000  # best pages kept an expression: enough for the 100 re-ranked candidates behind most filters
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,19 @@ def _kept(db: Database, match: str) -> bytes | None:
         row = db.execute("SELECT mask FROM best_pages_matches WHERE match = ?", [match]).fetchone()
     except sqlite3.OperationalError:  # a database from before migration m015, served without being migrated
         return None
-    return zlib.decompress(row[0]) if row else None
+    if row is None:
+        return None
+    try:
+        return zlib.decompress(row[0])
+    except zlib.error as exc:  # a damaged row: FTS5 finds the matches, as for any expression not kept
+        log.warning(
+            "%s: the kept matches of %s cannot be read (%s); found by FTS5 instead until "
+            "'qmarchive index --rebuild' lists them again",
+            german_terms.database_file(db),
+            match,
+            exc,
+        )
+        return None
 
 
 def _current_size(db: Database) -> int | None:
@@ -142,6 +157,42 @@ def _current_size(db: Database) -> int | None:
 
 def _list(db: Database, match: str) -> list[tuple[int, float]]:
     return db.execute("SELECT page_rowid, score FROM best_pages WHERE match = ? ORDER BY position", [match]).fetchall()
+
+
+def differences(db: Database) -> tuple[int, list[str]]:
+    """Every list and every kept mask compared with what FTS5 finds now (as :func:`refresh` would make them
+    again, so it costs about as much): the expressions compared, and a line for each that differs or cannot
+    be read. Only meaningful while the lists are current."""
+    size = _current_size(db) or LISTED
+    found: list[str] = []
+    listed = [match for (match,) in db.execute("SELECT DISTINCT match FROM best_pages ORDER BY match").fetchall()]
+    for match in listed:
+        stored = _list(db, match)
+        ranked = [(rowid, -rank) for rowid, rank in db.execute(f"{german_terms.MATCHES_SQL} LIMIT ?", [match, size])]
+        differ = next(
+            (
+                position
+                for position, (a, b) in enumerate(zip(stored, ranked))
+                if a[0] != b[0] or abs(a[1] - b[1]) > 1e-9 * max(1.0, abs(b[1]))
+            ),
+            None if len(stored) == len(ranked) else min(len(stored), len(ranked)),
+        )
+        if differ is not None:
+            found.append(
+                f"the list of {match} differs from FTS5's ranking from position {differ + 1} "
+                f"({len(stored)} pages listed, {len(ranked)} ranked)"
+            )
+    masks = db.execute("SELECT match, mask FROM best_pages_matches ORDER BY match").fetchall()
+    for match, blob in masks:
+        try:
+            kept = zlib.decompress(blob)
+        except zlib.error as exc:
+            found.append(f"the kept matches of {match} cannot be read ({exc})")
+            continue
+        matches = german_terms.rowids(db, match)
+        if kept.count(1) != len(matches) or kept != german_terms.mask(matches, len(kept)):
+            found.append(f"the kept matches of {match} differ from FTS5's ({kept.count(1)} kept, {len(matches)} found)")
+    return len(listed) + len(masks), found
 
 
 def state(db: Database) -> dict[str, Any] | None:
