@@ -169,14 +169,7 @@ def differences(db: Database) -> tuple[int, list[str]]:
     for match in listed:
         stored = _list(db, match)
         ranked = [(rowid, -rank) for rowid, rank in db.execute(f"{german_terms.MATCHES_SQL} LIMIT ?", [match, size])]
-        differ = next(
-            (
-                position
-                for position, (a, b) in enumerate(zip(stored, ranked))
-                if a[0] != b[0] or abs(a[1] - b[1]) > 1e-9 * max(1.0, abs(b[1]))
-            ),
-            None if len(stored) == len(ranked) else min(len(stored), len(ranked)),
-        )
+        differ = _first_difference(stored, ranked)
         if differ is not None:
             found.append(
                 f"the list of {match} differs from FTS5's ranking from position {differ + 1} "
@@ -193,6 +186,14 @@ def differences(db: Database) -> tuple[int, list[str]]:
         if kept.count(1) != len(matches) or kept != german_terms.mask(matches, len(kept)):
             found.append(f"the kept matches of {match} differ from FTS5's ({kept.count(1)} kept, {len(matches)} found)")
     return len(listed) + len(masks), found
+
+
+def _first_difference(stored: list[tuple[int, float]], ranked: list[tuple[int, float]]) -> int | None:
+    """The first position where a list and FTS5's ranking differ in page or score (None: nowhere)."""
+    for position, ((page, score), (rowid, rank)) in enumerate(zip(stored, ranked)):
+        if page != rowid or abs(score - rank) > 1e-9 * max(1.0, abs(rank)):
+            return position
+    return None if len(stored) == len(ranked) else min(len(stored), len(ranked))
 
 
 def state(db: Database) -> dict[str, Any] | None:

@@ -563,7 +563,7 @@ class _PageFacets:
 _facet_lock = threading.Lock()
 _facet_cache: dict[tuple[Any, ...], _PageFacets] = {}
 
-_GENERATION_SQL = "SELECT generation FROM archive_state"
+_GENERATION_SQL = "SELECT max(generation) FROM archive_state"  # NULL if its row is gone: nothing is kept
 _FACETS_SQL = f"""
 SELECT ({_GENERATION_SQL}), p.rowid, p.id, p.document_id, d.doc_type, d.period_start, d.period_end,
        (SELECT group_concat(topic_id, ' ') FROM page_topics t WHERE t.page_id = p.id) AS topics
@@ -571,12 +571,15 @@ FROM pages p JOIN documents d ON d.id = p.document_id
 """
 
 
-def _file_identity(path: str) -> tuple[int, ...]:
+def _state_key(path: str, generation: int | None) -> tuple[Any, ...] | None:
+    """What the facets of this database file at this generation are kept under (None: not kept)."""
+    if not path or generation is None:
+        return None
     try:
         stat = os.stat(path)
     except FileNotFoundError:
-        return ()
-    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        return None
+    return (path, generation, stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def page_facets(db: Database) -> _PageFacets:
@@ -584,13 +587,13 @@ def page_facets(db: Database) -> _PageFacets:
     the connection's own transaction (the file's size and time, read outside it, can tell of a write its
     snapshot does not hold), and the file's identity (another database put in its place)."""
     path = german_terms.database_file(db)
-    (generation,) = db.execute(_GENERATION_SQL).fetchone()
-    cached = _facet_cache.get((path, generation, *_file_identity(path))) if path else None
+    key = _state_key(path, db.execute(_GENERATION_SQL).fetchone()[0])
+    cached = _facet_cache.get(key) if key else None
     if cached is not None:
         return cached
     rows = db.execute(_FACETS_SQL).fetchall()
     if rows:  # the generation the rows were read in: one statement, one state, even outside a transaction
-        generation = rows[0][0]
+        key = _state_key(path, rows[0][0])
     page_id, document, page_topics, documents = {}, {}, {}, {}
     for _, rowid, pid, document_id, doc_type, start, end, topic_ids in rows:
         page_id[rowid], document[rowid] = pid, document_id
@@ -599,10 +602,10 @@ def page_facets(db: Database) -> _PageFacets:
             years = tuple(str(y) for y in range(start, (end or start) + 1)) if start else ()
             documents[document_id] = {"jahr": years, "typ": (doc_type,), "dokument": (document_id,)}
     found = _PageFacets(page_id, document, page_topics, documents, german_terms.rebuild_reason(db))
-    if path:
+    if key:
         with _facet_lock:
             _facet_cache.clear()
-            _facet_cache[(path, generation, *_file_identity(path))] = found
+            _facet_cache[key] = found
     return found
 
 
