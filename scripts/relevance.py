@@ -1,9 +1,10 @@
-"""Search quality on the relevance set: recall@10 and MRR for Whoosh and FTS5, side by side, per kind.
+"""Search quality on the relevance set: recall@10, MRR and fill@10 for each engine, side by side, per kind.
 
     python scripts/relevance.py [--index index/samples] [--cases tests/relevance.csv] [-v]
         [--distractors 5000] [--distractor-pdfs DIR --archive archive/samples]
 
-The archive must be ingested and indexed first (`qmarchive demo --no-serve` does both for the samples).
+How a kind is scored (a generic word: one of its many judged pages in the top 10, fill@10 the stricter
+share) is in ``relevance_cases``. The archive must be ingested and indexed first (`qmarchive demo --no-serve` does both for the samples).
 So that ranking, not matching, decides among many true matches, the measurement runs again on a copy of
 the index with other pages added: ``--distractors N`` synthetic pages (the corpus of
 ``scripts/bench_search.py``: the samples' words at their frequencies, so every sample word is on many of
@@ -62,16 +63,20 @@ def with_pdfs(archive_dir: Path, index_dir: Path, work: Path, pdf_dir: Path) -> 
 
 def report(title: str, cases: list[Case], reports: list[Report], verbose: bool) -> None:
     print(title)
-    print(f"{'kind':<16}{'n':>4}" + "".join(f"{r.engine + ' R@10':>14}{r.engine + ' MRR':>12}" for r in reports))
+    print(
+        f"{'kind':<16}{'n':>4}"
+        + "".join(f"{r.engine + ' R@10':>14}{r.engine + ' MRR':>12}{r.engine + ' fill@10':>16}" for r in reports)
+    )
     for kind in reports[0].kinds + [None]:
         n = sum(1 for c in cases if kind is None or c.kind == kind)
-        cells = "".join(f"{r.recall_at_k(kind):>14.3f}{r.mrr(kind):>12.3f}" for r in reports)
+        cells = "".join(f"{r.recall_at_k(kind):>14.3f}{r.mrr(kind):>12.3f}{r.fill_at_k(kind):>16.3f}" for r in reports)
         print(f"{kind or 'all':<16}{n:>4}{cells}")
     if verbose:
         for r in reports:
             for case, found in r.misses:
                 missing = sorted(case.relevant - set(found))
-                print(f"[{r.engine}] {case.kind:<14} {case.query!r}: missing {missing}")
+                filled = f"{len(case.relevant & set(found))} of {min(len(case.relevant), r.k)}"
+                print(f"[{r.engine}] {case.kind:<14} {case.query!r} fills {filled}; not in the top {r.k}: {missing}")
 
 
 def main() -> None:

@@ -72,21 +72,18 @@ def main() -> None:
                 found = [f"{m[1]}/{m[2]}" for m in map(_PAGE.search, hrefs) if m]
                 downloaded.append(sum(sizes))
                 context.close()
-                hits = [page_id for page_id in found if page_id in case.relevant]
-                report.recall[case.kind].append(len(hits) / min(len(case.relevant), K))
-                first = next((rank for rank, page_id in enumerate(found, start=1) if page_id in case.relevant), None)
-                report.reciprocal_rank[case.kind].append(1 / first if first else 0.0)
-                if len(hits) < min(len(case.relevant), K):
-                    report.misses.append((case, found))
+                report.add(case, found)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
     print(f"{len(cases)} queries from {args.cases}, Pagefind in Chromium")
-    print(f"{'kind':<16}{'n':>4}{'R@10':>8}{'MRR':>8}")
+    print(f"{'kind':<16}{'n':>4}{'R@10':>8}{'MRR':>8}{'fill@10':>9}")
     for kind in report.kinds + [None]:
         n = sum(1 for c in cases if kind is None or c.kind == kind)
-        print(f"{kind or 'all':<16}{n:>4}{report.recall_at_k(kind):>8.3f}{report.mrr(kind):>8.3f}")
+        print(
+            f"{kind or 'all':<16}{n:>4}{report.recall_at_k(kind):>8.3f}{report.mrr(kind):>8.3f}{report.fill_at_k(kind):>9.3f}"
+        )
     files = [p for p in args.edition.rglob("*") if p.is_file()]
     search = [p for p in (args.edition / "pagefind").rglob("*") if p.is_file()]
     print(

@@ -34,7 +34,7 @@ def reports(samples: Paths) -> dict:
 
 def test_whoosh_finds_what_researchers_mean(reports: dict) -> None:
     whoosh = reports["whoosh"]
-    assert whoosh.recall_at_k() >= 0.95, [(c.query, sorted(c.relevant - set(found))) for c, found in whoosh.misses]
+    assert whoosh.recall_at_k() >= 0.99, [(c.query, sorted(c.relevant - set(found))) for c, found in whoosh.misses]
     assert whoosh.mrr() >= 0.9
 
 
@@ -55,6 +55,7 @@ def test_german_fts_finds_what_whoosh_finds(reports: dict) -> None:
         (c.query, sorted(c.relevant - set(found))) for c, found in german.misses
     ]
     assert german.mrr() >= whoosh.mrr() - AGREEMENT_TOLERANCE
+    assert german.fill_at_k() >= whoosh.fill_at_k() - AGREEMENT_TOLERANCE
     for kind in (
         "stem",
         "plural",
@@ -71,11 +72,13 @@ def test_german_fts_finds_what_whoosh_finds(reports: dict) -> None:
 
 
 def test_default_engine_meets_the_targets(reports: dict) -> None:
-    """recall@10 ≥ 0.99 where the top 10 can hold every relevant page, MRR ≥ 0.98 over the whole set; a generic
-    word is the topic of up to 20 pages, so there the top 10 holds a share of them, and the first must be one."""
+    """recall@10 ≥ 0.99 and MRR ≥ 0.98 over the whole set. A generic word's judged pages are the many equally
+    good pages of the chapters about it: one of them must be in the top 10 and the first as near the top as
+    MRR demands. How much of the top 10 they fill (fill@10) is kept from falling below today's."""
     default = reports[search.DEFAULT_ENGINE]
-    specific = [value for kind, values in default.recall.items() if kind != "generic" for value in values]
-    assert sum(specific) / len(specific) >= 0.99, [(c.query, sorted(c.relevant - set(f))) for c, f in default.misses]
+    misses = [(c.query, sorted(c.relevant - set(f))) for c, f in default.misses if c.kind != "generic"]
+    assert default.recall_at_k() >= 0.99, misses
     assert default.mrr() >= 0.98
+    assert default.recall_at_k("generic") == 1.0
     assert default.mrr("generic") >= 0.97
-    assert default.recall_at_k("generic") >= 0.85
+    assert default.fill_at_k("generic") >= 0.85
