@@ -103,6 +103,17 @@ async def test_metadata_facets_and_hidden_tables(ds) -> None:
     assert "document_id" in pages["facet_results"]
 
 
+async def test_every_table_a_reader_sees_is_described(ds) -> None:
+    tables = (await ds.client.get("/qmarchive.json")).json()["tables"]
+    visible = [t["name"] for t in tables if not t["hidden"]]
+    assert {"document_versions", "ocr_cache"} <= set(visible)
+    for name in visible:
+        described = ds.metadata("description", database="qmarchive", table=name, fallback=False)
+        assert described and " / " in described, name  # German, then English
+        html = (await ds.client.get(f"/qmarchive/{name}")).text
+        assert described.split(" / ")[0].split(":")[0] in html, name
+
+
 async def test_database_is_served_read_only(ds) -> None:
     response = await ds.client.get("/qmarchive.json", params={"sql": "delete from pages"})
     assert response.status_code == 400
