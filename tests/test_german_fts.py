@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from conftest import ingested
 from pdfmaker import Spec
 from qmarchive import search, store
-from qmarchive.errors import FilterValueError
+from qmarchive.errors import FilterValueError, SearchIndexError
 from qmarchive.paths import Paths
 from qmarchive.search import german_fts, german_terms
 from qmarchive.serve import build_datasette
@@ -160,6 +160,27 @@ def test_terms_follow_the_pages(archive: Paths, tmp_path: Path) -> None:
     assert german_terms.rebuild_if_needed(copy) == 5
     assert german_terms.stored_version(copy) == german_terms.version()
     assert ids(copy, "Spielplatz") == ["ihek-2019/1", "ihek-2019/4"]
+
+
+def test_a_database_that_cannot_be_searched_says_why(archive: Paths, tmp_path: Path) -> None:
+    """Read as a served file is, without migrating: an older version's file names what it lacks."""
+    older = tmp_path / "older.db"
+    with store.open_existing(archive.database) as db, Database(older) as copy:
+        db.conn.backup(copy.conn)
+        copy.execute("DROP TABLE archive_state")
+        copy.execute("DELETE FROM _sqlite_migrations WHERE name = 'm016_archive_state'")
+        copy.conn.commit()
+    with pytest.raises(SearchIndexError, match=r"older\.db: made by an older version of qmarchive \(missing "
+                       r"m016_archive_state\); run 'qmarchive index' once"):  # fmt: skip
+        search.run(store.open_read_only(older, check_schema=False), Path("unused"), "Spielplatz", engine="german")
+    unindexed = tmp_path / "unindexed.db"
+    with store.open_existing(archive.database) as db, Database(unindexed) as copy:
+        db.conn.backup(copy.conn)
+        copy.execute("DROP TABLE german_terms_state")
+        copy.conn.commit()
+    with pytest.raises(SearchIndexError, match=r"unindexed\.db: no German search terms \(no such table: "
+                       r"german_terms_state\); run 'qmarchive index'"):  # fmt: skip
+        search.run(store.open_read_only(unindexed, check_schema=False), Path("unused"), "Spielplatz", engine="german")
 
 
 def test_thesaurus_is_versioned_and_consistent() -> None:

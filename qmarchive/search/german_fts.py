@@ -32,6 +32,7 @@ from sqlite_utils import Database
 from qmarchive import german, topics
 from qmarchive.catalog import DOC_TYPES
 from qmarchive.errors import SearchIndexError
+from qmarchive.migrations import migrations
 from qmarchive.search import filters as field_filters
 from qmarchive.search import best_pages, german_terms
 from qmarchive.search.german_terms import Entry
@@ -337,6 +338,19 @@ def matched_spans(
     return german.spans(text, wanted) if wanted else []
 
 
+def unsearchable(db: Database, exc: sqlite3.OperationalError) -> SearchIndexError:
+    """Why a database read without migrating it (a reader may not write) cannot be searched: made by an
+    older version, naming the migrations it lacks, or without German search terms."""
+    file = german_terms.database_file(db)
+    pending = [migration.name for migration in migrations.pending(db)]
+    if pending:
+        return SearchIndexError(
+            f"{file}: made by an older version of qmarchive (missing {', '.join(pending)}); "
+            "run 'qmarchive index' once to bring it up to date"
+        )
+    return SearchIndexError(f"{file}: no German search terms ({exc}); run 'qmarchive index'")
+
+
 def mark(db: Database, text: str, q: str) -> str | None:
     """The whole text, HTML-escaped, with the words the query ``q`` matches in it in ``<mark>`` (analysed
     as the search analyses them); None when none of them occurs."""
@@ -344,7 +358,7 @@ def mark(db: Database, text: str, q: str) -> str | None:
         query = parse(q, lexicon_lookup(db.execute))
         spans = matched_spans(text, query, entries_for(db, [text]))
     except sqlite3.OperationalError as exc:  # a database from before the German terms
-        raise SearchIndexError(f"{german_terms.database_file(db)}: no German search terms ({exc})") from exc
+        raise unsearchable(db, exc) from exc
     if not spans:
         return None
     out, position = [], 0
@@ -855,9 +869,7 @@ def search(
     try:
         facets = page_facets(db)
     except sqlite3.OperationalError as exc:  # a database from before, served without being opened for writing
-        raise SearchIndexError(
-            f"{german_terms.database_file(db)}: no German search terms ({exc}); run 'qmarchive index'"
-        ) from exc
+        raise unsearchable(db, exc) from exc
     if facets.stale:
         raise SearchIndexError(
             f"{german_terms.database_file(db)}: the German search terms are not current ({facets.stale}); run 'qmarchive index'"
