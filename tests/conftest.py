@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlite_utils import Database
 
 from pdfmaker import Spec, make_pdf, running_pages
+from qmarchive import store
 from qmarchive.catalog import COLUMNS
 from qmarchive.cli import cli
 from qmarchive.paths import Paths
@@ -139,6 +141,30 @@ def ingested(root: Path, documents: list[tuple[dict[str, str], Spec]]) -> Paths:
 
 def cli_args(paths: Paths, *args: str) -> list[str]:
     return ["--archive", str(paths.archive), "--index", str(paths.index), *args]
+
+
+def write_documents(db: Database, documents: dict[str, list[tuple[str, tuple[str, ...]]]]) -> None:
+    """Documents of synthetic pages straight through store.write_document: id → [(text, topics)]."""
+    for number, (document_id, pages) in enumerate(documents.items()):
+        document = {
+            "id": document_id, "area": "Hellersdorfer Promenade", "title": f"Dokument {number}",
+            "doc_type": ["ihek", "broschuere"][number % 2], "period_start": 2010 + number, "period_end": None,
+            "catalogued": 0, "file": f"pdf/{document_id}.pdf", "sha256": f"{number:064d}", "bytes": 0,
+            "page_count": len(pages), "pages_without_text": 0, "pdf_encrypted": 0, "extractor": "synthetic",
+            "extractor_version": "0", "extraction_version": "synthetic", "ingested_at": store.now(),
+        }  # fmt: skip
+        rows = [
+            {"id": f"{document_id}/{n}", "document_id": document_id, "page_number": n, "page_label": str(n),
+             "section": None, "text": text, "running_text": "", "chars": len(text), "text_sha256": f"{n:064d}",
+             "has_text_layer": 1}
+            for n, (text, _) in enumerate(pages, start=1)
+        ]  # fmt: skip
+        page_topics = [
+            {"page_id": f"{document_id}/{n}", "topic_id": topic}
+            for n, (_, topics) in enumerate(pages, start=1)
+            for topic in topics
+        ]
+        store.write_document(db, document, rows, [], page_topics)
 
 
 @pytest.fixture

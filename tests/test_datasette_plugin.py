@@ -70,6 +70,7 @@ async def test_canned_query_returns_title_label_snippet_and_link(ds) -> None:
         "zeitraum": "2019–2021",
         "seite": "4",
         "textauszug": "Beteiligung\nDer <mark>Quartiersrat</mark> tagt im Stadtteilbüro.\n<script>alert('x')</script> steht im Text.",
+        "treffer_gesamt": 1,
     }
     html = (await ds.client.get("/qmarchive/suche", params={"q": "Quartiersrat"})).text
     assert '<a href="/qmarchive/pages/ihek-2019-2021~2F4">ihek-2019-2021/4</a>' in html

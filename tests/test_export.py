@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import HIT_COLUMNS, cli_args, ctrl_c_as_at_a_terminal
+from conftest import HIT_COLUMNS, cli_args, ctrl_c_as_at_a_terminal, write_documents
 from datasette.app import Datasette
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
@@ -376,9 +376,28 @@ async def test_renderer_row_and_labels(ds) -> None:
 async def test_renderer_canned_query(ds) -> None:
     rows, info, response = await get_xlsx(ds, "/qmarchive/suche.xlsx", q="Straße")
     assert response.headers["content-disposition"] == 'attachment; filename="suche.xlsx"'
-    assert rows[0] == ("seiten_id", "titel", "zeitraum", "seite", "textauszug")
+    assert rows[0] == ("seiten_id", "titel", "zeitraum", "seite", "textauszug", "treffer_gesamt")
     assert sorted(r[0] for r in rows[1:]) == ["ihek-2012/2", "ihek-2019-2021/2"]
+    assert [r[5] for r in rows[1:]] == [2, 2]
     assert info["Abfrage"] == "suche" and "limit 200" in info["SQL"] and info["Vollständig"] == "ja"
+
+
+async def test_the_canned_query_says_how_many_it_leaves_out(tmp_path) -> None:
+    """It shows the 200 best pages: every row and the workbook name how many matched in all."""
+    db = store.open_database(tmp_path / "qmarchive.db")
+    write_documents(db, {f"dok-{d}": [(f"Der Spielplatz Nummer {n}.", ()) for n in range(60)] for d in range(4)})
+    ds = build_datasette(tmp_path / "qmarchive.db")
+    response = await ds.client.get("/qmarchive/suche.json", params={"q": "Spielplätze", "_shape": "array"})
+    found = response.json()
+    assert len(found) == 200 and {row["treffer_gesamt"] for row in found} == {240}
+    rows, info, _ = await get_xlsx(ds, "/qmarchive/suche.xlsx", q="Spielplätze")
+    assert len(rows) == 201
+    assert info["Vollständig"] == (
+        "nein: die 200 besten von 240 Treffern (die Abfrage endet mit limit); alle Treffer: "
+        "http://localhost/-/suche.xlsx?q=Spielpl%C3%A4tze (oder qmarchive export --search)"
+    )
+    search = await ds.client.get("/-/suche.json", params={"q": "Spielplätze"})
+    assert search.json()["total"] == 240
 
 
 async def test_renderer_arbitrary_query_keeps_formula_text(ds) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from conftest import ingested
+from conftest import ingested, write_documents
 from pdfmaker import Spec
 from qmarchive import search, store
 from qmarchive.errors import FilterValueError, SearchIndexError
@@ -240,30 +240,6 @@ async def test_table_search_and_sql_functions(ds) -> None:
 # --- many matches: ranking reads only the best, facets count on masks ---------------------------------
 
 
-def _write_documents(db: Database, documents: dict[str, list[tuple[str, tuple[str, ...]]]]) -> None:
-    """Documents of synthetic pages straight through store.write_document: id → [(text, topics)]."""
-    for number, (document_id, pages) in enumerate(documents.items()):
-        document = {
-            "id": document_id, "area": "Hellersdorfer Promenade", "title": f"Dokument {number}",
-            "doc_type": ["ihek", "broschuere"][number % 2], "period_start": 2010 + number, "period_end": None,
-            "catalogued": 0, "file": f"pdf/{document_id}.pdf", "sha256": f"{number:064d}", "bytes": 0,
-            "page_count": len(pages), "pages_without_text": 0, "pdf_encrypted": 0, "extractor": "synthetic",
-            "extractor_version": "0", "extraction_version": "synthetic", "ingested_at": store.now(),
-        }  # fmt: skip
-        rows = [
-            {"id": f"{document_id}/{n}", "document_id": document_id, "page_number": n, "page_label": str(n),
-             "section": None, "text": text, "running_text": "", "chars": len(text), "text_sha256": f"{n:064d}",
-             "has_text_layer": 1}
-            for n, (text, _) in enumerate(pages, start=1)
-        ]  # fmt: skip
-        page_topics = [
-            {"page_id": f"{document_id}/{n}", "topic_id": topic}
-            for n, (_, topics) in enumerate(pages, start=1)
-            for topic in topics
-        ]
-        store.write_document(db, document, rows, [], page_topics)
-
-
 @pytest.fixture(scope="module")
 def many(tmp_path_factory) -> Database:
     """150 pages that all say "Spielplatz": the last page written says it most often; a document written
@@ -276,8 +252,8 @@ def many(tmp_path_factory) -> Database:
         for d in range(3)
     }  # fmt: skip
     pages["dok-2"][-1] = ("Spielplatz Spielplatz Spielplatz Spielplatz am Spielplatz.", ("gesundheit-bewegung",))
-    _write_documents(db, pages)
-    _write_documents(db, {"dok-0": pages["dok-0"]})  # dok-0 again: rowids 151–200, after dok-2's
+    write_documents(db, pages)
+    write_documents(db, {"dok-0": pages["dok-0"]})  # dok-0 again: rowids 151–200, after dok-2's
     return db
 
 

@@ -27,6 +27,8 @@ VIEWS = ("table", "row", "database")
 # Paging arguments the stream sets itself; everything else (filters, sort, _labels …) is kept.
 _STREAM_ARGS = ("_next", "_size", "_stream", "_format", "_nofacet", "_nocount", "_shape")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# A query's column with the number of hits in all, where it shows only the best (the canned query suche).
+TOTAL_COLUMN = "treffer_gesamt"
 
 
 def renderer() -> dict[str, Any]:
@@ -43,7 +45,7 @@ async def render_xlsx(datasette, request, database, table, query_name, sql, colu
         return None  # the database page without ?sql=: Datasette answers 404
     headings, expanded = _headings(columns, data.get("expanded_columns") or [])
     rows = [_expand(row, columns, expanded) for row in rows]
-    complete = _completeness(datasette, view_name, data)
+    complete = _completeness(datasette, request, view_name, data, rows, headings)
     if view_name == "table" and data.get("next") and request.args.get("_stream"):
         rows, complete = await _stream(datasette, request, data, columns, expanded, rows)
     name = query_name or table or database
@@ -105,14 +107,33 @@ def _expand(row: Any, columns: list[str], expanded: set[str]) -> list[Any]:
     return result
 
 
-def _completeness(datasette, view_name: str, data: dict[str, Any]) -> str:
+def _completeness(
+    datasette, request, view_name: str, data: dict[str, Any], rows: list[list[Any]], headings: list[str]
+) -> str:
     if view_name == "table" and data.get("next"):
         count = data.get("filtered_table_rows_count")
         of = f" von {_number(count)}" if isinstance(count, int) else ""
         return f"nein: eine Seite{of} Zeilen; alle Zeilen mit ?_stream=on (oder qmarchive export --table)"
     if data.get("truncated"):
         return f"nein: Datasette gibt höchstens {_number(datasette.max_returned_rows)} Zeilen einer Abfrage aus; alle Zeilen mit qmarchive export --sql"
+    total = _total_hits(rows, headings)
+    if total is not None and total > len(rows):
+        everything = datasette.absolute_url(
+            request, datasette.urls.path("/-/suche.xlsx") + "?" + urlencode({"q": request.args.get("q") or ""})
+        )
+        return (
+            f"nein: die {_number(len(rows))} besten von {_number(total)} Treffern (die Abfrage endet mit "
+            f"limit); alle Treffer: {everything} (oder qmarchive export --search)"
+        )
     return "ja"
+
+
+def _total_hits(rows: list[list[Any]], headings: list[str]) -> int | None:
+    """How many hits a search query found in all, from its TOTAL_COLUMN (the canned query ``suche``)."""
+    if TOTAL_COLUMN not in headings or not rows:
+        return None
+    total = rows[0][headings.index(TOTAL_COLUMN)]
+    return total if isinstance(total, int) else None
 
 
 async def _stream(
