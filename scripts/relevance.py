@@ -5,11 +5,11 @@
 
 How each kind of query is scored (a generic word: one of its many judged pages in the top 10; fill@10 the
 stricter share) is in ``relevance_cases``. The archive must be ingested and indexed first (`qmarchive demo
---no-serve` does both for the samples). So that ranking, not matching, decides among many true matches, the measurement runs again on a copy of
-the index with other pages added: ``--distractors N`` synthetic pages (the corpus of
-``scripts/bench_search.py``: the samples' words at their frequencies, so every sample word is on many of
-them), ``--distractor-pdfs DIR`` every PDF under DIR ingested as it is (real German documents, e.g. the
-manuals of Debian's texlive-lang-german, debian-edu-doc-de, lilypond-doc-pdf-de, linuxcnc-doc-de:
+--no-serve` does both for the samples). So that ranking, not matching, decides among many true matches, the
+measurement runs again on a copy of the index with other pages added: ``--distractors N`` synthetic pages
+(the corpus of ``scripts/bench_search.py``: the samples' words at their frequencies, so every sample word is
+on many of them), ``--distractor-pdfs DIR`` every PDF under DIR ingested as it is (real German documents,
+e.g. the manuals of Debian's texlive-lang-german, debian-edu-doc-de, lilypond-doc-pdf-de, linuxcnc-doc-de:
 ``apt-get download PKG && dpkg-deb -x PKG.deb DIR``), without OCR.
 """
 
