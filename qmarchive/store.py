@@ -99,18 +99,28 @@ def open_read_only(path: Path, *, check_schema: bool = True) -> Database:
         conn.execute("PRAGMA query_only = ON")
         conn.create_function("qm_fts_query", 1, fts_query, deterministic=True)
         db = Database(conn)
-        pending = [m.name for m in migrations.pending(db)] if check_schema else []
+        pending = pending_migrations(db) if check_schema else []
         if not pending:
             conn.execute("BEGIN")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: cannot read the database ({exc})") from exc
     if pending:
         db.close()
-        raise StoreError(
-            f"{path}: made by an older version of qmarchive (missing {', '.join(pending)}); "
-            "run 'qmarchive ingest' once to bring it up to date"
-        )
+        raise StoreError(made_by_older_version(path, pending, "ingest"))
     return db
+
+
+def pending_migrations(db: Database) -> list[str]:
+    """The names of the migrations this database has not had (a reader cannot apply them)."""
+    return [migration.name for migration in migrations.pending(db)]
+
+
+def made_by_older_version(path: Path | str, pending: list[str], command: str) -> str:
+    """What a reader says of a database that lacks these migrations, and which command brings it up to date."""
+    return (
+        f"{path}: made by an older version of qmarchive (missing {', '.join(pending)}); "
+        f"run 'qmarchive {command}' once to bring it up to date"
+    )
 
 
 def _must_exist(path: Path) -> None:

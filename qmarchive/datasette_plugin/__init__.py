@@ -15,8 +15,11 @@ from qmarchive.datasette_plugin.common import DATABASE, database_path, page_cita
 from qmarchive.search import german_fts
 from qmarchive.search.fts_query import fts_query
 
+# Columns of the canned query suche: the snippet (marked), the page's id (a link), and the number of hits in
+# all beside the 200 best it shows (its .xlsx says so on the Info sheet).
 SNIPPET_COLUMN = "textauszug"
 PAGE_ID_COLUMN = "seiten_id"
+TOTAL_COLUMN = "treffer_gesamt"
 
 
 @hookimpl(trylast=True)

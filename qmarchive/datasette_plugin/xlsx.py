@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import Response
 
 from qmarchive import export
+from qmarchive.datasette_plugin import TOTAL_COLUMN, suche
 from qmarchive.datasette_plugin.common import in_thread
 
 EXTENSION = "xlsx"
@@ -27,8 +28,6 @@ VIEWS = ("table", "row", "database")
 # Paging arguments the stream sets itself; everything else (filters, sort, _labels …) is kept.
 _STREAM_ARGS = ("_next", "_size", "_stream", "_format", "_nofacet", "_nocount", "_shape")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-# A query's column with the number of hits in all, where it shows only the best (the canned query suche).
-TOTAL_COLUMN = "treffer_gesamt"
 
 
 def renderer() -> dict[str, Any]:
@@ -119,7 +118,7 @@ def _completeness(
     total = _total_hits(rows, headings)
     if total is not None and total > len(rows):
         everything = datasette.absolute_url(
-            request, datasette.urls.path("/-/suche.xlsx") + "?" + urlencode({"q": request.args.get("q") or ""})
+            request, datasette.urls.path(f"{suche.PATH}.xlsx") + "?" + urlencode({"q": request.args.get("q") or ""})
         )
         return (
             f"nein: die {_number(len(rows))} besten von {_number(total)} Treffern (die Abfrage endet mit "

@@ -29,10 +29,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from qmarchive import german, topics
+from qmarchive import german, store, topics
 from qmarchive.catalog import DOC_TYPES
 from qmarchive.errors import SearchIndexError
-from qmarchive.migrations import migrations
 from qmarchive.search import filters as field_filters
 from qmarchive.search import best_pages, german_terms
 from qmarchive.search.german_terms import Entry
@@ -342,12 +341,9 @@ def unsearchable(db: Database, exc: sqlite3.OperationalError) -> SearchIndexErro
     """Why a database read without migrating it (a reader may not write) cannot be searched: made by an
     older version, naming the migrations it lacks, or without German search terms."""
     file = german_terms.database_file(db)
-    pending = [migration.name for migration in migrations.pending(db)]
+    pending = store.pending_migrations(db)
     if pending:
-        return SearchIndexError(
-            f"{file}: made by an older version of qmarchive (missing {', '.join(pending)}); "
-            "run 'qmarchive index' once to bring it up to date"
-        )
+        return SearchIndexError(store.made_by_older_version(file, pending, "index"))
     return SearchIndexError(f"{file}: no German search terms ({exc}); run 'qmarchive index'")
 
 
